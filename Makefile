@@ -1,0 +1,48 @@
+# The two set-up commands of the README, and a few helpers. Needs only python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Every entry point (CLI, notebook kernels, tests) must agree on where the embedded server lives.
+export WODLAB_HOME ?= $(CURDIR)/.wodlab
+
+.PHONY: demo test lab db-stop clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the package definition changes; the stamp records which extras were installed.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/wodlab db start
+	$(BIN)/wodlab init
+	$(BIN)/wodlab load wods --library
+	$(BIN)/wodlab load wods fixtures/wods
+	@echo; echo "== Workouts with thrusters and pull-ups (seed query 1)"
+	$(BIN)/wodlab query wods_with_all_movements movements=thruster,pull_up
+	@echo; echo "== 12-minute AMRAPs (seed query 2)"
+	$(BIN)/wodlab query wods_by_form_and_duration form=amrap duration_seconds=720
+	@echo; echo "== Short workouts of moderate difficulty (seed query 2)"
+	$(BIN)/wodlab query wods_by_duration_and_difficulty min_seconds=300 max_seconds=900 min_difficulty=40 max_difficulty=70
+	@echo; echo "The database keeps running (data in $(WODLAB_HOME)); stop it with: $(BIN)/wodlab db stop"
+
+# pytest's exit code 5 (no test collected) fails the target like any other failure.
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lab: $(VENV)/.installed
+	$(BIN)/wodlab db start
+	$(BIN)/jupyter lab notebooks/
+
+db-stop:
+	-$(BIN)/wodlab db stop
+
+clean: db-stop
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,19 @@
+-- Seed, "Progression d'un athlète sur un mouvement" (the seed's example: deadlift).
+-- Departure: when movement is NULL every result of the athlete is returned; ties on the date are
+-- broken by title then score, so the order is reproducible.
+-- param athlete_id: uuid — the athlete's id
+-- param movement: text, optional — a catalog id, e.g. 'deadlift'
+-- column workout_date: datetime64[ns] — the session's date
+-- column title: string — the workout's title
+-- column score_value: Float64 — main score (seconds, reps, kg...)
+-- column score_type: string — TIME, REPS, ROUNDS, LOAD, CALORIES...
+SELECT DATE(ss.session_date) AS workout_date,
+       wd.title,
+       ar.score_value,
+       ar.score_type
+FROM athlete_results ar
+JOIN scheduled_sessions ss ON ar.session_id = ss.id
+JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
+WHERE ar.athlete_id = :athlete_id
+AND (CAST(:movement AS TEXT) IS NULL OR wd.movements_list @> ARRAY[CAST(:movement AS TEXT)])
+ORDER BY ss.session_date DESC, wd.title, ar.score_value;

@@ -1,0 +1,35 @@
+-- wodlab: every filter of the seed's "Recherche" and "Filtrage" queries (and of its GraphQL
+-- searchWODs) in one query; a NULL parameter means "no filter". PostgreSQL plans with the bound
+-- values, so the GIN indexes on movements_list still serve the @> and && filters.
+-- param movements_all: text[], optional — catalog ids that must all appear
+-- param movements_any: text[], optional — catalog ids of which one must appear
+-- param category: text, optional — a movement category: weightlifting, gymnastics, cardio
+-- param form: text, optional — first block type: amrap, for_time, emom...
+-- param min_seconds: int, optional — shortest estimated duration, inclusive
+-- param max_seconds: int, optional — longest estimated duration, inclusive
+-- param min_difficulty: int, optional — inclusive
+-- param max_difficulty: int, optional — inclusive
+-- param limit: int, optional — at most this many rows
+-- column id: string — the workout's id
+-- column title: string — the workout's title
+-- column form: string — first block type
+-- column movements_list: object — catalog ids of the workout's movements
+-- column equipment_list: object — equipment the workout needs
+-- column modality_tags: object — strength, gymnastics, cardio
+-- column duration_seconds: Int64 — estimated duration
+-- column difficulty_score: Int64 — 0-100
+SELECT w.id, w.title, w.ast_json #>> '{blocks,0,type}' AS form, w.movements_list, w.equipment_list,
+       w.modality_tags, w.duration_seconds, w.difficulty_score
+FROM wod_definitions w
+WHERE (CAST(:movements_all AS TEXT[]) IS NULL OR w.movements_list @> CAST(:movements_all AS TEXT[]))
+AND (CAST(:movements_any AS TEXT[]) IS NULL OR w.movements_list && CAST(:movements_any AS TEXT[]))
+AND (CAST(:category AS TEXT) IS NULL OR EXISTS (
+        SELECT 1 FROM movement_catalog mc
+        WHERE mc.canonical_name = ANY(w.movements_list) AND mc.category = :category))
+AND (CAST(:form AS TEXT) IS NULL OR w.ast_json #>> '{blocks,0,type}' = :form)
+AND (CAST(:min_seconds AS INT) IS NULL OR w.duration_seconds >= :min_seconds)
+AND (CAST(:max_seconds AS INT) IS NULL OR w.duration_seconds <= :max_seconds)
+AND (CAST(:min_difficulty AS INT) IS NULL OR w.difficulty_score >= :min_difficulty)
+AND (CAST(:max_difficulty AS INT) IS NULL OR w.difficulty_score <= :max_difficulty)
+ORDER BY w.title, w.id
+LIMIT :limit;

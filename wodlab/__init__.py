@@ -1,0 +1,25 @@
+"""wodlab: WODCraft workouts, results and live events in PostgreSQL, as pandas DataFrames.
+
+    import wodlab
+    lab = wodlab.connect()            # DATABASE_URL, or the embedded server under WODLAB_HOME
+    lab.load_wods(library=True)       # wodcraft's 83 benchmark workouts
+    lab.search_wods(movements_all=["thruster", "pull_up"])
+"""
+
+from wodlab.errors import DatabaseError, QueryError, WodCompileError, WodlabError
+from wodlab.lab import Lab, connect
+from wodlab.wods import WodRecord, compile_records, generate_wod_hash
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DatabaseError",
+    "Lab",
+    "QueryError",
+    "WodCompileError",
+    "WodRecord",
+    "WodlabError",
+    "compile_records",
+    "connect",
+    "generate_wod_hash",
+]

@@ -1,0 +1,123 @@
+"""The `wodlab` command: manage the embedded database, initialise, load, query."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from wodlab import db, queries
+from wodlab.errors import WodlabError
+
+
+def _cmd_db(args) -> int:
+    home = db.wodlab_home()
+    if args.action == "start":
+        url = db.start_embedded(home)
+        print(f"embedded PostgreSQL running, data in {home / 'pgdata'}\n{url}")
+    elif args.action == "stop":
+        print("stopped" if db.stop_embedded(home) else f"not running (data in {home / 'pgdata'})")
+    elif args.action == "status":
+        status = db.embedded_status(home)
+        state = f"running, pid {status['pid']}" if status["running"] else "stopped"
+        print(f"{state}; data in {status['pgdata']}")
+        return 0 if status["running"] else 3
+    elif args.action == "url":
+        print(db.resolve_url())
+    return 0
+
+
+def _connect(init: bool = True):
+    from wodlab.lab import connect
+
+    return connect(init=init)
+
+
+def _cmd_init(args) -> int:
+    lab = _connect(init=False)
+    applied = lab.init()
+    print(f"applied migrations: {', '.join(applied)}" if applied else "schema up to date")
+    return 0
+
+
+def _cmd_load(args) -> int:
+    if args.what != "wods":  # sessions, results and events come with the results issue
+        raise WodlabError(f"`wodlab load {args.what}` is not available yet; only `wodlab load wods`")
+    if not args.paths and not args.library:
+        raise WodlabError("give .wod files or folders, or --library for wodcraft's standard library")
+    lab = _connect()
+    report = lab.load_wods(args.paths or None, library=args.library, progress=False if args.quiet else None)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _coerce(query: queries.Query, pair: str):
+    """`name=value` from the command line, typed by the query's header."""
+    name, sep, raw = pair.partition("=")
+    if not sep:
+        raise WodlabError(f"parameters are written name=value, got {pair!r}")
+    declared = {p.name: p for p in query.params}
+    if name not in declared:
+        return name, raw  # queries.bind names the unknown parameter
+    kind = declared[name].type
+    if kind == "text[]":
+        return name, [v.strip() for v in raw.split(",") if v.strip()]
+    if kind == "int":
+        try:
+            return name, int(raw)
+        except ValueError:
+            raise WodlabError(f"{name} expects an integer, got {raw!r}") from None
+    return name, raw
+
+
+def _cmd_query(args) -> int:
+    if args.name is None:
+        for name, query in queries.catalog().items():
+            params = ", ".join(p.name + ("?" if p.optional else "") for p in query.params)
+            print(f"{name}({params})\n    {query.description}")
+        return 0
+    query = queries.get(args.name)
+    params = dict(_coerce(query, pair) for pair in args.params)
+    frame = _connect().query(args.name, **params)
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60):
+        print(frame.to_string(index=False) if len(frame) else f"(no rows; columns: {', '.join(frame.columns)})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wodlab", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("db", help="the embedded PostgreSQL under WODLAB_HOME (default ./.wodlab)")
+    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.set_defaults(func=_cmd_db)
+
+    p = sub.add_parser("init", help="apply schema migrations and refresh the movement catalog")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("load", help="import data: `wodlab load wods PATH...` or `--library`")
+    p.add_argument("what", choices=["wods", "sessions", "results", "events"])
+    p.add_argument("paths", nargs="*", help=".wod files or folders")
+    p.add_argument("--library", action="store_true", help="every workout of wodcraft's standard library")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("query", help="run a documented query; without a name, list them")
+    p.add_argument("name", nargs="?")
+    p.add_argument("params", nargs="*", metavar="name=value", help="lists are comma-separated")
+    p.set_defaults(func=_cmd_query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WodlabError as exc:
+        print(f"wodlab: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Lab: the handle a notebook holds. One engine, and the verbs a coach or analyst needs."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from wodlab import db, ingest, queries, schema
+from wodlab.catalog import sync_catalog
+from wodlab.errors import DatabaseError, QueryError
+from wodlab.wods import compile_records, insert_record
+
+
+def _pair(name: str, value) -> tuple:
+    if value is None:
+        return None, None
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise QueryError(f"{name} expects a (low, high) pair, either end may be None; got {value!r}") from None
+    return low, high
+
+
+def _ids(name: str, value) -> list[str] | None:
+    """A movement list: one catalog id as a string is accepted and wrapped."""
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+class Lab:
+    """A connected wodlab: `lab = wodlab.connect()`, then `lab.search_wods(...)`, `lab.leaderboard(...)`."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"Lab({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def init(self) -> list[str]:
+        """Apply pending migrations and refresh the movement catalog; return the migrations applied."""
+        applied = schema.apply_migrations(self.engine)
+        with self.engine.begin() as conn:
+            sync_catalog(conn)
+        return [f"{m.version:03d}_{m.name}" for m in applied]
+
+    def check_schema(self) -> None:
+        missing = schema.pending(self.engine)
+        if missing:
+            names = ", ".join(f"{m.version:03d}_{m.name}" for m in missing)
+            raise DatabaseError(f"the database lacks migrations {names}: run `wodlab init` to apply them")
+
+    # --- workouts -----------------------------------------------------------------------------
+
+    def store_wod(self, source: str, name: str | None = None) -> list[str]:
+        """Compile a WODCraft source and store its workouts; return their ids (existing ones included).
+
+        Raises WodCompileError, with every diagnostic, when it does not compile; nothing is written.
+        """
+        records = compile_records(source, name)
+        with self.engine.begin() as conn:
+            for record in records:
+                insert_record(conn, record)
+        return [str(r.id) for r in records]
+
+    def load_wods(self, paths=None, *, library: bool = False, strict: bool = False, progress: bool | None = None) -> ingest.LoadReport:
+        """Import .wod files and folders (and/or wodcraft's standard library with library=True)."""
+        sources = ingest.expand_paths(paths) if paths is not None else []
+        if library:
+            sources += ingest.library_sources()
+        return ingest.import_sources(self.engine, sources, strict=strict, progress=progress)
+
+    def wods(self) -> pd.DataFrame:
+        """Every stored workout (see search_wods for the columns)."""
+        return self.search_wods()
+
+    # --- the documented queries ----------------------------------------------------------------
+
+    def query(self, name: str, **params) -> pd.DataFrame:
+        """Run sql/queries/NAME.sql with named parameters; see `wodlab.queries.catalog()`."""
+        return queries.run(self.engine, name, **params)
+
+    def explain(self, name: str, **params) -> str:
+        return queries.explain(self.engine, name, **params)
+
+    def search_wods(self, movements_all=None, movements_any=None, category: str | None = None,
+                    form: str | None = None, duration=None, difficulty=None, limit: int | None = None) -> pd.DataFrame:
+        """Workouts matching every given filter. duration in seconds and difficulty as (low, high)."""
+        min_s, max_s = _pair("duration", duration)
+        min_d, max_d = _pair("difficulty", difficulty)
+        return self.query(
+            "search_wods", movements_all=_ids("movements_all", movements_all),
+            movements_any=_ids("movements_any", movements_any), category=category, form=form,
+            min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d, limit=limit,
+        )
+
+    def leaderboard(self, wod: str, track: str | None = "RX", limit: int | None = 10) -> pd.DataFrame:
+        """Ranked results of a workout (title or id) on a track (None: every track)."""
+        return self.query("leaderboard", wod=str(wod), track=track, limit=limit)
+
+    def athlete_progression(self, athlete, movement: str | None = None) -> pd.DataFrame:
+        """An athlete's results, newest first; only workouts with `movement` when given."""
+        return self.query("athlete_movement_progression", athlete_id=athlete, movement=movement)
+
+    def live_leaderboard(self, session) -> pd.DataFrame:
+        return self.query("live_leaderboard", session_id=session)
+
+    def athlete_timeline(self, session, athlete) -> pd.DataFrame:
+        return self.query("athlete_timeline", session_id=session, athlete_id=athlete)
+
+    # --- raw access ----------------------------------------------------------------------------
+
+    def sql(self, statement: str, **params) -> pd.DataFrame:
+        """Ad-hoc SQL with bound parameters, for exploration (documented queries are better)."""
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.text(statement), conn, params=params)
+
+
+def connect(url: str | None = None, *, init: bool = True) -> Lab:
+    """A Lab on `url`, else DATABASE_URL, else the embedded server under WODLAB_HOME.
+
+    With `init` (the default) a database with no wodlab schema yet is initialised (migrations,
+    movement catalog), and one that lacks newer migrations raises, pointing at `wodlab init`.
+    With init=False the schema is left alone and not checked.
+    """
+    engine = db.create_engine(db.resolve_url(url))
+    lab = Lab(engine)
+    if not init:
+        return lab
+    with engine.connect() as conn:
+        empty = not schema.applied_versions(conn)
+    if empty:
+        lab.init()
+    else:
+        lab.check_schema()
+    return lab

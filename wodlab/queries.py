@@ -1,0 +1,181 @@
+"""Named SQL from sql/queries -> pandas DataFrame with a declared column -> dtype contract.
+
+Each query file starts with a comment header that is its documentation and its contract:
+
+    -- param NAME: TYPE[, optional] — what it means
+    -- column NAME: DTYPE — what it holds
+
+Parameters are checked before any I/O and always bound, never formatted into the SQL. Results
+get exactly the declared columns and dtypes, and an empty result is an empty frame with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from wodlab.errors import QueryError
+from wodlab.resources import sql_dir
+
+_PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
+_COLUMN = re.compile(r"^-- column (\w+): (.+?)\s*(?:—\s*(.*))?$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # text, text[], int, uuid
+    optional: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # a pandas dtype name
+    doc: str
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+    params: tuple[Param, ...]
+    columns: tuple[Column, ...]
+    description: str
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return {c.name: c.dtype for c in self.columns}
+
+
+def _parse(name: str, sql: str) -> Query:
+    params, columns, description = [], [], []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        if m := _PARAM.match(line):
+            params.append(Param(m[1], m[2], bool(m[3]), m[4] or ""))
+        elif m := _COLUMN.match(line):
+            columns.append(Column(m[1], m[2], m[3] or ""))
+        else:
+            description.append(line[2:].strip())
+    bound = set(re.findall(r"(?<!:):(\w+)", re.sub(r"--[^\n]*", "", sql)))
+    declared = {p.name for p in params}
+    if bound != declared:
+        raise QueryError(f"query {name!r}: binds {sorted(bound)} but its header declares {sorted(declared)}")
+    return Query(name, sql, tuple(params), tuple(columns), " ".join(description))
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, Query]:
+    """Every query shipped in sql/queries, by name."""
+    found = {}
+    for entry in sql_dir("queries").iterdir():
+        if entry.name.endswith(".sql"):
+            name = entry.name[: -len(".sql")]
+            found[name] = _parse(name, entry.read_text(encoding="utf-8"))
+    return dict(sorted(found.items()))
+
+
+def get(name: str) -> Query:
+    queries = catalog()
+    if name not in queries:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(queries), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise QueryError(f"no query named {name!r}.{hint} Known queries: {', '.join(queries)}")
+    return queries[name]
+
+
+def _check_value(query: Query, param: Param, value):
+    """The value to bind, or QueryError saying what the parameter expects."""
+    where = f"query {query.name!r}, parameter {param.name!r}"
+    if value is None:
+        if param.optional:
+            return None
+        raise QueryError(f"{where} is required ({param.type}): {param.doc}")
+    if param.type == "text[]":
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise QueryError(f"{where} expects a list of strings, got {value!r}")
+        return list(value)
+    if param.type == "text":
+        if not isinstance(value, str):
+            raise QueryError(f"{where} expects a string, got {value!r}")
+        return value
+    if param.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise QueryError(f"{where} expects an integer, got {value!r}")
+        return value
+    if param.type == "uuid":
+        try:
+            return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        except ValueError:
+            raise QueryError(f"{where} expects a UUID, got {value!r}") from None
+    raise QueryError(f"{where} has an unknown declared type {param.type!r}")  # pragma: no cover
+
+
+def bind(query: Query, params: dict) -> dict:
+    """Check the caller's parameters against the header: unknown, missing and mistyped ones raise."""
+    known = {p.name: p for p in query.params}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise QueryError(
+            f"query {query.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"it takes: {', '.join(known) or 'nothing'}"
+        )
+    return {name: _check_value(query, p, params.get(name)) for name, p in known.items()}
+
+
+def _cell(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def to_frame(query: Query, rows: list, keys: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame with exactly the declared columns and dtypes."""
+    if keys and list(keys) != [c.name for c in query.columns]:
+        raise QueryError(f"query {query.name!r} returns {list(keys)}, its header declares {list(query.dtypes)}")
+    frame = pd.DataFrame([[_cell(v) for v in row] for row in rows], columns=list(query.dtypes), dtype=object)
+    for column in query.columns:
+        frame[column.name] = _convert(frame[column.name], column.dtype)
+    return frame
+
+
+def _convert(series: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "object":
+        return series
+    if dtype.startswith("datetime64"):
+        values = [pd.Timestamp(v) if isinstance(v, (dt.date, dt.datetime)) else v for v in series]
+        utc = "UTC" in dtype
+        converted = pd.to_datetime(pd.Series(values, index=series.index, dtype=object), utc=utc)
+        return converted.astype(dtype)
+    if dtype in ("Float64", "Int64"):
+        return pd.to_numeric(series.map(lambda v: None if v is None else float(v))).astype(dtype)
+    return series.astype(dtype)
+
+
+def run(engine: Engine, name: str, **params) -> pd.DataFrame:
+    query = get(name)
+    values = bind(query, params)
+    with engine.connect() as conn:
+        result = conn.execute(sa.text(query.sql), values)
+        return to_frame(query, result.fetchall(), list(result.keys()))
+
+
+def explain(engine: Engine, name: str, **params) -> str:
+    """PostgreSQL's plan for a query with these parameters (EXPLAIN, text format)."""
+    query = get(name)
+    values = bind(query, params)
+    sql = query.sql.strip().rstrip(";")
+    with engine.connect() as conn:
+        return "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + sql), values))

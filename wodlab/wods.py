@@ -1,0 +1,182 @@
+"""WODCraft source -> WodRecord (compile, hash, derived columns) -> wod_definitions.
+
+Compilation is wodcraft's (`wodcraft.api.compile_source`); wodlab only derives the indexed
+columns the seed asks for and stores the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import wodcraft
+from sqlalchemy.engine import Connection
+from wodcraft.api import compile_source
+from wodcraft.profile import Profile
+from wodcraft.semantics.resolve import resolve
+
+from wodlab.catalog import FAMILIES, catalog_movements
+from wodlab.difficulty import baseline_score
+from wodlab.errors import Diagnostic, WodCompileError
+from wodlab.ids import stable_id
+from wodlab.sources import split_workouts
+
+CATEGORIES = ("men", "women")
+
+
+def generate_wod_hash(dsl_source: str) -> str:
+    """The seed's hash, unchanged: SHA-256 of the stripped, lower-cased source."""
+    normalized = dsl_source.strip().lower()
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+@dataclass
+class WodRecord:
+    """One wod_definitions row, before it is stored."""
+
+    title: str
+    dsl_source: str
+    ast_json: dict
+    compiled_json: dict
+    source_hash: str
+    movements_list: list[str]
+    equipment_list: list[str]
+    modality_tags: list[str]
+    duration_seconds: int | None
+    difficulty_score: int
+    wodcraft_version: str = field(default=wodcraft.__version__)
+
+    @property
+    def id(self):
+        return stable_id("wod", self.source_hash)
+
+
+def _compile(source: str, name: str | None, library_paths: list[Path]) -> list[dict]:
+    result = compile_source(source, name, library_paths=library_paths)
+    errors = [d for d in result.diagnostics if d.severity.value == "error"]
+    if errors:
+        raise WodCompileError(
+            [Diagnostic(d.code, d.span.line, d.span.col, d.message, d.suggestion) for d in errors], name
+        )
+    return result.documents
+
+
+def walk_movements(nodes: list[dict]):
+    """Every movement item of a body, in source order, alternatives (`or`) included."""
+    for node in nodes:
+        if node.get("type") == "movement":
+            yield node
+            yield from node.get("or", [])
+        yield from walk_movements(node.get("items", []))
+
+
+def movements_of(document: dict) -> list[str]:
+    """The catalog ids of the Rx work, each once, in order of first appearance."""
+    return list(dict.fromkeys(item["movement"] for item in walk_movements(document.get("blocks", []))))
+
+
+def duration_of(document: dict) -> int | None:
+    """Estimated duration in seconds.
+
+    wodcraft's estimate is a range (min_s, max_s) from catalog paces; for clocked formats
+    (AMRAP, EMOM, Every, Tabata) it is exactly the clock. The rule: the middle of the range,
+    bounded by the cap (capped_s) when there is one; None when wodcraft gives no estimate
+    (open-ended work such as Death by or max-rep sets).
+    """
+    estimate = document.get("estimate") or {}
+    if "min_s" not in estimate:
+        return None
+    middle = (estimate["min_s"] + estimate["max_s"]) / 2
+    if estimate.get("capped_s"):
+        middle = min(middle, estimate["capped_s"])
+    return round(middle)
+
+
+def resolved_versions(document: dict) -> dict:
+    """compiled_json: the document resolved by wodcraft for each level x category, in kg.
+
+    Keyed level -> category, e.g. compiled_json->'scaled'->'women'. Levels are Rx plus those the
+    workout defines.
+    """
+    levels = ["rx", *(document.get("levels") or {})]
+    return {
+        level: {cat: resolve(document, Profile(category=cat, level=level, units="kg")) for cat in CATEGORIES}
+        for level in levels
+    }
+
+
+def record_from_document(dsl_source: str, document: dict) -> WodRecord:
+    movements = movements_of(document)
+    catalog = catalog_movements()
+    equipment = sorted({catalog[m].equipment for m in movements} - {"bodyweight"})
+    modalities = sorted({FAMILIES[catalog[m].family][1] for m in movements})
+    duration = duration_of(document)
+    items = list(walk_movements(document.get("blocks", [])))
+    return WodRecord(
+        title=document.get("title") or "Untitled",
+        dsl_source=dsl_source,
+        ast_json=document,
+        compiled_json=resolved_versions(document),
+        source_hash=generate_wod_hash(dsl_source),
+        movements_list=movements,
+        equipment_list=equipment,
+        modality_tags=modalities,
+        duration_seconds=duration,
+        difficulty_score=baseline_score(duration, movements, items),
+    )
+
+
+def compile_records(source: str, name: str | None = None, library_paths: list[Path] | None = None) -> list[WodRecord]:
+    """Every workout of a source as a WodRecord; WodCompileError (with every error) if it does not compile.
+
+    The whole source is compiled first so diagnostics carry the file's own line numbers; then
+    each workout text is compiled alone, so each row's ast_json is exactly its dsl_source's.
+    """
+    paths = list(library_paths or [])
+    if name and Path(name).exists():
+        paths.insert(0, Path(name).resolve().parent)
+    # wodcraft turns comment lines before the first heading into an empty, untitled document.
+    documents = [d for d in _compile(source, name, paths) if d.get("title") or d.get("blocks") or d.get("sections")]
+    pieces = split_workouts(source)
+    expected = sum(len(d.get("sections", [])) if d.get("kind") == "session" else 1 for d in documents)
+    if len(pieces) != expected:  # pragma: no cover - would mean our splitter disagrees with wodcraft
+        raise WodCompileError([Diagnostic("W000", 1, 1, f"found {len(pieces)} workouts, wodcraft found {expected}")], name)
+    if len(pieces) == 1 and documents[0].get("kind") == "workout":
+        return [record_from_document(source, documents[0])]
+    return [record_from_document(piece.text, _compile(piece.text, name, paths)[0]) for piece in pieces]
+
+
+_INSERT = sa.text("""
+    INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
+        equipment_list, duration_seconds, difficulty_score, modality_tags, wodcraft_version)
+    VALUES (:id, :title, :dsl_source, CAST(:ast_json AS JSONB), CAST(:compiled_json AS JSONB), :source_hash,
+        :movements_list, :equipment_list, :duration_seconds, :difficulty_score, :modality_tags, :wodcraft_version)
+    ON CONFLICT (source_hash) DO NOTHING
+    RETURNING id
+""")
+
+
+def insert_record(conn: Connection, record: WodRecord) -> bool:
+    """Insert unless a row with the same source_hash exists; True when this call created it.
+
+    ON CONFLICT makes it race-safe: two processes importing the same text at once create one row,
+    and the loser simply finds it there (the id is derived from the hash, so both know it).
+    """
+    created = conn.execute(_INSERT, {
+        "id": record.id,
+        "title": record.title,
+        "dsl_source": record.dsl_source,
+        "ast_json": json.dumps(record.ast_json),
+        "compiled_json": json.dumps(record.compiled_json),
+        "source_hash": record.source_hash,
+        "movements_list": record.movements_list,
+        "equipment_list": record.equipment_list,
+        "duration_seconds": record.duration_seconds,
+        "difficulty_score": record.difficulty_score,
+        "modality_tags": record.modality_tags,
+        "wodcraft_version": record.wodcraft_version,
+    }).first()
+    return created is not None
