@@ -24,9 +24,17 @@ FAMILIES = {
 
 
 @lru_cache(maxsize=1)
+def _enrichment_file() -> dict:
+    return tomllib.loads(data_file(ENRICHMENT_FILE).read_text(encoding="utf-8"))
+
+
 def enrichment() -> dict[str, dict]:
     """movement id -> {"muscles": [...], "complexity": 1..5}, from the reviewed data file."""
-    return tomllib.loads(data_file(ENRICHMENT_FILE).read_text(encoding="utf-8"))["movements"]
+    return _enrichment_file()["movements"]
+
+
+def muscle_vocabulary() -> list[str]:
+    return list(_enrichment_file()["muscle_vocabulary"])
 
 
 def catalog_movements() -> dict[str, Movement]:

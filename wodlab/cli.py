@@ -72,6 +72,9 @@ def _coerce(query: queries.Query, pair: str):
 
 
 def _cmd_query(args) -> int:
+    if args.markdown:
+        print(queries.reference_markdown(), end="")
+        return 0
     if args.name is None:
         for name, query in queries.catalog().items():
             params = ", ".join(p.name + ("?" if p.optional else "") for p in query.params)
@@ -106,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="run a documented query; without a name, list them")
     p.add_argument("name", nargs="?")
     p.add_argument("params", nargs="*", metavar="name=value", help="lists are comma-separated")
+    p.add_argument("--markdown", action="store_true", help="print the README's query reference and exit")
     p.set_defaults(func=_cmd_query)
     return parser
 

@@ -14,8 +14,9 @@ Baseline, in points (the sum is rounded and bounded to 0-100):
   from 1 -> 0 to 5 -> 25.
 - variety (15): 3 points per distinct movement, up to 5 movements.
 
-A pure-bodyweight 5-minute triplet of basic movements scores about 25; Fran about 55; Murph
-about 70; a heavy Olympic-lifting chipper of 30+ minutes approaches 90.
+On wodcraft's standard library it gives, for example: Lynne 15, Karen 38, Fran 42, Murph 55
+(the vest is not counted), Diane 65, Open 18.4 75, The Seven 86, Lumberjack 20 90. It is a
+starting point, not a measurement: the difficulty issue calibrates it against results.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ def connect(url: str | None = None, *, init: bool = True) -> Lab:
     if not init:
         return lab
     with engine.connect() as conn:
-        empty = not schema.applied_versions(conn)
+        empty = not schema.has_ledger(conn)
     if empty:
         lab.init()
     else:

@@ -179,3 +179,18 @@ def explain(engine: Engine, name: str, **params) -> str:
     sql = query.sql.strip().rstrip(";")
     with engine.connect() as conn:
         return "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + sql), values))
+
+
+def reference_markdown() -> str:
+    """The README's query reference (parameters and column dictionary), generated from the headers."""
+    out = []
+    for name, query in catalog().items():
+        out.append(f"#### `{name}`\n\n{query.description}\n")
+        if query.params:
+            out.append("| parameter | type | meaning |\n|---|---|---|")
+            out += [f"| `{p.name}` | {p.type}{' (optional)' if p.optional else ''} | {p.doc} |" for p in query.params]
+            out.append("")
+        out.append("| column | dtype | meaning |\n|---|---|---|")
+        out += [f"| `{c.name}` | {c.dtype} | {c.doc} |" for c in query.columns]
+        out.append("")
+    return "\n".join(out)

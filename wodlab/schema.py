@@ -55,10 +55,14 @@ def _ensure_ledger(conn: Connection) -> None:
         )"""))
 
 
+def has_ledger(conn: Connection) -> bool:
+    """Whether wodlab ever initialised this database."""
+    return bool(conn.execute(sa.text("SELECT to_regclass('schema_migrations') IS NOT NULL")).scalar())
+
+
 def applied_versions(conn: Connection) -> dict[int, str]:
     """version -> checksum of every migration recorded in this database (empty if none)."""
-    exists = conn.execute(sa.text("SELECT to_regclass('schema_migrations') IS NOT NULL")).scalar()
-    if not exists:
+    if not has_ledger(conn):
         return {}
     rows = conn.execute(sa.text("SELECT version, checksum FROM schema_migrations"))
     return {version: checksum for version, checksum in rows}

@@ -154,15 +154,19 @@ _INSERT = sa.text("""
         equipment_list, duration_seconds, difficulty_score, modality_tags, wodcraft_version)
     VALUES (:id, :title, :dsl_source, CAST(:ast_json AS JSONB), CAST(:compiled_json AS JSONB), :source_hash,
         :movements_list, :equipment_list, :duration_seconds, :difficulty_score, :modality_tags, :wodcraft_version)
-    ON CONFLICT (source_hash) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING id
 """)
+# Why no conflict target: the id is uuid5(source_hash), so the primary key and UNIQUE(source_hash)
+# state one fact. With "ON CONFLICT (source_hash)" only that index arbitrates, and two processes
+# racing on the same text make the slower one fail on the primary key instead of doing nothing
+# (tests/test_wods.py::test_two_processes_importing_the_same_workout_create_one_row).
 
 
 def insert_record(conn: Connection, record: WodRecord) -> bool:
     """Insert unless a row with the same source_hash exists; True when this call created it.
 
-    ON CONFLICT makes it race-safe: two processes importing the same text at once create one row,
+    ON CONFLICT DO NOTHING makes it race-safe: two processes importing the same text at once create one row,
     and the loser simply finds it there (the id is derived from the hash, so both know it).
     """
     created = conn.execute(_INSERT, {

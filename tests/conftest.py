@@ -1,0 +1,119 @@
+"""One real PostgreSQL for the whole test run: the embedded server, in a temporary folder.
+
+Each test that writes gets its own database, cloned from a template that already holds the
+schema and the movement catalog (CREATE DATABASE ... TEMPLATE takes a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import wodlab
+from wodlab import db
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+TEMPLATE = "wodlab_template"
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_home():
+    """WODLAB_HOME for the run: a fresh temporary folder, never the user's ./.wodlab."""
+    # A short path: the server's Unix socket lives in the data folder, and socket paths are short.
+    home = Path(tempfile.mkdtemp(prefix="wlt-", dir="/tmp"))
+    saved = {k: os.environ.get(k) for k in (db.HOME_ENV, db.URL_ENV)}
+    os.environ[db.HOME_ENV] = str(home)
+    os.environ.pop(db.URL_ENV, None)
+    yield home
+    db.stop_embedded(home)
+    shutil.rmtree(home, ignore_errors=True)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def server_url(pg_home) -> str:
+    """URL of the `postgres` database on the test server."""
+    return db.start_embedded(pg_home)
+
+
+def database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def admin(server_url):
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template(admin, server_url) -> str:
+    """A database with wodlab's schema and catalog, to clone."""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {TEMPLATE}"))
+    lab = wodlab.connect(database_url(server_url, TEMPLATE))
+    lab.engine.dispose()
+    return TEMPLATE
+
+
+@pytest.fixture
+def new_database(admin, server_url, template):
+    """A factory of fresh databases cloned from the template; all dropped at the end of the test."""
+    created = []
+
+    def make(from_template: str = template) -> str:
+        name = f"t{os.getpid()}_{next(_names)}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {from_template}"))
+        created.append(name)
+        return database_url(server_url, name)
+
+    yield make
+    with admin.connect() as conn:
+        for name in created:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def lab(new_database):
+    """A connected Lab on an empty wodlab database of its own."""
+    handle = wodlab.connect(new_database())
+    yield handle
+    handle.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def library_lab(admin, server_url, template):
+    """A read-only Lab holding wodcraft's whole standard library (shared: do not write to it)."""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE wodlab_library TEMPLATE {template}"))
+    handle = wodlab.connect(database_url(server_url, "wodlab_library"))
+    report = handle.load_wods(library=True, progress=False)
+    assert report.ok, report.summary()
+    yield handle
+    handle.engine.dispose()
+
+
+def count_rows(lab, table: str) -> int:
+    with lab.engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+@pytest.fixture
+def count():
+    """count(lab, table) -> number of rows."""
+    return count_rows

@@ -1,0 +1,215 @@
+"""The documented queries, run for real on a hand-written box (fixtures/box) with known answers."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from wodcraft import library
+
+import wodlab
+from conftest import FIXTURES, ROOT, database_url
+from wodlab import queries
+from wodlab.errors import QueryError
+
+ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (f"a1000000-0000-4000-8000-00000000000{i}" for i in range(1, 9))
+FRAN_RX, FRAN_SCALED, AMRAP_SESSION = (f"5e550000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3))
+
+
+@pytest.fixture(scope="module")
+def box(admin, server_url, template):
+    """fixtures/wods + Fran, with the sessions, results and events of fixtures/box/box.sql."""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE wodlab_box TEMPLATE {template}"))
+    lab = wodlab.connect(database_url(server_url, "wodlab_box"))
+    assert lab.load_wods(FIXTURES / "wods", progress=False).ok
+    lab.store_wod(library.get("girls/fran").source)
+    # Fixed difficulties, so the filters below test the query, not the heuristic.
+    difficulty = {"Fran": 45, "Push Pull Twelve": 55, "Pull Day": 60, "Deadlift Ladder": 72,
+                  "Tuesday Class / Warm-up": 10, "Tuesday Class / Metcon": 50}
+    with lab.engine.begin() as conn:
+        for title, score in difficulty.items():
+            conn.execute(sa.text("UPDATE wod_definitions SET difficulty_score = :s WHERE title = :t"), {"s": score, "t": title})
+        conn.exec_driver_sql((FIXTURES / "box" / "box.sql").read_text())
+    yield lab
+    lab.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE wodlab_box WITH (FORCE)"))
+
+
+def titles(frame: pd.DataFrame) -> list[str]:
+    return frame["title"].tolist()
+
+
+def test_all_movements(box):
+    assert titles(box.query("wods_with_all_movements", movements=["thruster", "pull_up"])) == ["Fran", "Push Pull Twelve"]
+
+
+def test_any_movement(box):
+    found = box.query("wods_with_any_movement", movements=["deadlift", "wall_ball"])
+    assert titles(found) == ["Deadlift Ladder", "Pull Day", "Tuesday Class / Metcon"]
+
+
+def test_movement_category_join(box):
+    assert titles(box.query("wods_by_movement_category", category="cardio")) == ["Pull Day"]
+    assert titles(box.query("wods_by_movement_category", category="weightlifting")) == [
+        "Deadlift Ladder", "Fran", "Pull Day", "Push Pull Twelve", "Tuesday Class / Metcon"]
+
+
+def test_duration_and_difficulty(box):
+    found = box.query("wods_by_duration_and_difficulty", min_seconds=300, max_seconds=900, min_difficulty=40, max_difficulty=70)
+    assert titles(found) == ["Tuesday Class / Metcon", "Push Pull Twelve"]  # by difficulty: 50, 55
+    assert found["difficulty_score"].tolist() == [50, 55]
+
+
+def test_form_and_duration(box):
+    found = box.query("wods_by_form_and_duration", form="amrap", duration_seconds=720)
+    assert titles(found) == ["Push Pull Twelve", "Tuesday Class / Metcon"]
+    assert set(found["wod_type"]) == {"amrap"}
+
+
+def test_best_times_on_fran(box):
+    found = box.query("best_times", title="Fran", limit=10)
+    # Rx finishers only: Emma (not Rx), Hugo (scaled), Farid (capped, REPS) are out; Gina's DNF has no time.
+    assert found["athlete_id"].tolist()[:4] == [BRUNO, DIEGO, ALICE, CHLOE]
+    assert found["time_seconds"].tolist()[:4] == [198.0, 198.0, 245.0, 312.0]
+    assert box.query("best_times", title="Fran", limit=2)["athlete_id"].tolist() == [BRUNO, DIEGO]
+
+
+def test_athlete_progression_on_a_movement(box):
+    found = box.athlete_progression(ALICE, movement="deadlift")
+    assert titles(found) == ["Pull Day", "Deadlift Ladder"]
+    assert found["workout_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-09-08", "2026-09-05"]
+    assert found["score_value"].tolist() == [1500.0, 540.0]
+    assert titles(box.athlete_progression(ALICE)) == ["Pull Day", "Deadlift Ladder", "Push Pull Twelve", "Fran"]
+
+
+def test_live_amrap_progress_and_leaderboard(box):
+    progress = box.query("live_amrap_progress", session_id=AMRAP_SESSION)
+    assert progress["athlete_id"].tolist() == [ALICE, BRUNO, CHLOE]  # 30, 30, 20: ties by id
+    assert progress["total_reps"].tolist() == [30.0, 30.0, 20.0]
+    assert progress["last_activity_time"].tolist() == [190, 185, 140]
+    live = box.live_leaderboard(AMRAP_SESSION)
+    assert live["athlete_id"].tolist() == [BRUNO, ALICE, CHLOE]  # at 30 reps, Bruno got there first
+    assert live["last_update"].tolist() == [185, 190, 140]
+
+
+def test_athlete_timeline(box):
+    timeline = box.athlete_timeline(AMRAP_SESSION, CHLOE)
+    assert timeline["timestamp_offset"].tolist() == [0, 50, 140, 150]
+    assert timeline["movement"].tolist()[1:3] == ["push_up", "thruster"]
+    assert pd.isna(timeline["movement"].iloc[0])
+
+
+def test_leaderboard_puts_finishers_before_capped_and_dnf(box):
+    board = box.leaderboard("Fran", track="RX")
+    assert board["athlete_id"].tolist() == [EMMA, BRUNO, DIEGO, ALICE, CHLOE, FARID, GINA]
+    assert board["rank"].tolist() == [1, 2, 2, 4, 5, 6, 7]
+    assert board["score_type"].tolist()[-2:] == ["REPS", "TIME"] and board["is_dnf"].tolist()[-1]
+    assert box.leaderboard("Fran", track="SCALED")["athlete_id"].tolist() == [HUGO]
+    assert len(box.leaderboard("Fran", track=None, limit=None)) == 8
+
+
+def test_leaderboard_of_an_amrap_orders_rounds_then_reps(box):
+    board = box.leaderboard("Push Pull Twelve")
+    assert board["athlete_id"].tolist() == [CHLOE, BRUNO, ALICE]  # 9+0, 7+20, 7+12
+
+
+def test_leaderboard_accepts_a_workout_id(box):
+    fran_id = box.search_wods(movements_all=["thruster"], form="for_time")["id"].iloc[0]
+    assert len(box.leaderboard(fran_id, track=None, limit=None)) == 8
+
+
+def test_search_combines_filters(box):
+    assert titles(box.search_wods(movements_all="pull_up", category="cardio")) == ["Pull Day"]
+    assert titles(box.search_wods(form="amrap", difficulty=(52, None))) == ["Push Pull Twelve"]
+    assert titles(box.search_wods(movements_any=["burpee", "air_squat"], duration=(None, 900))) == [
+        "Deadlift Ladder", "Tuesday Class / Warm-up"]
+    assert len(box.search_wods()) == 6 and len(box.search_wods(limit=2)) == 2
+
+
+def test_results_follow_the_declared_dtypes(box):
+    for name, params in {
+        "search_wods": {},
+        "best_times": {"title": "Fran", "limit": 10},
+        "leaderboard": {"wod": "Fran", "track": None, "limit": None},
+        "athlete_movement_progression": {"athlete_id": ALICE, "movement": None},
+    }.items():
+        frame = box.query(name, **params)
+        declared = queries.get(name).dtypes
+        assert list(frame.columns) == list(declared)
+        assert {c: str(t) for c, t in frame.dtypes.items()} == declared, name
+
+
+def test_an_empty_result_keeps_the_full_schema(box):
+    frame = box.query("best_times", title="No Such Workout", limit=10)
+    assert frame.empty
+    assert {c: str(t) for c, t in frame.dtypes.items()} == queries.get("best_times").dtypes
+
+
+def test_values_are_bound_never_formatted(box, count):
+    hostile = "Fran'; DROP TABLE athlete_results; --"
+    assert box.query("best_times", title=hostile, limit=10).empty
+    assert count(box, "athlete_results") == 13
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda lab: lab.query("best_time", title="Fran", limit=1), "no query named 'best_time'. Did you mean best_times"),
+    (lambda lab: lab.query("best_times", title="Fran"), "parameter 'limit' is required"),
+    (lambda lab: lab.query("best_times", title="Fran", limit=1, track="RX"), "has no parameter 'track'"),
+    (lambda lab: lab.query("wods_with_all_movements", movements="thruster"), "expects a list of strings"),
+    (lambda lab: lab.query("best_times", title="Fran", limit="10"), "expects an integer"),
+    (lambda lab: lab.athlete_progression("alice"), "expects a UUID"),
+    (lambda lab: lab.search_wods(duration=300), r"expects a \(low, high\) pair"),
+])
+def test_bad_query_calls_say_what_is_wrong(box, call, message):
+    with pytest.raises(QueryError, match=message):
+        call(box)
+
+
+def test_every_query_header_matches_its_sql():
+    for name, query in queries.catalog().items():
+        assert query.columns, f"{name} declares no columns"
+        assert all(c.doc for c in query.columns), f"{name}: a column without a description"
+        assert all(re.fullmatch(r"string|object|boolean|Int64|Float64|datetime64\[ns(, UTC)?\]", c.dtype)
+                   for c in query.columns), name
+
+
+def test_readme_query_reference_is_generated_from_the_headers():
+    """The README's column dictionary is the queries' own headers; regenerate it when they change."""
+    readme = (ROOT / "README.md").read_text()
+    documented = readme.split("<!-- queries:begin -->\n", 1)[1].split("<!-- queries:end -->", 1)[0]
+    assert documented == queries.reference_markdown(), (
+        "README.md's query reference is stale: replace the block between the queries markers "
+        "with the output of `wodlab query --markdown`"
+    )
+    for name in queries.catalog():
+        assert f"#### `{name}`" in documented
+
+
+@pytest.mark.slow
+def test_movement_search_uses_the_gin_index_at_10k_workouts(lab):
+    """With 10,000+ realistic rows the planner must choose idx_wod_movements for @> (and search_wods).
+
+    The rows are the library's, copied 125 times with other movements: a table of tiny made-up
+    rows would fit in a few pages, where a sequential scan is rightly cheaper than any index.
+    """
+    assert lab.load_wods(library=True, progress=False).ok
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text("""
+            INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
+                equipment_list, duration_seconds, difficulty_score, modality_tags)
+            SELECT gen_random_uuid(), w.title || ' #' || g, w.dsl_source || '// ' || g, w.ast_json, w.compiled_json,
+                   md5(w.source_hash || g) || md5(g::text || w.source_hash),
+                   ARRAY(SELECT canonical_name FROM movement_catalog
+                         ORDER BY md5(canonical_name || g || w.title) LIMIT 1 + g % 4),
+                   w.equipment_list, w.duration_seconds, w.difficulty_score, w.modality_tags
+            FROM wod_definitions w, generate_series(1, 125) AS g"""))
+        conn.execute(sa.text("ANALYZE wod_definitions"))
+    assert lab.sql("SELECT count(*) AS n FROM wod_definitions")["n"].iloc[0] >= 10_000
+    plan = lab.explain("wods_with_all_movements", movements=["thruster", "pull_up"])
+    assert "Index Scan on idx_wod_movements" in plan, plan
+    plan = lab.explain("search_wods", movements_all=["thruster", "pull_up"])  # other filters NULL
+    assert "Index Scan on idx_wod_movements" in plan, plan

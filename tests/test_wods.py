@@ -1,0 +1,212 @@
+"""WOD ingestion: compile with wodcraft, derive the indexed columns, store once."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from wodcraft import library
+from wodcraft.api import compile_source
+
+import wodlab
+from conftest import FIXTURES
+from wodlab.wods import compile_records, generate_wod_hash, insert_record
+
+FRAN = library.get("girls/fran").source
+
+
+def _movement_ids(node) -> list[str]:
+    """Every value of a "movement" key anywhere under a JSON node: an independent reading of the
+    compiled output, not the walker the ingestion uses."""
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("movement"), str):
+            found.append(node["movement"])
+        for value in node.values():
+            found += _movement_ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _movement_ids(value)
+    return found
+
+
+def test_every_library_workout_loads_with_wodcrafts_movement_ids(library_lab):
+    entries = library.entries()
+    assert len(entries) == 83
+    stored = library_lab.sql("SELECT title, movements_list, wodcraft_version FROM wod_definitions")
+    assert len(stored) == 83
+    by_title = dict(zip(stored["title"], stored["movements_list"]))
+    for entry in entries:
+        compiled = compile_source(entry.source).document
+        expected = _movement_ids(compiled["blocks"])
+        got = by_title[compiled["title"]]
+        assert set(got) == set(expected), entry.path
+        assert len(got) == len(set(got)), f"{entry.path}: duplicates in movements_list"
+    import wodcraft
+
+    assert set(stored["wodcraft_version"]) == {wodcraft.__version__}
+
+
+def test_reloading_the_library_adds_nothing(library_lab):
+    report = library_lab.load_wods(library=True, progress=False)
+    assert (report.count("new"), report.count("present"), report.count("rejected")) == (0, 83, 0)
+
+
+def test_fran_row_holds_the_compiled_and_resolved_documents(lab):
+    (wod_id,) = lab.store_wod(FRAN)
+    row = lab.sql("SELECT * FROM wod_definitions WHERE id = :id", id=wod_id).iloc[0]
+    assert row["title"] == "Fran"
+    assert row["ast_json"] == compile_source(FRAN).document
+    assert row["source_hash"] == hashlib.sha256(FRAN.strip().lower().encode()).hexdigest()
+    assert row["movements_list"] == ["thruster", "pull_up"]
+    assert row["equipment_list"] == ["bar", "barbell"]
+    assert row["modality_tags"] == ["gymnastics", "strength"]
+    # The estimate's middle (wodcraft: 202-374 s) is under the 10:00 cap.
+    assert row["duration_seconds"] == 288
+    assert 0 <= row["difficulty_score"] <= 100
+    compiled = row["compiled_json"]
+    assert set(compiled) == {"rx", "scaled"} and set(compiled["rx"]) == {"men", "women"}
+    thruster = lambda doc: doc["blocks"][0]["items"][0]  # noqa: E731
+    assert thruster(compiled["rx"]["men"])["load"]["kg"] == 43
+    assert thruster(compiled["scaled"]["women"])["load"]["kg"] == 20
+    assert compiled["scaled"]["men"]["blocks"][0]["items"][1]["movement"] == "jumping_pull_up"
+
+
+def test_a_query_can_pick_one_resolved_version(lab):
+    lab.store_wod(FRAN)
+    load = lab.sql(
+        "SELECT compiled_json #>> '{scaled,women,blocks,0,items,0,load,kg}' AS kg FROM wod_definitions WHERE title = 'Fran'"
+    )
+    assert load["kg"].tolist() == ["20"]
+
+
+def test_duration_is_the_clock_for_an_amrap_and_bounded_by_the_cap(lab):
+    lab.load_wods(FIXTURES / "wods", progress=False)
+    durations = lab.sql("SELECT title, duration_seconds FROM wod_definitions ORDER BY title")
+    by_title = dict(zip(durations["title"], durations["duration_seconds"]))
+    assert by_title["Push Pull Twelve"] == 720
+    assert by_title["Tuesday Class / Metcon"] == 720
+    assert by_title["Deadlift Ladder"] <= 900
+
+
+def test_open_ended_work_has_no_duration(lab):
+    (wod_id,) = lab.store_wod(library.get("girls/lynne").source)
+    assert lab.sql("SELECT duration_seconds FROM wod_definitions WHERE id = :id", id=wod_id).iloc[0, 0] is None
+
+
+def test_a_file_with_several_documents_stores_one_row_per_workout(lab, count):
+    source = (FIXTURES / "wods" / "box_week_1.wod").read_text()
+    ids = lab.store_wod(source)
+    assert len(ids) == 3 and count(lab, "wod_definitions") == 3
+    rows = lab.sql("SELECT title, dsl_source, ast_json FROM wod_definitions ORDER BY title")
+    assert rows["title"].tolist() == ["Deadlift Ladder", "Pull Day", "Push Pull Twelve"]
+    for _, row in rows.iterrows():  # each row's text compiles alone to the stored document
+        assert row["dsl_source"].lstrip().startswith("# " + row["title"])
+        assert compile_source(row["dsl_source"]).document == row["ast_json"]
+
+
+def test_a_session_stores_each_of_its_workouts(lab):
+    ids = lab.store_wod((FIXTURES / "wods" / "tuesday_session.wod").read_text())
+    rows = lab.sql("SELECT title, movements_list, dsl_source, ast_json FROM wod_definitions ORDER BY title")
+    assert len(ids) == 2
+    assert rows["title"].tolist() == ["Tuesday Class / Metcon", "Tuesday Class / Warm-up"]
+    assert rows["movements_list"].tolist() == [["power_clean", "box_jump", "wall_ball"], ["air_squat", "push_up"]]
+    for _, row in rows.iterrows():
+        assert "date:" not in row["dsl_source"]  # session-only meta stays with the session
+        assert compile_source(row["dsl_source"]).document == row["ast_json"]
+
+
+def test_the_hash_is_the_seeds_and_ignores_case_and_surrounding_space(lab, count):
+    assert generate_wod_hash(FRAN) == hashlib.sha256(FRAN.strip().lower().encode()).hexdigest()
+    first = lab.store_wod(FRAN)
+    again = lab.store_wod("\n\n" + FRAN.upper().replace("CAP", "cap") + "   \n")
+    assert first == again
+    assert count(lab, "wod_definitions") == 1
+
+
+def test_an_unknown_movement_is_rejected_with_its_place_and_nothing_is_written(lab, count):
+    lab.store_wod(FRAN)
+    with pytest.raises(wodlab.WodCompileError) as caught:
+        lab.store_wod((FIXTURES / "invalid_wods" / "unknown_movement.wod").read_text(), "unknown_movement.wod")
+    (diag,) = caught.value.diagnostics
+    assert (diag.code, diag.line, diag.column) == ("E020", 4, 6)
+    assert "Pul-up" in diag.message and "Pull-up" in diag.suggestion
+    assert "unknown_movement.wod: line 4, column 6" in str(caught.value)
+    assert count(lab, "wod_definitions") == 1
+
+
+def test_a_syntax_error_is_rejected_with_its_place(lab, count):
+    with pytest.raises(wodlab.WodCompileError) as caught:
+        lab.store_wod((FIXTURES / "invalid_wods" / "syntax_error.wod").read_text())
+    assert [(d.code, d.line, d.column) for d in caught.value.diagnostics] == [("E003", 3, 12)]
+    assert count(lab, "wod_definitions") == 0
+
+
+def test_one_bad_workout_rejects_its_whole_file(lab, count, tmp_path):
+    good = (FIXTURES / "wods" / "box_week_1.wod").read_text()
+    bad = (FIXTURES / "invalid_wods" / "unknown_movement.wod").read_text()
+    (tmp_path / "mixed.wod").write_text(good + "\n" + bad)
+    report = lab.load_wods(tmp_path, progress=False)
+    assert [o.status for o in report.outcomes] == ["rejected"]
+    bad_line = len(good.splitlines()) + 1 + 4  # the blank separator, then line 4 of the bad workout
+    assert f"line {bad_line}, column 6: E020" in report.outcomes[0].reason
+    assert count(lab, "wod_definitions") == 0
+
+
+def test_load_report_counts_new_present_and_rejected(lab):
+    first = lab.load_wods([FIXTURES / "wods", FIXTURES / "invalid_wods"], progress=False)
+    assert (first.count("new"), first.count("present"), first.count("rejected")) == (5, 0, 2)
+    second = lab.load_wods(FIXTURES / "wods", progress=False)
+    assert (second.count("new"), second.count("present")) == (0, 5)
+    frame = first.to_frame()
+    assert list(frame.columns) == ["source", "title", "wod_id", "status", "reason"]
+    assert frame.loc[frame["status"] == "rejected", "source"].str.endswith(".wod").all()
+
+
+def _race(url: str, source: str, barrier, out) -> None:
+    lab = wodlab.connect(url)
+    (record,) = compile_records(source)
+    barrier.wait()  # both processes insert the same row at the same moment
+    with lab.engine.begin() as conn:
+        out.put((str(record.id), insert_record(conn, record)))
+
+
+def test_two_processes_importing_the_same_workout_create_one_row(lab, count):
+    url = lab.engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    barrier, out = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_race, args=(url, FRAN, barrier, out)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    results = [out.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert results[0][0] == results[1][0]
+    assert sorted(created for _, created in results) == [False, True]
+    assert count(lab, "wod_definitions") == 1
+
+
+def test_cli_load_reports_rejections_and_exits_1(lab):
+    url = lab.engine.url.render_as_string(hide_password=False)
+    env = {**__import__("os").environ, "DATABASE_URL": url}
+    args = [sys.executable, "-m", "wodlab.cli", "load", "wods", str(FIXTURES / "wods"), str(FIXTURES / "invalid_wods")]
+    run = subprocess.run(args, env=env, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stdout.startswith("5 new, 0 already present, 2 rejected")
+    assert "unknown_movement.wod" in run.stdout and "line 4, column 6: E020" in run.stdout
+    again = subprocess.run(args[:-1], env=env, capture_output=True, text=True)
+    assert (again.returncode, again.stdout.strip()) == (0, "0 new, 5 already present, 0 rejected")
+
+
+def test_difficulty_is_in_range_for_every_library_workout(library_lab):
+    scores = library_lab.sql("SELECT difficulty_score FROM wod_definitions")["difficulty_score"]
+    assert scores.between(0, 100).all() and scores.nunique() > 20
+    ordered = library_lab.sql(
+        "SELECT title FROM wod_definitions WHERE title IN ('Lynne', 'Fran', 'The Seven') ORDER BY difficulty_score"
+    )
+    assert ordered["title"].tolist() == ["Lynne", "Fran", "The Seven"]
