@@ -1,0 +1,237 @@
+"""Score notation: the lark grammar, canonical formatting, checks against the workout, ranking."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from wodcraft.api import compile_source
+from wodcraft.library import get
+
+from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, check_score, parse_score, rank_key
+from wodlab.structure import Scoring
+
+
+def S(score_type, value, secondary=None, unit=None, status="finished", division=None, tiebreak=None):  # noqa: N802
+    as_d = lambda v: None if v is None else D(str(v))  # noqa: E731
+    return Score(score_type, as_d(value), as_d(secondary), unit, status, division, as_d(tiebreak))
+
+
+NOTATIONS = [
+    # times
+    ("4:32", S("TIME", 272, unit="s")),
+    ("1:02:03", S("TIME", 3723, unit="s")),
+    ("4:32.5", S("TIME", "272.5", unit="s")),
+    ("0:59", S("TIME", 59, unit="s")),
+    ("12:00", S("TIME", 720, unit="s")),
+    ("  4:32  ", S("TIME", 272, unit="s")),
+    # rounds + reps
+    ("7+12", S("ROUNDS", 7, 12, "rounds")),
+    ("7 + 12", S("ROUNDS", 7, 12, "rounds")),
+    ("7 rounds + 12 reps", S("ROUNDS", 7, 12, "rounds")),
+    ("7 rds 12", S("ROUNDS", 7, 12, "rounds")),
+    ("7rds12", S("ROUNDS", 7, 12, "rounds")),
+    ("7 RDS + 12", S("ROUNDS", 7, 12, "rounds")),
+    ("7 rnds 12 reps", S("ROUNDS", 7, 12, "rounds")),
+    ("7 round + 1 rep", S("ROUNDS", 7, 1, "rounds")),
+    ("10+0", S("ROUNDS", 10, 0, "rounds")),
+    ("12 rounds", S("ROUNDS", 12, None, "rounds")),
+    # reps
+    ("185", S("REPS", 185, unit="reps")),
+    ("185 reps", S("REPS", 185, unit="reps")),
+    ("185reps", S("REPS", 185, unit="reps")),
+    ("185 REPS", S("REPS", 185, unit="reps")),
+    # loads
+    ("225 lb", S("LOAD", 225, unit="lb")),
+    ("225lbs", S("LOAD", 225, unit="lb")),
+    ("225#", S("LOAD", 225, unit="lb")),
+    ("225 LB", S("LOAD", 225, unit="lb")),
+    ("102.5 kg", S("LOAD", "102.5", unit="kg")),
+    ("102.5kg", S("LOAD", "102.5", unit="kg")),
+    ("100 kilos", S("LOAD", 100, unit="kg")),
+    ("1.5 pood", S("LOAD", "1.5", unit="pood")),
+    # calories and distances
+    ("48 cal", S("CALORIES", 48, unit="cal")),
+    ("48 cals", S("CALORIES", 48, unit="cal")),
+    ("48 Calories", S("CALORIES", 48, unit="cal")),
+    ("5000 m", S("DISTANCE", 5000, unit="m")),
+    ("5000m", S("DISTANCE", 5000, unit="m")),
+    ("3.1 mi", S("DISTANCE", "3.1", unit="mi")),
+    ("5 km", S("DISTANCE", 5, unit="km")),
+    ("150 ft", S("DISTANCE", 150, unit="ft")),
+    # capped
+    ("CAP+12", S("REPS", 12, unit="reps", status="capped")),
+    ("cap 12", S("REPS", 12, unit="reps", status="capped")),
+    ("TC + 12 reps", S("REPS", 12, unit="reps", status="capped")),
+    ("cap+12", S("REPS", 12, unit="reps", status="capped")),
+    ("capped 150", S("REPS", 150, unit="reps", status="capped")),
+    ("Time cap + 40", S("REPS", 40, unit="reps", status="capped")),
+    # did not finish / start
+    ("DNF", S("TIME", None, unit="s", status="dnf")),
+    ("dnf", S("TIME", None, unit="s", status="dnf")),
+    ("did not finish", S("TIME", None, unit="s", status="dnf")),
+    ("DNS", S("TIME", None, unit="s", status="dns")),
+    # divisions, anywhere they are usually written
+    ("4:32 Rx", S("TIME", 272, unit="s", division="rx")),
+    ("4:32rx", S("TIME", 272, unit="s", division="rx")),
+    ("Rx 4:32", S("TIME", 272, unit="s", division="rx")),
+    ("4:32 (Rx)", S("TIME", 272, unit="s", division="rx")),
+    ("4:32 Rx+", S("TIME", 272, unit="s", division="rx+")),
+    ("7+12 Sc", S("ROUNDS", 7, 12, "rounds", division="scaled")),
+    ("Scaled 7+12", S("ROUNDS", 7, 12, "rounds", division="scaled")),
+    ("7+12 - scaled", S("ROUNDS", 7, 12, "rounds", division="scaled")),
+    ("225# RX", S("LOAD", 225, unit="lb", division="rx")),
+    ("CAP+12 sc", S("REPS", 12, unit="reps", status="capped", division="scaled")),
+    # tie-breaks
+    ("4:32 tb 3:15", S("TIME", 272, unit="s", tiebreak=195)),
+    ("4:32 TB: 3:15", S("TIME", 272, unit="s", tiebreak=195)),
+    ("4:32 (tb 3:15)", S("TIME", 272, unit="s", tiebreak=195)),
+    ("CAP+12, tiebreak 8:40", S("REPS", 12, unit="reps", status="capped", tiebreak=520)),
+    ("7+12 rx tb 10:02", S("ROUNDS", 7, 12, "rounds", division="rx", tiebreak=602)),
+    ("(tb 3:15) 7+12 Rx", S("ROUNDS", 7, 12, "rounds", division="rx", tiebreak=195)),
+]
+
+
+@pytest.mark.parametrize("text, expected", NOTATIONS, ids=[t for t, _ in NOTATIONS])
+def test_reads_the_notation(text, expected):
+    assert parse_score(text) == expected
+
+
+def test_the_table_covers_forty_distinct_notations():
+    assert len({t.strip().lower() for t, _ in NOTATIONS}) >= 40
+
+
+@pytest.mark.parametrize("text, column, expected", [
+    ("4:3x", 4, "'Rx'"),
+    ("7++12", 3, "a number"),
+    ("abc", 1, "a time (4:32)"),
+    ("cap", 4, "a number"),
+    ("7 +", 4, "a number"),
+    ("tb 3:15", 8, "a time (4:32)"),
+    ("1,5 kg", 3, "'Rx'"),  # after a comma only a marker may come
+    ("225 lb lb", 8, "'Rx'"),
+])
+def test_malformed_text_is_rejected_with_its_column_and_what_was_expected(text, column, expected):
+    with pytest.raises(ScoreSyntaxError) as caught:
+        parse_score(text)
+    assert caught.value.column == column
+    assert expected in caught.value.expected
+    assert f"column {column}" in str(caught.value)
+
+
+def test_an_empty_score_is_rejected():
+    with pytest.raises(ScoreSyntaxError):
+        parse_score("   ")
+
+
+def test_two_divisions_in_one_score_are_rejected():
+    with pytest.raises(ScoreMismatch, match="two different divisions"):
+        parse_score("4:32 rx sc")
+
+
+# --- round trip -----------------------------------------------------------------------------------
+
+_amounts = st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False)
+_counts = st.integers(min_value=0, max_value=999).map(D)
+_seconds = st.decimals(min_value=0, max_value=36000, places=1, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def scores(draw):
+    kind = draw(st.sampled_from(["time", "rounds", "rounds_only", "amount", "capped", "dnf", "dns"]))
+    if kind == "time":
+        base = Score("TIME", draw(_seconds), None, "s")
+    elif kind == "rounds":
+        base = Score("ROUNDS", draw(_counts), draw(_counts), "rounds")
+    elif kind == "rounds_only":
+        base = Score("ROUNDS", draw(_counts), None, "rounds")
+    elif kind == "amount":
+        score_type, unit = draw(st.sampled_from([("REPS", "reps"), ("LOAD", "kg"), ("LOAD", "lb"), ("LOAD", "pood"),
+                                                 ("CALORIES", "cal"), ("DISTANCE", "m"), ("DISTANCE", "km"),
+                                                 ("DISTANCE", "mi"), ("DISTANCE", "ft")]))
+        base = Score(score_type, draw(_amounts), None, unit)
+    elif kind == "capped":
+        base = Score("REPS", draw(_counts), None, "reps", "capped")
+    else:
+        base = Score("TIME", None, None, "s", kind)
+    division = draw(st.sampled_from([None, "rx", "rx+", "scaled"]))
+    tiebreak = draw(st.one_of(st.none(), _seconds))
+    return Score(base.score_type, base.score_value, base.score_secondary, base.score_unit, base.status, division, tiebreak)
+
+
+@given(scores())
+def test_format_then_parse_gives_the_score_back(score):
+    assert parse_score(score.format()) == score
+
+
+@given(scores())
+def test_formatting_is_canonical(score):
+    text = score.format()
+    assert parse_score(text).format() == text
+
+
+# --- against the workout ----------------------------------------------------------------------------
+
+def scoring(path_or_source: str) -> Scoring:
+    source = get(path_or_source).source if "/" in path_or_source and "\n" not in path_or_source else path_or_source
+    return Scoring.of(compile_source(source).document)
+
+
+GRACE = "girls/grace"  # for time, no cap
+FRAN = "girls/fran"  # for time, cap 10:00, capped athletes score reps (90 reps in all)
+CINDY = "girls/cindy"  # AMRAP 20, 30 reps a round
+TOTAL = "benchmarks/crossfit_total"  # load, total
+
+
+def test_rounds_plus_reps_on_a_for_time_workout_without_cap_is_rejected_with_the_reason():
+    with pytest.raises(ScoreMismatch, match="for-time workout without a time cap"):
+        parse_score("7+12", scoring(GRACE))
+
+
+@pytest.mark.parametrize("text, wod, reason", [
+    ("CAP+30", GRACE, "without a time cap"),
+    ("12:01", FRAN, "past the 10:00 cap"),
+    ("CAP+90", FRAN, "the whole workout is 90 reps"),
+    ("4:32", CINDY, "on an AMRAP"),
+    ("7+31", CINDY, "a round of this workout is 30 reps"),
+    ("4:32", TOTAL, "scored by load"),
+])
+def test_scores_that_cannot_belong_to_the_workout_say_why(text, wod, reason):
+    with pytest.raises(ScoreMismatch, match=reason):
+        parse_score(text, scoring(wod))
+
+
+def test_scores_are_normalised_by_their_workout():
+    assert parse_score("CAP+75", scoring(FRAN)).capped
+    assert parse_score("75", scoring(FRAN)) == S("REPS", 75, unit="reps", status="capped")  # bare reps at the cap
+    assert parse_score("212", scoring(CINDY)) == S("ROUNDS", 7, 2, "rounds")  # a total of reps, split
+    assert parse_score("7 rounds", scoring(CINDY)) == S("ROUNDS", 7, 0, "rounds")
+    assert parse_score("305", scoring(TOTAL)) == S("LOAD", 305, unit="kg")  # the workout's own unit
+    assert parse_score("DNF", scoring(CINDY)).score_type == "ROUNDS"
+
+
+# --- rank key -----------------------------------------------------------------------------------------
+
+def ranked(texts, wod):
+    sc = scoring(wod)
+    return sorted(texts, key=lambda t: rank_key(parse_score(t, sc), sc))
+
+
+def test_finishers_by_time_then_capped_by_reps_then_dnf_then_scaled():
+    order = ranked(["CAP+60", "DNF", "5:10", "3:05 sc", "CAP+80", "4:32", "DNS"], FRAN)
+    assert order == ["4:32", "5:10", "CAP+80", "CAP+60", "DNF", "DNS", "3:05 sc"]
+
+
+def test_ties_break_on_the_tiebreak_with_missing_ones_last():
+    assert ranked(["CAP+70", "CAP+70 tb 8:10", "CAP+70 tb 7:55"], FRAN) == ["CAP+70 tb 7:55", "CAP+70 tb 8:10", "CAP+70"]
+
+
+def test_amrap_ranks_rounds_plus_reps_as_total_reps():
+    # 8+0 = 240 reps, 7+29 = 239, 218 = 7+8, 6+12 = 192
+    assert ranked(["7+29", "8+0", "6+12", "218"], CINDY) == ["8+0", "7+29", "218", "6+12"]
+
+
+def test_loads_rank_by_weight_whatever_the_unit():
+    assert ranked(["100 kg", "225 lb", "7 pood"], TOTAL) == ["7 pood", "225 lb", "100 kg"]  # 112, 102.1, 100 kg

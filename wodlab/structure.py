@@ -1,0 +1,106 @@
+"""What a compiled WODCraft workout asks for: its score, cap, reps per round and volume.
+
+Read from wodcraft's compiled JSON (and its resolved versions): scores are checked and ranked
+against it, and the difficulty features start from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Quantities counted as "reps" when a round or a workout is summed up: a calorie is a rep, a metre
+# is a rep (how box apps and the Open count mixed work), a timed hold counts nothing.
+_COUNTED = {"reps": "reps", "calories": "cal", "distance": "m"}
+
+
+def _men(value) -> float:
+    if isinstance(value, dict):
+        return float(value.get("men", next(iter(value.values()))))
+    return float(value or 0)
+
+
+def _item_units(item: dict, ladder_value: float | None) -> float:
+    quantity = item.get("quantity") or {}
+    kind = quantity.get("kind")
+    if kind in _COUNTED:
+        return _men(quantity.get(_COUNTED[kind])) * float(item.get("factor", 1))
+    if not quantity and ladder_value is not None:  # a ladder gives its value to bare movements
+        return ladder_value * float(item.get("factor", 1))
+    return 0.0
+
+
+def volume(nodes: list[dict], ladder_value: float | None = None) -> float:
+    """Units of work (reps + calories + metres) in a body, rounds and ladders expanded once."""
+    total = 0.0
+    for node in nodes:
+        kind = node.get("type")
+        if kind == "movement":
+            total += _item_units(node, ladder_value)
+            continue
+        children = node.get("items", [])
+        if node.get("reps"):  # a rep ladder: one pass per value
+            total += sum(volume(children, float(v)) for v in node["reps"])
+        elif kind in ("rounds", "for_time") and node.get("rounds"):
+            total += float(node["rounds"]) * volume(children, ladder_value)
+        elif kind == "rest":
+            continue
+        else:
+            total += volume(children, ladder_value)
+    return total
+
+
+def round_volume(nodes: list[dict]) -> float:
+    """Units of work in one round of the first AMRAP (its body done once)."""
+    for node in nodes:
+        if node.get("type") == "amrap":
+            return volume(node.get("items", []))
+        found = round_volume(node.get("items", []))
+        if found:
+            return found
+    return 0.0
+
+
+def _cap(document: dict) -> float | None:
+    caps = [b.get("cap_s") for b in document.get("blocks", []) if b.get("cap_s")]
+    if document.get("cap_s"):
+        return float(document["cap_s"])
+    return float(caps[0]) if len(caps) == 1 else None
+
+
+def _load_unit(nodes: list[dict]) -> str | None:
+    for node in nodes:
+        if node.get("type") == "movement" and node.get("load"):
+            return node["load"].get("unit")
+        unit = _load_unit(node.get("items", []))
+        if unit:
+            return unit
+    return None
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a workout is scored, in the terms scores are checked and ranked by."""
+
+    kind: str  # time, rounds+reps, rounds, reps, load, calories, distance, multi, none
+    capped_scores_reps: bool  # for time with a cap: capped athletes score their reps
+    cap_seconds: float | None
+    reps_per_round: float  # AMRAP: units in one round (0 when not an AMRAP)
+    total_reps: float  # units of the whole Rx prescription (0 when open-ended)
+    load_unit: str  # the unit a bare load number is read in
+
+    @classmethod
+    def of(cls, document: dict) -> Scoring:
+        """From a compiled document (ast_json); quantities are read for the men's Rx values."""
+        score = document.get("score") or {"type": "none"}
+        kind = score.get("type", "none")
+        if kind == "multi" and score.get("unit"):
+            kind = score["unit"]  # "score: load, total": the parts add up to one load
+        blocks = document.get("blocks", [])
+        return cls(
+            kind=kind,
+            capped_scores_reps=score.get("capped") == "reps",
+            cap_seconds=_cap(document),
+            reps_per_round=round_volume(blocks),
+            total_reps=volume(blocks),
+            load_unit=_load_unit(blocks) or "kg",
+        )
