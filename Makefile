@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Every entry point (CLI, notebook kernels, tests) must agree on where the embedded server lives.
 export WODLAB_HOME ?= $(CURDIR)/.wodlab
 
-.PHONY: demo test lab db-stop clean
+.PHONY: demo test lab db-stop clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(VENV)/.installed-test
 lab: $(VENV)/.installed
 	$(BIN)/wodlab db start
 	$(BIN)/jupyter lab notebooks/
+
+# Regenerate the README's query reference from the headers of sql/queries/*.sql.
+docs: $(VENV)/.installed
+	$(BIN)/python -c "import re, pathlib, subprocess; p = pathlib.Path('README.md'); ref = subprocess.run(['$(BIN)/wodlab', 'query', '--markdown'], capture_output=True, text=True, check=True).stdout; p.write_text(re.sub(r'(?s)(<!-- queries:begin -->\n).*?(<!-- queries:end -->)', lambda m: m[1] + ref + m[2], p.read_text()))"
 
 db-stop:
 	-$(BIN)/wodlab db stop

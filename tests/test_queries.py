@@ -13,14 +13,16 @@ import wodlab
 from conftest import FIXTURES, ROOT, database_url
 from wodlab import queries
 from wodlab.errors import QueryError
+from wodlab.results import athlete_id
 
-ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (f"a1000000-0000-4000-8000-00000000000{i}" for i in range(1, 9))
-FRAN_RX, FRAN_SCALED, AMRAP_SESSION = (f"5e550000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3))
+ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
+    str(athlete_id(name)) for name in ("alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"))
+BOX = FIXTURES / "box"
 
 
 @pytest.fixture(scope="module")
 def box(admin, server_url, template):
-    """fixtures/wods + Fran, with the sessions, results and events of fixtures/box/box.sql."""
+    """fixtures/wods + Fran, with the athletes, sessions, results and events of fixtures/box."""
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE wodlab_box TEMPLATE {template}"))
     lab = wodlab.connect(database_url(server_url, "wodlab_box"))
@@ -32,11 +34,22 @@ def box(admin, server_url, template):
     with lab.engine.begin() as conn:
         for title, score in difficulty.items():
             conn.execute(sa.text("UPDATE wod_definitions SET difficulty_score = :s WHERE title = :t"), {"s": score, "t": title})
-        conn.exec_driver_sql((FIXTURES / "box" / "box.sql").read_text())
+    lab.load_athletes(BOX / "athletes.csv")
+    lab.load_sessions(BOX / "sessions.csv")
+    lab.load_results(BOX / "results.csv")
+    lab.load_events(BOX / "events.jsonl")
     yield lab
     lab.engine.dispose()
     with admin.connect() as conn:
         conn.execute(sa.text("DROP DATABASE wodlab_box WITH (FORCE)"))
+
+
+def session(box, title: str, track: str = "RX") -> str:
+    found = box.sql(
+        "SELECT ss.id::text FROM scheduled_sessions ss JOIN wod_definitions w ON w.id = ss.wod_definition_id"
+        " WHERE w.title = :t AND ss.track = :k", t=title, k=track)
+    (value,) = found.iloc[:, 0]
+    return value
 
 
 def titles(frame: pd.DataFrame) -> list[str]:
@@ -74,7 +87,7 @@ def test_best_times_on_fran(box):
     found = box.query("best_times", title="Fran", limit=10)
     # Rx finishers only: Emma (not Rx), Hugo (scaled), Farid (capped, REPS) are out; Gina's DNF has no time.
     assert found["athlete_id"].tolist()[:4] == [BRUNO, DIEGO, ALICE, CHLOE]
-    assert found["time_seconds"].tolist()[:4] == [198.0, 198.0, 245.0, 312.0]
+    assert found["time_seconds"].tolist() == [198.0, 198.0, 245.0, 312.0]
     assert box.query("best_times", title="Fran", limit=2)["athlete_id"].tolist() == [BRUNO, DIEGO]
 
 
@@ -82,39 +95,50 @@ def test_athlete_progression_on_a_movement(box):
     found = box.athlete_progression(ALICE, movement="deadlift")
     assert titles(found) == ["Pull Day", "Deadlift Ladder"]
     assert found["workout_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-09-08", "2026-09-05"]
-    assert found["score_value"].tolist() == [1500.0, 540.0]
+    assert found["score_value"].tolist() == [1500.0, 540.0]  # 25:00 and 9:00
     assert titles(box.athlete_progression(ALICE)) == ["Pull Day", "Deadlift Ladder", "Push Pull Twelve", "Fran"]
 
 
 def test_live_amrap_progress_and_leaderboard(box):
-    progress = box.query("live_amrap_progress", session_id=AMRAP_SESSION)
-    assert progress["athlete_id"].tolist() == [ALICE, BRUNO, CHLOE]  # 30, 30, 20: ties by id
+    progress = box.query("live_amrap_progress", session_id=session(box, "Push Pull Twelve"))
+    tied = sorted([ALICE, BRUNO])  # 30 reps each: the seed orders by reps only, wodlab then by id
+    assert progress["athlete_id"].tolist() == [*tied, CHLOE]
     assert progress["total_reps"].tolist() == [30.0, 30.0, 20.0]
-    assert progress["last_activity_time"].tolist() == [190, 185, 140]
-    live = box.live_leaderboard(AMRAP_SESSION)
+    assert progress["last_activity_time"].tolist() == [{ALICE: 190, BRUNO: 185}[a] for a in tied] + [140]
+    live = box.live_leaderboard(session(box, "Push Pull Twelve"))
     assert live["athlete_id"].tolist() == [BRUNO, ALICE, CHLOE]  # at 30 reps, Bruno got there first
     assert live["last_update"].tolist() == [185, 190, 140]
 
 
 def test_athlete_timeline(box):
-    timeline = box.athlete_timeline(AMRAP_SESSION, CHLOE)
+    timeline = box.athlete_timeline(session(box, "Push Pull Twelve"), CHLOE)
     assert timeline["timestamp_offset"].tolist() == [0, 50, 140, 150]
     assert timeline["movement"].tolist()[1:3] == ["push_up", "thruster"]
     assert pd.isna(timeline["movement"].iloc[0])
 
 
-def test_leaderboard_puts_finishers_before_capped_and_dnf(box):
+def test_leaderboard_ranks_rx_finishers_then_capped_then_dnf_then_scaled(box):
     board = box.leaderboard("Fran", track="RX")
-    assert board["athlete_id"].tolist() == [EMMA, BRUNO, DIEGO, ALICE, CHLOE, FARID, GINA]
-    assert board["rank"].tolist() == [1, 2, 2, 4, 5, 6, 7]
-    assert board["score_type"].tolist()[-2:] == ["REPS", "TIME"] and board["is_dnf"].tolist()[-1]
-    assert box.leaderboard("Fran", track="SCALED")["athlete_id"].tolist() == [HUGO]
+    # Bruno and Diego tie at 3:18: the tie-break (1:40 vs 1:52) decides. Emma's 3:00 was scaled.
+    assert board["athlete"].tolist() == ["Bruno", "Diego", "Alice", "Chloé", "Farid", "Gina", "Emma"]
+    assert board["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert board["score"].tolist() == ["3:18 tb 1:40", "3:18 tb 1:52", "4:05", "5:12 Rx", "CAP+80", "DNF", "3:00 Sc"]
+    assert board["result_status"].tolist()[4:6] == ["capped", "dnf"]
+    assert board["percentile"].tolist() == [100.0, pytest.approx(83.333, abs=1e-3), pytest.approx(66.667, abs=1e-3),
+                                            50.0, pytest.approx(33.333, abs=1e-3), pytest.approx(16.667, abs=1e-3), 0.0]
+    assert box.leaderboard("Fran", track="SCALED")["athlete"].tolist() == ["Hugo"]
     assert len(box.leaderboard("Fran", track=None, limit=None)) == 8
+
+
+def test_leaderboard_splits_by_gender(box):
+    assert box.leaderboard("Fran", gender="F")["athlete"].tolist() == ["Alice", "Chloé", "Gina", "Emma"]
+    assert box.leaderboard("Fran", gender="M", track=None)["athlete"].tolist() == ["Bruno", "Diego", "Farid", "Hugo"]
 
 
 def test_leaderboard_of_an_amrap_orders_rounds_then_reps(box):
     board = box.leaderboard("Push Pull Twelve")
     assert board["athlete_id"].tolist() == [CHLOE, BRUNO, ALICE]  # 9+0, 7+20, 7+12
+    assert board["score"].tolist() == ["9+0", "7+20", "7+12"]
 
 
 def test_leaderboard_accepts_a_workout_id(box):
@@ -183,7 +207,7 @@ def test_readme_query_reference_is_generated_from_the_headers():
     documented = readme.split("<!-- queries:begin -->\n", 1)[1].split("<!-- queries:end -->", 1)[0]
     assert documented == queries.reference_markdown(), (
         "README.md's query reference is stale: replace the block between the queries markers "
-        "with the output of `wodlab query --markdown`"
+        "with the output of `wodlab query --markdown` (`make docs` does it)"
     )
     for name in queries.catalog():
         assert f"#### `{name}`" in documented

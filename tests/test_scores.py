@@ -235,3 +235,8 @@ def test_amrap_ranks_rounds_plus_reps_as_total_reps():
 
 def test_loads_rank_by_weight_whatever_the_unit():
     assert ranked(["100 kg", "225 lb", "7 pood"], TOTAL) == ["7 pood", "225 lb", "100 kg"]  # 112, 102.1, 100 kg
+
+
+def test_rounds_plus_reps_at_the_cap_of_a_rounds_for_time_workout_become_reps():
+    wod = scoring("# Five\n5 rounds for time, cap 20:00\n  10 Burpee\n  20 Air squat\n")
+    assert parse_score("3+12", wod) == S("REPS", 102, unit="reps", status="capped")  # 3 x 30 + 12

@@ -42,14 +42,24 @@ def _cmd_init(args) -> int:
 
 
 def _cmd_load(args) -> int:
-    if args.what != "wods":  # sessions, results and events come with the results issue
-        raise WodlabError(f"`wodlab load {args.what}` is not available yet; only `wodlab load wods`")
+    if args.what != "wods":
+        return _load_table(args)
     if not args.paths and not args.library:
         raise WodlabError("give .wod files or folders, or --library for wodcraft's standard library")
     lab = _connect()
     report = lab.load_wods(args.paths or None, library=args.library, progress=False if args.quiet else None)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _load_table(args) -> int:
+    if len(args.paths) != 1 or args.library:
+        raise WodlabError(f"`wodlab load {args.what}` takes one file (CSV, or JSON Lines for events)")
+    lab = _connect()
+    loader = getattr(lab, f"load_{args.what}")
+    result = loader(args.paths[0], skip_bad=args.skip_bad, rejects=args.rejects, progress=False if args.quiet else None)
+    print(result.summary())
+    return 0 if not result.rejected else 1
 
 
 def _coerce(query: queries.Query, pair: str):
@@ -100,9 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("load", help="import data: `wodlab load wods PATH...` or `--library`")
-    p.add_argument("what", choices=["wods", "sessions", "results", "events"])
-    p.add_argument("paths", nargs="*", help=".wod files or folders")
+    p.add_argument("what", choices=["wods", "athletes", "sessions", "results", "events"])
+    p.add_argument("paths", nargs="*", help=".wod files or folders; one CSV/JSONL file for the other tables")
     p.add_argument("--library", action="store_true", help="every workout of wodcraft's standard library")
+    p.add_argument("--skip-bad", action="store_true", help="load the good rows, write the bad ones to a reject file")
+    p.add_argument("--rejects", help="where --skip-bad writes bad rows (default: FILE.rejects.csv)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_load)
 

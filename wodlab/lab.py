@@ -9,9 +9,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import db, ingest, queries, schema
+from wodlab import db, ingest, loading, queries, results, schema
 from wodlab.catalog import sync_catalog
 from wodlab.errors import DatabaseError, QueryError
+from wodlab.loading import LoadResult
 from wodlab.wods import compile_records, insert_record
 
 
@@ -76,6 +77,27 @@ class Lab:
             sources += ingest.library_sources()
         return ingest.import_sources(self.engine, sources, strict=strict, progress=progress)
 
+    # --- athletes, sessions, results, events -----------------------------------------------------
+
+    def _load(self, kind: str, source, skip_bad: bool, rejects, progress) -> LoadResult:
+        return loading.load(self.engine, results.SPECS[kind], source, skip_bad=skip_bad, rejects=rejects, progress=progress)
+
+    def load_athletes(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+        """Athletes from a CSV/JSONL path or a DataFrame: external_id, name[, gender, birth_year]."""
+        return self._load("athletes", source, skip_bad, rejects, progress)
+
+    def load_sessions(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+        """Scheduled sessions: wod, session_date[, session_time, track, gender_mode, team_size, location, ...]."""
+        return self._load("sessions", source, skip_bad, rejects, progress)
+
+    def load_results(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+        """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score."""
+        return self._load("results", source, skip_bad, rejects, progress)
+
+    def load_events(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+        """Realized events (CSV or JSON Lines): the session, athlete, timestamp_offset, movement, quantity..."""
+        return self._load("events", source, skip_bad, rejects, progress)
+
     def wods(self) -> pd.DataFrame:
         """Every stored workout (see search_wods for the columns)."""
         return self.search_wods()
@@ -100,9 +122,10 @@ class Lab:
             min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d, limit=limit,
         )
 
-    def leaderboard(self, wod: str, track: str | None = "RX", limit: int | None = 10) -> pd.DataFrame:
-        """Ranked results of a workout (title or id) on a track (None: every track)."""
-        return self.query("leaderboard", wod=str(wod), track=track, limit=limit)
+    def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None, session=None,
+                    limit: int | None = 10) -> pd.DataFrame:
+        """Each athlete's best result on a workout (title or id), ranked; None means no filter."""
+        return self.query("leaderboard", wod=str(wod), track=track, gender=gender, session_id=session, limit=limit)
 
     def athlete_progression(self, athlete, movement: str | None = None) -> pd.DataFrame:
         """An athlete's results, newest first; only workouts with `movement` when given."""

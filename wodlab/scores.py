@@ -277,7 +277,7 @@ def _check_for_time(score: Score, scoring: Scoring) -> Score:
         reason = "without a time cap" if not cap else "whose cap is not scored by reps"
         raise ScoreMismatch(f"{score.format()!r} on a for-time workout {reason}: only a time, DNF or DNS fits")
     if score.score_type == "ROUNDS":  # "4+10" at the cap of a rounds-for-time workout
-        per_round = scoring.total_reps / max(1, _rounds_in(scoring))
+        per_round = scoring.total_reps / scoring.rounds
         score = replace(score, score_type="REPS", score_value=_rounds_to_total(score, per_round), score_secondary=None,
                         score_unit="reps", status="capped")
     if score.score_type != "REPS":
@@ -285,10 +285,6 @@ def _check_for_time(score: Score, scoring: Scoring) -> Score:
     if scoring.total_reps and score.score_value >= Decimal(str(scoring.total_reps)):
         raise ScoreMismatch(f"{score.format()!r}: the whole workout is {_plain(Decimal(str(scoring.total_reps)))} reps")
     return replace(score, status="capped", score_unit="reps")
-
-
-def _rounds_in(scoring: Scoring) -> int:
-    return 1  # total_reps already expands rounds; a capped "rounds+reps" is rare enough to read per whole workout
 
 
 @dataclass(frozen=True, order=True)
@@ -310,9 +306,13 @@ class RankKey:
 _NO_TIEBREAK = Decimal("1e9")
 
 
-def rank_key(score: Score, scoring: Scoring | None = None) -> RankKey:
-    """The one ordering of results: every leaderboard and percentile sorts by it."""
-    tier = STATUSES.index(score.status) + (4 if score.is_rx is False else 0)
+def rank_key(score: Score, scoring: Scoring | None = None, is_rx: bool | None = None) -> RankKey:
+    """The one ordering of results: every leaderboard and percentile sorts by it.
+
+    is_rx: what to assume when the score itself does not say (the class's track); unknown is Rx.
+    """
+    rx = score.is_rx if score.is_rx is not None else is_rx
+    tier = STATUSES.index(score.status) + (4 if rx is False else 0)
     tiebreak = score.tiebreak if score.tiebreak is not None else _NO_TIEBREAK
     if score.status in ("dnf", "dns") or score.score_value is None:
         return RankKey(tier, Decimal(0), tiebreak)

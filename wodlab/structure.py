@@ -87,6 +87,7 @@ class Scoring:
     reps_per_round: float  # AMRAP: units in one round (0 when not an AMRAP)
     total_reps: float  # units of the whole Rx prescription (0 when open-ended)
     load_unit: str  # the unit a bare load number is read in
+    rounds: int = 1  # "N rounds for time": N, so a capped "4+10" can be turned into reps
 
     @classmethod
     def of(cls, document: dict) -> Scoring:
@@ -103,4 +104,5 @@ class Scoring:
             reps_per_round=round_volume(blocks),
             total_reps=volume(blocks),
             load_unit=_load_unit(blocks) or "kg",
+            rounds=int(blocks[0].get("rounds") or 1) if blocks else 1,
         )

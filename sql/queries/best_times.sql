@@ -1,5 +1,6 @@
 -- Seed, "Top 10 des meilleurs temps sur 'Fran'", with the title and the limit as parameters.
--- Departure: ties on time are broken by recorded_at then athlete_id, so the order is reproducible.
+-- Departures: DNF results are left out (wodlab stores them as TIME with no value, which the seed's
+-- filter would list last); ties on time are broken by recorded_at then athlete_id.
 -- param title: text — the workout's title, e.g. 'Fran'
 -- param limit: int — how many rows (seed: 10)
 -- column athlete_id: string — the athlete's id
@@ -14,5 +15,6 @@ JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
 WHERE wd.title = :title
 AND ar.score_type = 'TIME'
 AND ar.is_rx = true
+AND NOT ar.is_dnf
 ORDER BY ar.score_value ASC, ar.recorded_at, ar.athlete_id
 LIMIT :limit;

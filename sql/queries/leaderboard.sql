@@ -1,34 +1,52 @@
--- wodlab: the seed's "Top 10" generalised to any workout, score type and track.
--- Order: finishers before capped and DNF athletes; times ascending; reps, rounds+reps, loads,
--- calories and distances descending (the main value, then the secondary one).
+-- wodlab: the seed's "Top 10" generalised to any workout, track and gender, ranked by the rank key
+-- wodlab.scores.rank_key stored with each result (rank_tier, rank_value, tiebreak_seconds): Rx
+-- before scaled, finishers by time, then capped athletes by reps, then DNF and DNS; AMRAPs by total
+-- reps, loads in kg; tie-breaks last. Each athlete appears once, with their best result on the
+-- workout (over every session of it, unless session_id is given).
 -- param wod: text — the workout's title, or its id as text
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL
+-- param gender: text, optional — M or F; everyone when NULL
+-- param session_id: uuid, optional — one session only
 -- param limit: int, optional — at most this many rows
 -- column rank: Int64 — 1 for the best; equal scores share a rank
+-- column percentile: Float64 — 100 for the best, 0 for the last: 100 x (1 - (rank - 1) / (n - 1))
 -- column athlete_id: string — the athlete's id
--- column score_type: string — TIME, REPS, ROUNDS, LOAD, CALORIES...
+-- column athlete: string — the athlete's display name
+-- column gender: string — M or F
+-- column score: string — the score in canonical form, e.g. 'CAP+12' or '7+12'
+-- column score_type: string — TIME, REPS, ROUNDS, LOAD, CALORIES, DISTANCE
 -- column score_value: Float64 — main value
 -- column score_secondary: Float64 — secondary value (reps past the last round...)
--- column score_unit: string — s, reps, kg, lb, cal, m...
+-- column score_unit: string — s, rounds, reps, kg, lb, pood, cal, m...
+-- column result_status: string — finished, capped, dnf, dns
+-- column tiebreak_seconds: Float64 — the tie-break time, when written
 -- column is_rx: boolean — done as prescribed
--- column is_dnf: boolean — did not finish
+-- column is_dnf: boolean — did not finish (or start)
 -- column track: string — the session's track
 -- column session_date: datetime64[ns] — the session's date
-WITH scored AS (
-    SELECT ar.athlete_id, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
-           ar.is_rx, ar.is_dnf, ss.track, ss.session_date, ar.recorded_at,
-           ar.is_dnf::int AS dnf_order,
-           CASE WHEN ar.score_type = 'TIME' THEN 0 ELSE 1 END AS finish_order,
-           CASE WHEN ar.score_type = 'TIME' THEN ar.score_value ELSE -ar.score_value END AS main_order,
-           -COALESCE(ar.score_secondary, 0) AS secondary_order
+WITH results AS (
+    SELECT DISTINCT ON (ar.athlete_id)
+           ar.athlete_id, ar.score_text, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
+           ar.result_status, ar.tiebreak_seconds, ar.is_rx, ar.is_dnf, ar.rank_tier, ar.rank_value,
+           ar.recorded_at, ss.track, ss.session_date
     FROM athlete_results ar
     JOIN scheduled_sessions ss ON ar.session_id = ss.id
     JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
     WHERE (wd.title = :wod OR wd.id::text = :wod)
     AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
+    AND (CAST(:session_id AS UUID) IS NULL OR ss.id = :session_id)
+    ORDER BY ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST, ss.session_date
+), ranked AS (
+    SELECT r.*, a.display_name, a.gender,
+           RANK() OVER w AS rank,
+           100 * (1 - PERCENT_RANK() OVER w) AS percentile
+    FROM results r
+    LEFT JOIN athletes a ON a.id = r.athlete_id
+    WHERE CAST(:gender AS TEXT) IS NULL OR a.gender = :gender
+    WINDOW w AS (ORDER BY r.rank_tier, r.rank_value, r.tiebreak_seconds NULLS LAST)
 )
-SELECT RANK() OVER (ORDER BY dnf_order, finish_order, main_order, secondary_order) AS rank,
-       athlete_id, score_type, score_value, score_secondary, score_unit, is_rx, is_dnf, track, session_date
-FROM scored
-ORDER BY dnf_order, finish_order, main_order, secondary_order, recorded_at, athlete_id
+SELECT rank, percentile, athlete_id, display_name AS athlete, gender, score_text AS score, score_type, score_value,
+       score_secondary, score_unit, result_status, tiebreak_seconds, is_rx, is_dnf, track, session_date
+FROM ranked
+ORDER BY rank, recorded_at, athlete_id
 LIMIT :limit;
