@@ -240,3 +240,8 @@ def test_loads_rank_by_weight_whatever_the_unit():
 def test_rounds_plus_reps_at_the_cap_of_a_rounds_for_time_workout_become_reps():
     wod = scoring("# Five\n5 rounds for time, cap 20:00\n  10 Burpee\n  20 Air squat\n")
     assert parse_score("3+12", wod) == S("REPS", 102, unit="reps", status="capped")  # 3 x 30 + 12
+
+
+def test_rounds_plus_reps_on_a_capped_ladder_is_rejected():
+    with pytest.raises(ScoreMismatch, match="write a time, or CAP\\+reps"):
+        parse_score("7+12", scoring(FRAN))

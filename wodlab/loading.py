@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 from sqlalchemy.engine import Connection, Engine
 from tqdm.auto import tqdm
 
-from wodlab.errors import WodlabError
+from wodlab.errors import DatabaseError, WodlabError
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -185,6 +186,9 @@ def load(engine: Engine, spec: TableSpec, source, *, skip_bad: bool = False, rej
     if problems:
         default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
         reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
-    with engine.begin() as conn:
-        inserted = copy_insert(conn, spec, good) if good else 0
+    try:
+        with engine.begin() as conn:
+            inserted = copy_insert(conn, spec, good) if good else 0
+    except psycopg.Error as exc:  # e.g. a session deleted between the checks and the write
+        raise DatabaseError(f"{name}: writing {spec.table} failed, nothing was loaded: {exc}") from exc
     return LoadResult(spec.table, len(frame), inserted, len(good) - inserted, len(problems), reject_file)

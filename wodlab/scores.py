@@ -276,7 +276,7 @@ def _check_for_time(score: Score, scoring: Scoring) -> Score:
     if not scoring.capped_scores_reps:
         reason = "without a time cap" if not cap else "whose cap is not scored by reps"
         raise ScoreMismatch(f"{score.format()!r} on a for-time workout {reason}: only a time, DNF or DNS fits")
-    if score.score_type == "ROUNDS":  # "4+10" at the cap of a rounds-for-time workout
+    if score.score_type == "ROUNDS" and scoring.rounds > 1:  # "4+10" at the cap of "5 rounds for time"
         per_round = scoring.total_reps / scoring.rounds
         score = replace(score, score_type="REPS", score_value=_rounds_to_total(score, per_round), score_secondary=None,
                         score_unit="reps", status="capped")
