@@ -41,6 +41,18 @@ def catalog_movements() -> dict[str, Movement]:
     return load_catalog().movements
 
 
+def resolve_movement(name: str) -> str:
+    """A catalog id from an id or any English/French name; ValueError with suggestions otherwise."""
+    catalog = load_catalog()
+    if name in catalog.movements:
+        return name
+    found = catalog.get(name)
+    if found is None:
+        hint = catalog.suggest(name)
+        raise ValueError(f"unknown movement {name!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
+    return found.id
+
+
 def movement_row(movement: Movement) -> dict:
     extra = enrichment().get(movement.id)
     if extra is None:

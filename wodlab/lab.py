@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import db, ingest, loading, queries, results, schema
+from wodlab import db, ingest, loading, queries, results, schema, tracker
 from wodlab.catalog import sync_catalog
 from wodlab.errors import DatabaseError, QueryError
 from wodlab.loading import LoadResult
@@ -136,6 +136,16 @@ class Lab:
 
     def athlete_timeline(self, session, athlete) -> pd.DataFrame:
         return self.query("athlete_timeline", session_id=session, athlete_id=athlete)
+
+    # --- live tracking -----------------------------------------------------------------------------
+
+    def tracker(self, session, start_time: float | None = None) -> tracker.RealtimeTracker:
+        """A RealtimeTracker for one session: record events as they happen."""
+        return tracker.RealtimeTracker(self.engine, session, start_time)
+
+    def listen(self, session=None, timeout: float | None = None, stop_after: int | None = None, on_ready=None):
+        """Yield live events (dicts) as they are recorded, by any process; see wodlab.tracker.listen."""
+        return tracker.listen(self.engine, session, timeout=timeout, stop_after=stop_after, on_ready=on_ready)
 
     # --- raw access ----------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import sqlalchemy as sa
-from wodcraft.catalog import load_catalog
 
+from wodlab.catalog import resolve_movement
 from wodlab.ids import stable_id
 from wodlab.loading import RowProblem, TableSpec
 from wodlab.scores import ScoreMismatch, ScoreSyntaxError, parse_score, rank_key
@@ -276,14 +276,10 @@ def _movement(record: dict) -> str | None:
     text = record.get("movement", "").strip()
     if not text:
         return None
-    catalog = load_catalog()
-    if text in catalog.movements:
-        return text
-    found = catalog.get(text)
-    if found is None:
-        hint = catalog.suggest(text)
-        raise RowProblem("movement", f"unknown movement {text!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
-    return found.id
+    try:
+        return resolve_movement(text)
+    except ValueError as problem:
+        raise RowProblem("movement", str(problem)) from None
 
 
 def _metadata(record: dict) -> str | None:

@@ -1,0 +1,106 @@
+"""Live events: record them, publish them with PostgreSQL LISTEN/NOTIFY, rank them as they come.
+
+The seed's RealtimeTracker, on wodlab's database. An event is written to realized_events and
+announced with pg_notify in the same transaction, so a listener only ever hears of events that
+are committed, and a replay of realized_events gives exactly what listeners saw.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+
+import pandas as pd
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from wodlab.catalog import resolve_movement
+from wodlab.errors import WodlabError
+
+CHANNEL = "wodlab_events"
+
+_INSERT = sa.text("""
+    INSERT INTO realized_events (id, session_id, athlete_id, timestamp_offset, movement, quantity_completed,
+                                 quantity_unit, event_type, metadata)
+    VALUES (:id, :session_id, :athlete_id, :timestamp_offset, :movement, :quantity_completed, :quantity_unit,
+            :event_type, CAST(:metadata AS JSONB))
+""")
+
+
+class RealtimeTracker:
+    """Records one session's events as they happen: `tracker.record_movement_completion(athlete, "thruster", 10)`."""
+
+    def __init__(self, engine: Engine, session_id, start_time: float | None = None):
+        self.engine = engine
+        self.session_id = uuid.UUID(str(session_id))
+        self.start_time = time.monotonic() if start_time is None else start_time  # offsets count from here
+
+    def record_movement_completion(self, athlete_id, movement: str | None, quantity: float | None, unit: str = "reps",
+                                   *, event_type: str = "COMPLETE", offset: int | None = None,
+                                   metadata: dict | None = None) -> dict:
+        """Write the event and publish it; return it as published. `offset` defaults to now - start."""
+        try:
+            movement_id = resolve_movement(movement) if movement else None
+        except ValueError as problem:
+            raise WodlabError(str(problem)) from None
+        event = {
+            "id": str(uuid.uuid4()),  # live events have no natural key: two identical reps are two events
+            "session_id": str(self.session_id),
+            "athlete_id": str(uuid.UUID(str(athlete_id))),
+            "timestamp_offset": int(time.monotonic() - self.start_time) if offset is None else int(offset),
+            "movement": movement_id,
+            "quantity_completed": None if quantity is None else float(quantity),
+            "quantity_unit": unit,
+            "event_type": event_type,
+            "metadata": metadata,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(_INSERT, {**event, "metadata": json.dumps(metadata) if metadata is not None else None})
+            # Delivered when the transaction commits, never for a rolled-back event.
+            conn.execute(sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": json.dumps(event)})
+        return event
+
+    def get_live_leaderboard(self) -> pd.DataFrame:
+        """The seed's live leaderboard of this session (sql/queries/live_leaderboard.sql)."""
+        from wodlab import queries
+
+        return queries.run(self.engine, "live_leaderboard", session_id=self.session_id)
+
+
+def _psycopg_url(engine: Engine) -> str:
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def listen(engine: Engine, session_id=None, timeout: float | None = None, stop_after: int | None = None,
+           on_ready=None) -> Iterator[dict]:
+    """Yield events as they are recorded (of one session, or all), until `timeout` seconds pass
+    without one or `stop_after` events were yielded. `on_ready()` is called once listening."""
+    wanted = str(uuid.UUID(str(session_id))) if session_id else None
+    yielded = 0
+    with psycopg.connect(_psycopg_url(engine), autocommit=True) as conn:
+        conn.execute(f"LISTEN {CHANNEL}")
+        if on_ready:
+            on_ready()
+        while stop_after is None or yielded < stop_after:
+            got_one = False
+            for notice in conn.notifies(timeout=timeout, stop_after=1):
+                got_one = True
+                event = json.loads(notice.payload)
+                if wanted is None or event["session_id"] == wanted:
+                    yielded += 1
+                    yield event
+            if not got_one:
+                return
+
+
+def replay(events: list[dict]) -> pd.DataFrame:
+    """The live leaderboard computed from events in memory: what the SQL must agree with."""
+    done = [e for e in events if e["event_type"] == "COMPLETE"]
+    frame = pd.DataFrame(done, columns=["athlete_id", "quantity_completed", "timestamp_offset"])
+    table = frame.groupby("athlete_id").agg(total_reps=("quantity_completed", "sum"), last_update=("timestamp_offset", "max"))
+    return table.reset_index().sort_values(["total_reps", "last_update", "athlete_id"], ascending=[False, True, True],
+                                           ignore_index=True)
+
