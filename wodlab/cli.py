@@ -52,9 +52,40 @@ def _cmd_load(args) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_simulate(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from wodlab.simulate import SimulationConfig, load_box, simulate, write_box
+
+    if not args.out and not args.load:
+        raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")
+    config = SimulationConfig(athletes=args.athletes, weeks=args.weeks, seed=args.seed,
+                              gross_error_rate=args.gross_error_rate, tracked_weeks=args.tracked_weeks)
+    box = simulate(config)
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="wodlab-box-"))
+    write_box(box, out)
+    print(f"{len(box.athletes)} athletes, {len(box.sessions)} sessions, {len(box.results)} results, "
+          f"{len(box.events)} events, {len(box.truth['gross_errors'])} gross errors; files in {out}")
+    if args.load:
+        for report in load_box(_connect(), out, progress=False if args.quiet else None).values():
+            print(report.summary())
+    return 0
+
+
+def _load_box(args) -> int:
+    from wodlab.simulate import load_box
+
+    for report in load_box(_connect(), args.paths[0], progress=False if args.quiet else None).values():
+        print(report.summary())
+    return 0
+
+
 def _load_table(args) -> int:
     if len(args.paths) != 1 or args.library:
-        raise WodlabError(f"`wodlab load {args.what}` takes one file (CSV, or JSON Lines for events)")
+        raise WodlabError(f"`wodlab load {args.what}` takes one file (CSV, or JSON Lines for events), or a folder for box")
+    if args.what == "box":
+        return _load_box(args)
     lab = _connect()
     loader = getattr(lab, f"load_{args.what}")
     result = loader(args.paths[0], skip_bad=args.skip_bad, rejects=args.rejects, progress=False if args.quiet else None)
@@ -109,14 +140,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="apply schema migrations and refresh the movement catalog")
     p.set_defaults(func=_cmd_init)
 
-    p = sub.add_parser("load", help="import data: `wodlab load wods PATH...` or `--library`")
-    p.add_argument("what", choices=["wods", "athletes", "sessions", "results", "events"])
+    p = sub.add_parser("load", help="import data: wods PATH... | wods --library | athletes|sessions|results|events FILE | box DIR")
+    p.add_argument("what", choices=["wods", "athletes", "sessions", "results", "events", "box"])
     p.add_argument("paths", nargs="*", help=".wod files or folders; one CSV/JSONL file for the other tables")
     p.add_argument("--library", action="store_true", help="every workout of wodcraft's standard library")
     p.add_argument("--skip-bad", action="store_true", help="load the good rows, write the bad ones to a reject file")
     p.add_argument("--rejects", help="where --skip-bad writes bad rows (default: FILE.rejects.csv)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("simulate", help="a synthetic box with known ground truth (deterministic from --seed)")
+    p.add_argument("--athletes", type=int, default=120)
+    p.add_argument("--weeks", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--gross-error-rate", type=float, default=0.02)
+    p.add_argument("--tracked-weeks", type=int, default=4, help="live events for the last weeks only")
+    p.add_argument("--out", help="write athletes.csv, sessions.csv, results.csv, events.csv, truth.json, wods/")
+    p.add_argument("--load", action="store_true", help="load the box into the database through the loaders")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("query", help="run a documented query; without a name, list them")
     p.add_argument("name", nargs="?")

@@ -71,10 +71,13 @@ class Lab:
         return [str(r.id) for r in records]
 
     def load_wods(self, paths=None, *, library: bool = False, strict: bool = False, progress: bool | None = None) -> ingest.LoadReport:
-        """Import .wod files and folders (and/or wodcraft's standard library with library=True)."""
-        sources = ingest.expand_paths(paths) if paths is not None else []
-        if library:
-            sources += ingest.library_sources()
+        """Import .wod files and folders (and/or wodcraft's standard library with library=True).
+
+        The library goes first: when a file repeats a library workout, the library's title is kept.
+        """
+        sources = ingest.library_sources() if library else []
+        if paths is not None:
+            sources += ingest.expand_paths(paths)
         return ingest.import_sources(self.engine, sources, strict=strict, progress=progress)
 
     # --- athletes, sessions, results, events -----------------------------------------------------

@@ -106,3 +106,50 @@ class Scoring:
             load_unit=_load_unit(blocks) or "kg",
             rounds=int(blocks[0].get("rounds") or 1) if blocks else 1,
         )
+
+
+# --- the standard performance a result is measured against -------------------------------------------
+
+# A Max-load part with no Rx reference: a box-average best lift per part, in kg (men, women).
+STANDARD_LIFT_KG = {"men": 100.0, "women": 70.0}
+
+
+def _round_seconds(items: list[dict]) -> float:
+    """wodcraft's estimate of one round of these items, fatigue included."""
+    from wodcraft.catalog import load_catalog
+    from wodcraft.semantics.estimate import effort_seconds
+
+    return effort_seconds({"type": "rounds", "rounds": 1, "items": items}, load_catalog())
+
+
+def _amrap_items(nodes: list[dict]) -> list[dict] | None:
+    for node in nodes:
+        if node.get("type") == "amrap":
+            return node.get("items", [])
+        found = _amrap_items(node.get("items", []))
+        if found is not None:
+            return found
+    return None
+
+
+def standard_performance(document: dict, category: str = "men") -> float | None:
+    """What an athlete at the standard does, in the unit the workout is scored by; None if unknown.
+
+    - time: seconds, the middle of wodcraft's estimate (catalog paces; not bounded by the cap);
+    - rounds+reps: units of work (reps, calories, metres) in the clock at wodcraft's pace for a round;
+    - load: STANDARD_LIFT_KG per lift, for the athlete's category.
+    Results are put on one unit-free scale by comparing them to this standard (log pace ratio).
+    """
+    scoring = Scoring.of(document)
+    estimate = document.get("estimate") or {}
+    if scoring.kind == "time":
+        return (estimate["min_s"] + estimate["max_s"]) / 2 if "min_s" in estimate else None
+    if scoring.kind == "rounds+reps":
+        items = _amrap_items(document.get("blocks", []))
+        seconds = _round_seconds(items) if items else 0.0
+        clock = estimate.get("min_s")
+        return clock / seconds * scoring.reps_per_round if seconds and clock and scoring.reps_per_round else None
+    if scoring.kind == "load":
+        lifts = sum(1 for b in document.get("blocks", []) if b.get("type") == "max_load") or 1
+        return STANDARD_LIFT_KG[category] * lifts
+    return None

@@ -1,0 +1,162 @@
+"""The simulated box: deterministic, loadable through the real loaders, true to its own ground truth."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from wodcraft.api import compile_source
+
+import wodlab
+from conftest import FIXTURES, database_url
+from wodlab.simulate import SimulationConfig, simulate, write_box
+
+SIM = FIXTURES / "sim"
+FIXTURE_SEED = 7  # fixtures/sim was written by: wodlab simulate --seed 7 --out fixtures/sim
+
+
+@pytest.fixture(scope="module")
+def sim_lab(admin, server_url, template):
+    """The committed fixture, loaded through the loaders (shared, read-only)."""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE wodlab_sim TEMPLATE {template}"))
+    lab = wodlab.connect(database_url(server_url, "wodlab_sim"))
+    from wodlab.simulate import load_box
+
+    reports = load_box(lab, SIM, progress=False)
+    yield lab, reports
+    lab.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE wodlab_sim WITH (FORCE)"))
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return json.loads((SIM / "truth.json").read_text())
+
+
+def _same_files(a, b) -> bool:
+    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    return all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+
+
+def test_the_same_seed_gives_byte_identical_files(tmp_path):
+    config = SimulationConfig(athletes=30, weeks=4, seed=11)
+    write_box(simulate(config), tmp_path / "one")
+    write_box(simulate(config), tmp_path / "two")
+    assert _same_files(tmp_path / "one", tmp_path / "two")
+    write_box(simulate(SimulationConfig(athletes=30, weeks=4, seed=12)), tmp_path / "three")
+    assert (tmp_path / "one" / "results.csv").read_bytes() != (tmp_path / "three" / "results.csv").read_bytes()
+
+
+def test_the_committed_fixture_is_what_the_command_writes(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--seed", str(FIXTURE_SEED), "--out",
+                          str(tmp_path / "sim")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert _same_files(SIM, tmp_path / "sim"), "fixtures/sim is stale: regenerate it with the command above"
+
+
+def test_the_fixture_loads_whole_through_the_loaders(sim_lab):
+    lab, reports = sim_lab
+    assert reports["wods"].ok and reports["wods"].count("present") == 1  # the planted exact re-import
+    for name, csv_name in [("athletes", "athletes"), ("sessions", "sessions"), ("results", "results"), ("events", "events")]:
+        rows = len(pd.read_csv(SIM / f"{csv_name}.csv"))
+        assert (reports[name].rows_read, reports[name].inserted, reports[name].rejected) == (rows, rows, 0)
+    assert 100 <= len(pd.read_csv(SIM / "athletes.csv")) <= 150
+
+
+def test_planted_duplicates_are_what_truth_says(truth):
+    sources = {p.stem: p.read_text() for p in (SIM / "wods").glob("*.wod")}
+    kinds = sorted(d["kind"] for d in truth["duplicates"])
+    assert kinds.count("semantic") >= 3 and kinds.count("near") >= 3 and "exact" in kinds
+
+    def shape(document):  # the workout without where and how it was written
+        text = json.dumps(document["blocks"], sort_keys=True)
+        text = json.dumps(json.loads(text), sort_keys=True)
+        return json.loads(text)
+
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in ("source", "unit", "written", "name")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    from wodcraft.library import entries
+
+    library = {compile_source(e.source).document["title"]: e.source for e in entries()}
+    for pair in truth["duplicates"]:
+        if pair["kind"] == "exact":
+            continue
+        twin = next(s for s in sources.values() if s.startswith(f"# {pair['b']}\n"))
+        a, b = (compile_source(library[pair["a"]]).document, compile_source(twin).document)
+        same = strip(shape(a)) == strip(shape(b))
+        assert same == (pair["kind"] == "semantic"), pair
+
+
+def test_the_athlete_workout_graph_is_connected(truth):
+    results = pd.read_csv(SIM / "results.csv", dtype=str)
+    athletes = {a: i for i, a in enumerate(sorted(results["athlete"].unique()))}
+    items = {k: i for i, k in enumerate(sorted(set(results["wod"] + "|" + results["track"])))}
+    rows = results["athlete"].map(athletes).to_numpy()
+    cols = (results["wod"] + "|" + results["track"]).map(items).to_numpy() + len(athletes)
+    n = len(athletes) + len(items)
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    assert connected_components(graph, directed=False)[0] == 1
+    assert {f"{i['wod']}|{i['track']}" for i in truth["items"]} >= set(items)
+
+
+def test_gross_errors_are_listed_and_near_the_configured_rate(truth):
+    results = pd.read_csv(SIM / "results.csv", dtype=str)
+    errors = truth["gross_errors"]
+    assert 0.01 <= len(errors) / len(results) <= 0.03
+    written = set(zip(results["athlete"], results["wod"], results["session_date"], results["score"].str.replace(" Rx", "")))
+    assert all((e["athlete"], e["wod"], e["session_date"], e["written"]) in written for e in errors)
+
+
+def test_strong_athletes_come_more_to_hard_workouts(truth):
+    """The selection bias the difficulty model must see through."""
+    results = pd.read_csv(SIM / "results.csv", dtype=str)
+    difficulty = {(i["wod"], i["track"]): i["difficulty"] for i in truth["items"]}
+    general = {a: v["general"] for a, v in truth["athletes"].items()}
+    frame = pd.DataFrame({"d": [difficulty[(w, "RX")] for w in results["wod"]],
+                          "g": results["athlete"].map(general)})
+    hard = frame["d"] > frame["d"].median()
+    assert frame.loc[hard, "g"].mean() > frame.loc[~hard, "g"].mean() + 0.02
+
+
+def test_live_events_agree_with_the_results_they_come_from(sim_lab, truth):
+    """Where the whiteboard is right, each tracked class's live ranking is its results ranking."""
+    lab, _ = sim_lab
+    tracked = lab.sql("""
+        SELECT DISTINCT ss.id::text AS session, w.title, ss.track FROM realized_events re
+        JOIN scheduled_sessions ss ON ss.id = re.session_id JOIN wod_definitions w ON w.id = ss.wod_definition_id
+        ORDER BY 1""")
+    assert len(tracked) >= 20
+    slips = {(e["athlete"], e["wod"], e["session_date"]) for e in truth["gross_errors"]}
+    checked = 0
+    for row in tracked.itertuples():
+        board = lab.leaderboard(row.title, track=row.track, session=row.session, limit=None)
+        external = lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes")
+        names = dict(zip(external["athlete_id"], external["external_id"]))
+        date = str(board["session_date"].iloc[0].date())
+        board = board[~board["athlete_id"].map(lambda a: (names[a], row.title, date) in slips)]
+        board = board[board["result_status"].isin(["finished", "capped"])]
+        live = lab.live_leaderboard(row.session)
+        live = live[live["athlete_id"].isin(board["athlete_id"])]
+        if board["score_type"].iloc[0] == "ROUNDS" or (board["result_status"] == "capped").all():
+            assert live["athlete_id"].tolist() == board["athlete_id"].tolist(), row.title
+            checked += 1
+        capped = board[board["result_status"] == "capped"]
+        totals = dict(zip(live["athlete_id"], live["total_reps"]))
+        assert all(totals[a] == v for a, v in zip(capped["athlete_id"], capped["score_value"])), row.title
+    assert checked >= 3

@@ -1,0 +1,514 @@
+"""A simulated box with known ground truth: athletes, a programming calendar, results, live events.
+
+Everything is drawn from one seed (numpy's PCG64), in a fixed order, so the same seed writes
+byte-identical files. Scores are written as whiteboard *text* in varied notations and go into the
+database through the real loaders (`load_box`), so the simulator exercises the real path.
+
+The generative model (ground truth in truth.json):
+
+- athlete i has a general ability g_i ~ N(0, 0.35), one ability per modality a_im = g_i + N(0, 0.12)
+  (strength, gymnastics, cardio), a gender, a preferred track (RX for the top 55% of g), and a
+  weekly progression rate r_i ~ N(0.10, 0.05) per 16 weeks (PRs come with time);
+- workout j (per track: an *item*) has a true difficulty d_j on the log-pace scale:
+  d_rx = -0.10 + 0.25 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + N(0, 0.15), where
+  minutes, load ratio (heaviest load / Rx reference) and skill (mean complexity of the two hardest
+  movements) come from the compiled workout; the scaled item is d_rx - 0.40 + N(0, 0.08);
+- a result is y_ij = a_i(j) - d_j + N(0, 0.12), where a_i(j) mixes the athlete's modality abilities
+  by the workout's share of work in each, plus progression. It becomes a score against the
+  workout's standard S_j (wodlab.structure.standard_performance): a time S_j exp(-y), capped at the
+  cap (then reps done at that pace), a number of AMRAP reps S_j exp(y), a load S_j exp(y);
+- the biases of real boxes: attendance P = sigmoid(0.25 + 5 g_i (d_j - mean d)) so strong athletes
+  come more for hard workouts; an RX athlete scales when the workout is far above them
+  (P = sigmoid(4 (d_j - a_i - 0.45))), a scaled athlete tries Rx on easy days
+  (P = sigmoid(4 (a_i - d_j - 0.6))); a for-time workout without cap is a DNF with
+  P = sigmoid(-6 + 4 (d_j - a_i)); 0.3% of athletes register and do not start (DNS);
+- gross logging errors at a configurable rate (default 2%): a digit slips into the minutes, rounds
+  gain ten, kg and lb are swapped — the score stays readable and valid, just wrong;
+- duplicates planted in the calendar: semantic duplicates (the same workout retitled, re-cased,
+  commented, loads in kg instead of lb), near-duplicates (one quantity changed) and an exact
+  re-import (the same text, different case and spacing), all listed in truth.json;
+- realized events for the AMRAP and for-time classes of the last `tracked_weeks` weeks, one per
+  movement set, whose quantities add up to the athlete's true score (a gross error is a slip of the
+  pen on the whiteboard: the tracker saw the true work).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from wodcraft.api import compile_source
+from wodcraft.library import entries
+
+from wodlab.catalog import FAMILIES, catalog_movements, enrichment
+from wodlab.difficulty import load_ratio
+from wodlab.structure import Scoring, standard_performance, volume
+from wodlab.wods import duration_of, resolved_versions, walk_movements
+
+KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
+MODALITIES = ("strength", "gymnastics", "cardio")
+LOCATION = "Main floor"
+START = dt.date(2026, 1, 5)  # a Monday
+CLASS_DAYS = (0, 1, 2, 4, 5)  # Mon, Tue, Wed, Fri, Sat
+BENCHMARKS = ("girls/fran", "girls/cindy", "girls/grace", "girls/helen", "girls/diane", "girls/annie")
+SEMANTIC_TWINS = ("girls/fran", "girls/helen", "girls/cindy")
+NEAR_TWINS = ("girls/grace", "girls/karen", "heroes/dt")
+EXACT_TWIN = "girls/jackie"
+FIRST_NAMES = ("Alex", "Sam", "Jo", "Kim", "Lou", "Max", "Noa", "Ali", "Eden", "Remy", "Sasha", "Yan", "Cleo", "Ines",
+               "Theo", "Lina", "Omar", "Mila", "Hugo", "Nora", "Paul", "Ada", "Leo", "Zoe")
+LAST_NAMES = ("Martin", "Bernard", "Dubois", "Laurent", "Moreau", "Garcia", "Roux", "Fournier", "Girard", "Lambert",
+              "Fontaine", "Mercier", "Blanc", "Guerin", "Muller", "Henry", "Perrin", "Morel", "Dupont", "Leroy")
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    athletes: int = 120
+    weeks: int = 16
+    seed: int = 0
+    gross_error_rate: float = 0.02
+    tracked_weeks: int = 4  # live events for the last weeks only (the box started tracking then)
+    noise: float = 0.12  # sd of y around ability - difficulty
+
+
+@dataclass
+class Workout:
+    key: str  # library path, or "planted:..." for the simulator's own texts
+    title: str
+    source: str
+    document: dict
+    planted: bool = False
+
+    @property
+    def scoring(self) -> Scoring:
+        return Scoring.of(self.document)
+
+
+@dataclass
+class Box:
+    config: SimulationConfig
+    workouts: list[Workout]
+    athletes: list[dict]
+    sessions: list[dict]
+    results: list[dict]
+    events: list[dict]
+    truth: dict = field(default_factory=dict)
+
+
+# --- workouts -----------------------------------------------------------------------------------------
+
+def _compiled(source: str) -> dict:
+    result = compile_source(source)
+    if not result.ok:  # pragma: no cover - the planted texts are checked by the tests
+        raise ValueError(result.report())
+    return result.document
+
+
+def _programmable(document: dict) -> bool:
+    return Scoring.of(document).kind in KINDS and standard_performance(document) is not None
+
+
+def _semantic_twin(source: str, title: str) -> str:
+    """The same workout, written differently: new title, comments, upper case, kg instead of lb."""
+    lines = source.splitlines()
+    body = []
+    for line in lines[1:]:
+        if re.match(r"^\s*(tags|stimulus|note)\s*:", line, re.I):
+            continue  # free text: leaving it out changes nothing the workout asks for
+        line = re.sub(r"(\d+)/(\d+) lb\b", lambda m: _kg_pair(m[1], m[2]), line)
+        body.append(line.upper() + ("  // same as always" if line.strip() and not line.strip().endswith(":") else ""))
+    return "\n".join([f"# {title}", "// planted: a semantic duplicate", *body]) + "\n"
+
+
+def _kg_pair(men: str, women: str) -> str:
+    from wodcraft.catalog import load_equivalences
+
+    table = load_equivalences()
+    kg = [table.lb_to_kg(float(v)) for v in (men, women)]
+    if None in kg:
+        return f"{men}/{women} lb"
+    return "/".join(f"{v:g}" for v in kg) + " kg"
+
+
+def _near_twin(source: str, title: str) -> str:
+    """The same workout with one quantity changed: the first movement line's reps, or the ladder."""
+    lines = source.splitlines()
+    out, changed = [f"# {title}", "// planted: a near-duplicate"], False
+    for line in lines[1:]:
+        if not changed and (m := re.match(r"^(\s+)(\d+)(\s+[A-Za-z].*)$", line)):
+            line, changed = f"{m[1]}{int(m[2]) * 4 // 5}{m[3]}", True
+        elif not changed and (m := re.match(r"^(\s*)(\d+(?:-\d+)+)(.*)$", line)):
+            values = m[2].split("-")
+            values[-1] = str(int(values[-1]) + 3)
+            line, changed = f"{m[1]}{'-'.join(values)}{m[3]}", True
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def build_workouts() -> tuple[list[Workout], list[dict]]:
+    """The pool the calendar draws from, and the planted duplicate pairs."""
+    pool = []
+    for entry in entries():
+        document = _compiled(entry.source)
+        if _programmable(document):
+            pool.append(Workout(entry.path, document["title"], entry.source, document))
+    by_key = {w.key: w for w in pool}
+    planted, pairs = [], []
+    for key in SEMANTIC_TWINS:
+        original = by_key[key]
+        title = f"{original.title} (coach's copy)"
+        text = _semantic_twin(original.source, title)
+        planted.append(Workout(f"planted:{title}", title, text, _compiled(text), planted=True))
+        pairs.append({"a": original.title, "b": title, "kind": "semantic"})
+    for key in NEAR_TWINS:
+        original = by_key[key]
+        title = f"{original.title} Lite"
+        text = _near_twin(original.source, title)
+        planted.append(Workout(f"planted:{title}", title, text, _compiled(text), planted=True))
+        pairs.append({"a": original.title, "b": title, "kind": "near"})
+    exact = by_key[EXACT_TWIN]
+    pairs.append({"a": exact.title, "b": exact.title, "kind": "exact",
+                  "note": "re-imported with other case and spacing: the same source_hash, one row"})
+    planted.append(Workout(f"planted:{exact.title} again", exact.title, "\n\n" + exact.source.upper() + "\n", exact.document,
+                           planted=True))
+    return pool + planted, pairs
+
+
+# --- truth --------------------------------------------------------------------------------------------
+
+def _skill(movements: list[str]) -> float:
+    levels = sorted((enrichment()[m]["complexity"] for m in movements), reverse=True)[:2]
+    return sum(levels) / len(levels) if levels else 1.0
+
+
+def _modality_weights(document: dict) -> np.ndarray:
+    """Share of the workout's movements in each modality (by count of distinct movements)."""
+    catalog = catalog_movements()
+    counts = np.zeros(len(MODALITIES))
+    for item in walk_movements(document.get("blocks", [])):
+        counts[MODALITIES.index(FAMILIES[catalog[item["movement"]].family][1])] += 1
+    return counts / counts.sum() if counts.sum() else np.full(len(MODALITIES), 1 / len(MODALITIES))
+
+
+def true_difficulty(document: dict, rng: np.random.Generator) -> tuple[float, float]:
+    """(Rx difficulty, scaled difficulty) on the log-pace scale; see the module docstring."""
+    items = list(walk_movements(document.get("blocks", [])))
+    movements = list(dict.fromkeys(i["movement"] for i in items))
+    minutes = max(1.0, (duration_of(document) or 600) / 60)
+    ratio = load_ratio(items) or 1.0
+    rx = -0.10 + 0.25 * math.log(minutes / 10) + 0.40 * (min(ratio, 2.5) - 1) + 0.12 * (_skill(movements) - 2.5)
+    rx += rng.normal(0, 0.15)
+    return rx, rx - 0.40 + rng.normal(0, 0.08)
+
+
+def make_athletes(config: SimulationConfig, rng: np.random.Generator) -> list[dict]:
+    general = rng.normal(0, 0.35, config.athletes)
+    cutoff = np.quantile(general, 0.45)
+    athletes = []
+    for i in range(config.athletes):
+        gender = "F" if rng.random() < 0.5 else "M"
+        athletes.append({
+            "external_id": f"ath{i + 1:05d}",
+            "name": f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[(i * 7) % len(LAST_NAMES)]}",
+            "gender": gender,
+            "birth_year": int(1965 + rng.integers(0, 40)),
+            "general": float(general[i]),
+            "ability": {m: float(general[i] + rng.normal(0, 0.12)) for m in MODALITIES},
+            "progression": float(rng.normal(0.10, 0.05)),
+            "preferred_track": "RX" if general[i] >= cutoff else "SCALED",
+        })
+    return athletes
+
+
+def make_calendar(workouts: list[Workout], config: SimulationConfig, rng: np.random.Generator) -> list[tuple[dt.date, Workout]]:
+    """One workout a class day; benchmarks come back every few weeks; every planted text appears."""
+    by_key = {w.key: w for w in workouts}
+    days = [START + dt.timedelta(weeks=w, days=d) for w in range(config.weeks) for d in CLASS_DAYS]
+    plan: dict[int, Workout] = {}
+    for k, key in enumerate(BENCHMARKS):  # every ~4 weeks, staggered by three class days
+        for slot in range(3 * k, len(days), 19):
+            plan[slot] = by_key[key]
+    others = [w for w in workouts if w.key not in BENCHMARKS]
+    free = [slot for slot in range(len(days)) if slot not in plan]
+    planted = [w for w in others if w.planted]
+    rest = [w for w in others if not w.planted]
+    order = rng.permutation(len(rest))
+    draws = planted + [rest[i] for i in order] * (1 + len(free) // max(1, len(rest)))
+    positions = rng.permutation(len(free))
+    for position, workout in zip(positions, draws):
+        plan[free[position]] = workout
+    return [(days[slot], plan[slot]) for slot in sorted(plan)]
+
+
+# --- scores -------------------------------------------------------------------------------------------
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _style(rng: np.random.Generator, choices: tuple[str, ...]) -> str:
+    return choices[int(rng.integers(0, len(choices)))]
+
+
+def perform(workout: Workout, y: float, category: str, per_round: int) -> dict:
+    """The true outcome of a performance y against a workout: what the athlete did.
+
+    per_round: units of work in one AMRAP round as the athlete's category does it."""
+    scoring = workout.scoring
+    standard = standard_performance(workout.document, category)
+    if scoring.kind == "time":
+        seconds = standard * math.exp(-y)
+        cap = scoring.cap_seconds
+        if cap and seconds > cap and scoring.capped_scores_reps:
+            done = int(scoring.total_reps * cap / seconds)
+            return {"status": "capped", "reps": min(done, int(scoring.total_reps) - 1), "seconds": cap}
+        return {"status": "finished", "seconds": max(30.0, seconds)}
+    if scoring.kind == "rounds+reps":
+        total = int(standard * math.exp(y))
+        return {"status": "finished", "rounds": total // per_round, "reps": total % per_round, "total": total}
+    kilos = standard * math.exp(y)
+    return {"status": "finished", "kg": round(kilos)}
+
+
+def write_score(outcome: dict, workout: Workout, rng: np.random.Generator) -> str:
+    """The outcome as a coach would write it, in one of several notations."""
+    if outcome["status"] == "dnf":
+        return _style(rng, ("DNF", "dnf", "did not finish"))
+    if outcome["status"] == "dns":
+        return "DNS"
+    if outcome["status"] == "capped":
+        return _style(rng, ("CAP+{r}", "cap {r}", "TC + {r} reps", "CAP + {r}")).format(r=outcome["reps"])
+    if "seconds" in outcome:
+        return _clock(outcome["seconds"])
+    if "rounds" in outcome:
+        return _style(rng, ("{a}+{b}", "{a} + {b}", "{a} rds {b}", "{a} rounds + {b} reps")).format(a=outcome["rounds"], b=outcome["reps"])
+    if workout.scoring.load_unit == "lb" or rng.random() < 0.3:
+        return f"{int(round(outcome['kg'] / 0.45359237 / 5) * 5)} lb"
+    return _style(rng, ("{k} kg", "{k}kg")).format(k=outcome["kg"])
+
+
+def gross_error(text: str, outcome: dict, workout: Workout, rng: np.random.Generator) -> str | None:
+    """A slip of the pen that still reads as a valid score of this workout, or None if none fits."""
+    scoring = workout.scoring
+    if "seconds" in outcome and outcome["status"] == "finished":
+        seconds = outcome["seconds"]
+        options = [seconds + 600, seconds - 180, seconds * 2]
+        if scoring.cap_seconds:
+            options = [s for s in options if 30 < s < scoring.cap_seconds]
+        options = [s for s in options if s > 30]
+        return _clock(options[int(rng.integers(0, len(options)))]) if options else None
+    if "rounds" in outcome:
+        return f"{outcome['rounds'] + 10}+{outcome['reps']}"
+    if "kg" in outcome:  # the unit swapped: the number stays, the meaning changes
+        number, unit = re.match(r"(\d+)\s*(kg|lb)", text).groups()
+        return f"{number} {'kg' if unit == 'lb' else 'lb'}"
+    return None
+
+
+# --- live events ----------------------------------------------------------------------------------------
+
+def _sets(nodes: list[dict], ladder: float | None = None) -> list[tuple[str, float, str]]:
+    """The movement sets of a resolved body in order, rounds and ladders expanded: (movement, amount, unit)."""
+    out = []
+    for node in nodes:
+        if node.get("type") == "movement":
+            quantity = node.get("quantity") or {}
+            kind = quantity.get("kind")
+            if kind in ("reps", "calories", "distance"):
+                key, unit = {"reps": ("reps", "reps"), "calories": ("cal", "cal"), "distance": ("m", "m")}[kind]
+                out.append((node["movement"], float(quantity[key]), unit))
+            elif not quantity and ladder is not None:
+                out.append((node["movement"], ladder, "reps"))
+            continue
+        children = node.get("items", [])
+        if node.get("reps"):
+            for value in node["reps"]:
+                out += _sets(children, float(value))
+        elif node.get("type") == "amrap":
+            out += _sets(children, ladder)  # one round
+        else:
+            out += _sets(children, ladder) * int(node.get("rounds") or 1)
+    return out
+
+
+class _Resolved:
+    """Resolved versions of each workout (level x category), computed once."""
+
+    def __init__(self):
+        self._cache: dict[tuple[str, str, str], list] = {}
+
+    def sets(self, workout: Workout, track: str, category: str) -> list[tuple[str, float, str]]:
+        key = (workout.key, track, category)
+        if key not in self._cache:
+            versions = resolved_versions(workout.document)
+            level = "scaled" if track == "SCALED" and "scaled" in versions else "rx"
+            self._cache[key] = _sets(versions[level][category].get("blocks", []))
+        return self._cache[key]
+
+
+def _events(sets: list, amount: float, window: float) -> list[tuple[int, str, float, str]]:
+    """Events (offset, movement, quantity, unit) doing `amount` units of `sets` (cycled) evenly in `window` s."""
+    out, done, k = [], 0.0, 0
+    while done < amount - 1e-9 and sets:
+        movement, quantity, unit = sets[k % len(sets)]
+        step = min(quantity, amount - done)
+        done += step
+        out.append((int(window * done / amount), movement, step, unit))
+        k += 1
+    return out
+
+
+def events_for(outcome: dict, sets: list, workout: Workout) -> list[tuple[int, str, float, str]]:
+    total = sum(q for _, q, _ in sets)
+    if outcome["status"] == "finished" and "seconds" in outcome:
+        return _events(sets, total, outcome["seconds"])
+    if outcome["status"] == "capped":
+        return _events(sets, outcome["reps"], outcome["seconds"])
+    if "total" in outcome:
+        clock = (workout.document.get("estimate") or {}).get("min_s", 600)
+        return _events(sets, outcome["total"], clock * 0.995)
+    return []
+
+
+# --- the box ---------------------------------------------------------------------------------------------
+
+def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
+    rng = np.random.Generator(np.random.PCG64(config.seed))
+    workouts, duplicates = build_workouts()
+    athletes = make_athletes(config, rng)
+    difficulty = {w.key: true_difficulty(w.document, rng) for w in workouts}
+    mean_rx = float(np.mean([rx for rx, _ in difficulty.values()]))
+    calendar = make_calendar(workouts, config, rng)
+    resolved = _Resolved()
+    sessions, results, events, errors, items = [], [], [], [], {}
+    tracked_from = START + dt.timedelta(weeks=config.weeks - config.tracked_weeks)
+    for date, workout in calendar:
+        week = (date - START).days / 7
+        d_rx, d_scaled = difficulty[workout.key]
+        weights = _modality_weights(workout.document)
+        for track, d in (("RX", d_rx), ("SCALED", d_scaled)):
+            sessions.append({"wod": workout.title, "session_date": date.isoformat(), "session_time": "18:00",
+                             "track": track, "location": LOCATION})
+            items[f"{workout.title}|{track}"] = {"wod": workout.title, "track": track, "difficulty": round(d, 6),
+                                                 "kind": workout.scoring.kind}
+        for athlete in athletes:
+            ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
+            ability += athlete["progression"] * week / 16
+            if rng.random() >= _sigmoid(0.25 + 5 * athlete["general"] * (d_rx - mean_rx)):
+                continue
+            if athlete["preferred_track"] == "RX":
+                track = "SCALED" if rng.random() < _sigmoid(4 * (d_rx - ability - 0.45)) else "RX"
+            else:
+                track = "RX" if rng.random() < _sigmoid(4 * (ability - d_rx - 0.6)) else "SCALED"
+            d = d_rx if track == "RX" else d_scaled
+            y = ability - d + rng.normal(0, config.noise)
+            category = "women" if athlete["gender"] == "F" else "men"
+            sets = resolved.sets(workout, track, category)
+            per_round = int(sum(q for _, q, _ in sets)) or 1
+            if rng.random() < 0.003:
+                outcome = {"status": "dns"}
+            elif (workout.scoring.kind == "time" and not workout.scoring.cap_seconds
+                  and rng.random() < _sigmoid(-6 + 4 * (d - ability))):
+                outcome = {"status": "dnf"}
+            else:
+                outcome = perform(workout, y, category, per_round)
+            text = write_score(outcome, workout, rng)
+            true_text = text
+            if rng.random() < config.gross_error_rate and (slip := gross_error(text, outcome, workout, rng)):
+                text = slip
+                errors.append({"athlete": athlete["external_id"], "wod": workout.title, "session_date": date.isoformat(),
+                               "track": track, "written": text, "true": true_text})
+            if track == "RX" and rng.random() < 0.15:
+                text += " Rx"
+            results.append({"wod": workout.title, "session_date": date.isoformat(), "session_time": "18:00",
+                            "track": track, "location": LOCATION, "athlete": athlete["external_id"], "score": text,
+                            "recorded_at": f"{date.isoformat()}T19:00:00+00:00"})
+            if date >= tracked_from and workout.scoring.kind in ("time", "rounds+reps"):
+                for offset, movement, quantity, unit in events_for(outcome, sets, workout):
+                    events.append({"wod": workout.title, "session_date": date.isoformat(), "session_time": "18:00",
+                                   "track": track, "location": LOCATION, "athlete": athlete["external_id"],
+                                   "timestamp_offset": offset, "movement": movement,
+                                   "quantity_completed": f"{quantity:g}", "quantity_unit": unit})
+    truth = {
+        "config": asdict(config),
+        "athletes": {a["external_id"]: {k: a[k] for k in ("gender", "general", "ability", "progression", "preferred_track")}
+                     for a in athletes},
+        "items": [items[k] for k in sorted(items)],
+        "duplicates": duplicates,
+        "gross_errors": errors,
+    }
+    public = [{k: a[k] for k in ("external_id", "name", "gender", "birth_year")} for a in athletes]
+    return Box(config, workouts, public, sessions, results, events, truth)
+
+
+# --- files ------------------------------------------------------------------------------------------------
+
+def _csv(rows: list[dict], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _rounded(value):
+    """Floats rounded for a stable, readable truth.json."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def write_box(box: Box, out: Path) -> list[Path]:
+    """athletes.csv, sessions.csv, results.csv, events.csv, truth.json and wods/*.wod (planted texts)."""
+    out = Path(out)
+    (out / "wods").mkdir(parents=True, exist_ok=True)
+    written = []
+    for workout in box.workouts:
+        if workout.planted:
+            slug = re.sub(r"[^a-z0-9]+", "_", workout.key.split(":", 1)[1].lower()).strip("_")
+            path = out / "wods" / f"{slug}.wod"
+            path.write_text(workout.source, encoding="utf-8")
+            written.append(path)
+    files = {
+        "athletes.csv": _csv(box.athletes, ["external_id", "name", "gender", "birth_year"]),
+        "sessions.csv": _csv(box.sessions, ["wod", "session_date", "session_time", "track", "location"]),
+        "results.csv": _csv(box.results, ["wod", "session_date", "session_time", "track", "location", "athlete", "score",
+                                          "recorded_at"]),
+        "events.csv": _csv(box.events, ["wod", "session_date", "session_time", "track", "location", "athlete",
+                                        "timestamp_offset", "movement", "quantity_completed", "quantity_unit"]),
+        "truth.json": json.dumps(_rounded(box.truth), indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+    }
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+        written.append(out / name)
+    return written
+
+
+def load_box(lab, directory: Path, progress: bool | None = None) -> dict:
+    """Load a written box through the real loaders: library and planted workouts, then the tables."""
+    directory = Path(directory)
+    reports = {"wods": lab.load_wods(directory / "wods", library=True, progress=progress)}  # library first
+    if not reports["wods"].ok:
+        raise ValueError(reports["wods"].summary())
+    reports["athletes"] = lab.load_athletes(directory / "athletes.csv", progress=progress)
+    reports["sessions"] = lab.load_sessions(directory / "sessions.csv", progress=progress)
+    reports["results"] = lab.load_results(directory / "results.csv", progress=progress)
+    reports["events"] = lab.load_events(directory / "events.csv", progress=progress)
+    return reports
