@@ -25,12 +25,15 @@ demo: $(VENV)/.installed
 	$(BIN)/wodlab init
 	$(BIN)/wodlab load wods --library
 	$(BIN)/wodlab load wods fixtures/wods
+	$(BIN)/wodlab load box fixtures/sim
 	@echo; echo "== Workouts with thrusters and pull-ups (seed query 1)"
 	$(BIN)/wodlab query wods_with_all_movements movements=thruster,pull_up
 	@echo; echo "== 12-minute AMRAPs (seed query 2)"
 	$(BIN)/wodlab query wods_by_form_and_duration form=amrap duration_seconds=720
 	@echo; echo "== Short workouts of moderate difficulty (seed query 2)"
 	$(BIN)/wodlab query wods_by_duration_and_difficulty min_seconds=300 max_seconds=900 min_difficulty=40 max_difficulty=70
+	@echo; echo "== Fran leaderboard of the simulated box"
+	$(BIN)/wodlab query leaderboard wod=Fran track=RX limit=10
 	@echo; echo "The database keeps running (data in $(WODLAB_HOME)); stop it with: $(BIN)/wodlab db stop"
 
 # pytest's exit code 5 (no test collected) fails the target like any other failure.
