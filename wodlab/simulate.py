@@ -6,11 +6,11 @@ database through the real loaders (`load_box`), so the simulator exercises the r
 
 The generative model (ground truth in truth.json):
 
-- athlete i has a general ability g_i ~ N(0, 0.35), one ability per modality a_im = g_i + N(0, 0.12)
+- athlete i has a general ability g_i ~ N(0, 0.25), one ability per modality a_im = g_i + N(0, 0.12)
   (strength, gymnastics, cardio), a gender, a preferred track (RX for the top 55% of g), and a
   weekly progression rate r_i ~ N(0.10, 0.05) per 16 weeks (PRs come with time);
 - workout j (per track: an *item*) has a true difficulty d_j on the log-pace scale:
-  d_rx = -0.10 + 0.25 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + N(0, 0.15), where
+  d_rx = 0.25 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + N(0, 0.15), where
   minutes, load ratio (heaviest load / Rx reference) and skill (mean complexity of the two hardest
   movements) come from the compiled workout; the scaled item is d_rx - 0.40 + N(0, 0.08);
 - a result is y_ij = a_i(j) - d_j + N(0, 0.12), where a_i(j) mixes the athlete's modality abilities
@@ -61,8 +61,10 @@ BENCHMARKS = ("girls/fran", "girls/cindy", "girls/grace", "girls/helen", "girls/
 SEMANTIC_TWINS = ("girls/fran", "girls/helen", "girls/cindy")
 NEAR_TWINS = ("girls/grace", "girls/karen", "heroes/dt")
 EXACT_TWIN = "girls/jackie"
-FIRST_NAMES = ("Alex", "Sam", "Jo", "Kim", "Lou", "Max", "Noa", "Ali", "Eden", "Remy", "Sasha", "Yan", "Cleo", "Ines",
-               "Theo", "Lina", "Omar", "Mila", "Hugo", "Nora", "Paul", "Ada", "Leo", "Zoe")
+FIRST_NAMES = {
+    "F": ("Ada", "Cleo", "Eden", "Ines", "Jade", "Lina", "Lou", "Mila", "Nora", "Sasha", "Zoe", "Maya"),
+    "M": ("Alex", "Hugo", "Leo", "Max", "Noa", "Omar", "Paul", "Remy", "Sam", "Theo", "Yan", "Karim"),
+}
 LAST_NAMES = ("Martin", "Bernard", "Dubois", "Laurent", "Moreau", "Garcia", "Roux", "Fournier", "Girard", "Lambert",
               "Fontaine", "Mercier", "Blanc", "Guerin", "Muller", "Henry", "Perrin", "Morel", "Dupont", "Leroy")
 
@@ -202,20 +204,20 @@ def true_difficulty(document: dict, rng: np.random.Generator) -> tuple[float, fl
     movements = list(dict.fromkeys(i["movement"] for i in items))
     minutes = max(1.0, (duration_of(document) or 600) / 60)
     ratio = load_ratio(items) or 1.0
-    rx = -0.10 + 0.25 * math.log(minutes / 10) + 0.40 * (min(ratio, 2.5) - 1) + 0.12 * (_skill(movements) - 2.5)
+    rx = 0.25 * math.log(minutes / 10) + 0.40 * (min(ratio, 2.5) - 1) + 0.12 * (_skill(movements) - 2.5)
     rx += rng.normal(0, 0.15)
     return rx, rx - 0.40 + rng.normal(0, 0.08)
 
 
 def make_athletes(config: SimulationConfig, rng: np.random.Generator) -> list[dict]:
-    general = rng.normal(0, 0.35, config.athletes)
+    general = rng.normal(0, 0.25, config.athletes)
     cutoff = np.quantile(general, 0.45)
     athletes = []
     for i in range(config.athletes):
         gender = "F" if rng.random() < 0.5 else "M"
         athletes.append({
             "external_id": f"ath{i + 1:05d}",
-            "name": f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[(i * 7) % len(LAST_NAMES)]}",
+            "name": f"{FIRST_NAMES[gender][i % 12]} {LAST_NAMES[(i * 7) % len(LAST_NAMES)]}",
             "gender": gender,
             "birth_year": int(1965 + rng.integers(0, 40)),
             "general": float(general[i]),
