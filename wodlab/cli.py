@@ -93,6 +93,34 @@ def _load_table(args) -> int:
     return 0 if not result.rejected else 1
 
 
+def _cmd_difficulty(args) -> int:
+    lab = _connect()
+    if args.action == "list":
+        frame = lab.difficulty.list()
+        frame["metrics"] = frame["metrics"].map(_metrics_text)
+        with pd.option_context("display.width", 200, "display.max_colwidth", 70):
+            print(frame.drop(columns=["notes"]).to_string(index=False))
+        return 0
+    if args.action == "apply":
+        if not args.version:
+            raise WodlabError("which version? `wodlab difficulty list` shows them")
+        changed = lab.difficulty.apply(args.version)
+        print(f"{args.version} applied: {changed} workout scores changed")
+        return 0
+    model, report = lab.difficulty.fit(notes=args.notes or "")
+    print(report.summary())
+    print("new version saved:" if lab.difficulty.save(model, report) else "version already saved:", model.version)
+    if args.apply:
+        print(f"applied: {lab.difficulty.apply(model.version)} workout scores changed")
+    return 0
+
+
+def _metrics_text(metrics) -> str:
+    if not metrics:
+        return ""
+    return "; ".join(f"{k}: rho {v['spearman']:.2f}, MAE {v['mae_points']:.1f}" for k, v in metrics.items())
+
+
 def _coerce(query: queries.Query, pair: str):
     """`name=value` from the command line, typed by the query's header."""
     name, sep, raw = pair.partition("=")
@@ -159,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--load", action="store_true", help="load the box into the database through the loaders")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("difficulty", help="difficulty models: list | fit [--apply] | apply VERSION")
+    p.add_argument("action", choices=["list", "fit", "apply"])
+    p.add_argument("version", nargs="?", help="for apply: the version to recompute every score with")
+    p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
+    p.add_argument("--notes", help="for fit: a note saved with the version")
+    p.set_defaults(func=_cmd_difficulty)
 
     p = sub.add_parser("query", help="run a documented query; without a name, list them")
     p.add_argument("name", nargs="?")

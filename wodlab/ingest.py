@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from tqdm.auto import tqdm
 from wodcraft import library
 
+from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import WodCompileError, WodlabError
 from wodlab.wods import compile_records, insert_record
 
@@ -79,7 +80,8 @@ def library_sources() -> list[SourceText]:
     return [SourceText(f"library:{e.path}", e.source, e.file) for e in library.entries()]
 
 
-def import_sources(engine: Engine, sources: list[SourceText], *, strict: bool = False, progress: bool | None = None) -> LoadReport:
+def import_sources(engine: Engine, sources: list[SourceText], *, strict: bool = False, progress: bool | None = None,
+                   model: DifficultyModel = BASELINE) -> LoadReport:
     """Compile every source, then store each file's workouts in one transaction per file.
 
     A file that does not compile is rejected whole and writes nothing; the others are stored.
@@ -88,7 +90,8 @@ def import_sources(engine: Engine, sources: list[SourceText], *, strict: bool = 
     compiled, report = [], LoadReport()
     for source in sources:
         try:
-            compiled.append((source, compile_records(source.text, str(source.path) if source.path else source.name)))
+            name = str(source.path) if source.path else source.name
+            compiled.append((source, compile_records(source.text, name, model=model)))
         except WodCompileError as exc:
             if strict:
                 raise

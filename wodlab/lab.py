@@ -9,7 +9,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import db, ingest, loading, queries, results, schema, tracker
+from wodlab import db, difficulty, ingest, loading, queries, results, schema, tracker
+from wodlab.difficulty import calibrate, observed, versions
 from wodlab.catalog import sync_catalog
 from wodlab.errors import DatabaseError, QueryError
 from wodlab.loading import LoadResult
@@ -33,11 +34,46 @@ def _ids(name: str, value) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+class DifficultyTools:
+    """`lab.difficulty`: features, observed difficulty, calibration and versions on this database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def features(self, tracks=("RX",)) -> pd.DataFrame:
+        """Features of every stored workout; columns wod_id, title, track, then wodlab.difficulty.FEATURES."""
+        return difficulty.feature_frame(self.engine, tuple(tracks))
+
+    def observed(self, **options) -> observed.ObservedDifficulty:
+        """Each item's difficulty and each athlete's ability, fitted jointly from the results."""
+        return observed.estimate(self.engine, **options)
+
+    def fit(self, **options) -> tuple[difficulty.DifficultyModel, calibrate.CalibrationReport]:
+        """Calibrate a model on the results (cross-validated by workout); save it with `save`."""
+        return calibrate.fit(self.engine, **options)
+
+    def save(self, model: difficulty.DifficultyModel, report: calibrate.CalibrationReport | None = None) -> bool:
+        return versions.save_model(self.engine, model, report.metrics_dict() if report else None)
+
+    def apply(self, version: str) -> int:
+        """Recompute every workout's difficulty_score with a saved version; return how many changed."""
+        return versions.apply_model(self.engine, version)
+
+    def list(self) -> pd.DataFrame:
+        return versions.list_models(self.engine)
+
+    def model(self, version: str | None = None) -> difficulty.DifficultyModel:
+        """A saved version, or the active one (last applied) when no version is given."""
+        with self.engine.connect() as conn:
+            return versions.get_model(conn, version) if version else versions.active_model(conn)
+
+
 class Lab:
     """A connected wodlab: `lab = wodlab.connect()`, then `lab.search_wods(...)`, `lab.leaderboard(...)`."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.difficulty = DifficultyTools(engine)
 
     def __repr__(self) -> str:
         return f"Lab({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -64,7 +100,7 @@ class Lab:
 
         Raises WodCompileError, with every diagnostic, when it does not compile; nothing is written.
         """
-        records = compile_records(source, name)
+        records = compile_records(source, name, model=self.difficulty.model())
         with self.engine.begin() as conn:
             for record in records:
                 insert_record(conn, record)
@@ -78,7 +114,7 @@ class Lab:
         sources = ingest.library_sources() if library else []
         if paths is not None:
             sources += ingest.expand_paths(paths)
-        return ingest.import_sources(self.engine, sources, strict=strict, progress=progress)
+        return ingest.import_sources(self.engine, sources, strict=strict, progress=progress, model=self.difficulty.model())
 
     # --- athletes, sessions, results, events -----------------------------------------------------
 

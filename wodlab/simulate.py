@@ -9,17 +9,21 @@ The generative model (ground truth in truth.json):
 - athlete i has a general ability g_i ~ N(0, 0.25), one ability per modality a_im = g_i + N(0, 0.12)
   (strength, gymnastics, cardio), a gender, a preferred track (RX for the top 55% of g), and a
   weekly progression rate r_i ~ N(0.10, 0.05) per 16 weeks (PRs come with time);
-- workout j (per track: an *item*) has a true difficulty d_j on the log-pace scale:
-  d_rx = 0.25 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + N(0, 0.15), where
-  minutes, load ratio (heaviest load / Rx reference) and skill (mean complexity of the two hardest
-  movements) come from the compiled workout; the scaled item is d_rx - 0.40 + N(0, 0.08);
+- workout j (per track: an *item*) has a true difficulty d_j on the log-pace scale, from the
+  features of wodlab.difficulty (of the Rx workout, or of its scaled version as wodcraft resolves
+  it): d = 0.15 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + 0.20 gymnastics share
+  - 0.15 cardio share + 0.02 vest kg + u_j, with minutes bounded by the cap, the load ratio at most
+  2.5 (1 for bodyweight work), u_j ~ N(0, 0.08) shared by both levels, and the scaled item a further
+  0.10 + N(0, 0.04) easier. The baseline heuristic ignores the modality mix, the vest and the level:
+  a calibration has something to learn;
 - a result is y_ij = a_i(j) - d_j + N(0, 0.12), where a_i(j) mixes the athlete's modality abilities
   by the workout's share of work in each, plus progression. It becomes a score against the
   workout's standard S_j (wodlab.structure.standard_performance): a time S_j exp(-y), capped at the
   cap (then reps done at that pace), a number of AMRAP reps S_j exp(y), a load S_j exp(y);
-- the biases of real boxes: attendance P = sigmoid(0.25 + 5 g_i (d_j - mean d)) so strong athletes
-  come more for hard workouts; an RX athlete scales when the workout is far above them
-  (P = sigmoid(4 (d_j - a_i - 0.45))), a scaled athlete tries Rx on easy days
+- the biases of real boxes: attendance P = sigmoid(0.25 + 12 g_i (d_j - mean d) + s_i) so strong
+  athletes come more for hard workouts, and Saturday is the competition team's day (s_i = 10 g_i on
+  Saturdays, 0 otherwise); an RX athlete scales when the workout is above them
+  (P = sigmoid(6 (d_j - a_i - 0.3))), a scaled athlete tries Rx on easy days
   (P = sigmoid(4 (a_i - d_j - 0.6))); a for-time workout without cap is a DNF with
   P = sigmoid(-6 + 4 (d_j - a_i)); 0.3% of athletes register and do not start (DNS);
 - gross logging errors at a configurable rate (default 2%): a digit slips into the minutes, rounds
@@ -48,9 +52,9 @@ from wodcraft.api import compile_source
 from wodcraft.library import entries
 
 from wodlab.catalog import FAMILIES, catalog_movements, enrichment
-from wodlab.difficulty import load_ratio
-from wodlab.structure import Scoring, standard_performance, volume
-from wodlab.wods import duration_of, resolved_versions, walk_movements
+from wodlab.difficulty.features import features, level_document
+from wodlab.structure import Scoring, standard_performance, walk_movements
+from wodlab.wods import duration_of, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
 MODALITIES = ("strength", "gymnastics", "cardio")
@@ -198,15 +202,20 @@ def _modality_weights(document: dict) -> np.ndarray:
     return counts / counts.sum() if counts.sum() else np.full(len(MODALITIES), 1 / len(MODALITIES))
 
 
+def _difficulty_from_features(f: dict) -> float:
+    minutes = max(1.0, min(f["est_minutes"], f["cap_minutes"] or math.inf) if not math.isnan(f["est_minutes"]) else 10.0)
+    ratio = min(f["load_ratio_max"] or 1.0, 2.5)
+    return (0.15 * math.log(minutes / 10) + 0.40 * (ratio - 1) + 0.12 * (f["skill_top2"] - 2.5)
+            + 0.20 * f["share_gymnastics"] - 0.15 * f["share_cardio"] + 0.02 * f["vest_kg"])
+
+
 def true_difficulty(document: dict, rng: np.random.Generator) -> tuple[float, float]:
     """(Rx difficulty, scaled difficulty) on the log-pace scale; see the module docstring."""
-    items = list(walk_movements(document.get("blocks", [])))
-    movements = list(dict.fromkeys(i["movement"] for i in items))
-    minutes = max(1.0, (duration_of(document) or 600) / 60)
-    ratio = load_ratio(items) or 1.0
-    rx = 0.25 * math.log(minutes / 10) + 0.40 * (min(ratio, 2.5) - 1) + 0.12 * (_skill(movements) - 2.5)
-    rx += rng.normal(0, 0.15)
-    return rx, rx - 0.40 + rng.normal(0, 0.08)
+    residual = rng.normal(0, 0.08)  # what no feature explains, shared by both levels of the workout
+    rx = _difficulty_from_features(features(document)) + residual
+    scaled_document = level_document(document, resolved_versions(document), "SCALED")
+    scaled = _difficulty_from_features(features(scaled_document)) + residual - 0.10 + rng.normal(0, 0.04)
+    return rx, scaled
 
 
 def make_athletes(config: SimulationConfig, rng: np.random.Generator) -> list[dict]:
@@ -409,10 +418,11 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
         for athlete in athletes:
             ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
             ability += athlete["progression"] * week / 16
-            if rng.random() >= _sigmoid(0.25 + 5 * athlete["general"] * (d_rx - mean_rx)):
+            saturday = 10 * athlete["general"] if date.weekday() == 5 else 0.0  # the competition team's day
+            if rng.random() >= _sigmoid(0.25 + 12 * athlete["general"] * (d_rx - mean_rx) + saturday):
                 continue
             if athlete["preferred_track"] == "RX":
-                track = "SCALED" if rng.random() < _sigmoid(4 * (d_rx - ability - 0.45)) else "RX"
+                track = "SCALED" if rng.random() < _sigmoid(6 * (d_rx - ability - 0.3)) else "RX"
             else:
                 track = "RX" if rng.random() < _sigmoid(4 * (ability - d_rx - 0.6)) else "SCALED"
             d = d_rx if track == "RX" else d_scaled

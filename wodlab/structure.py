@@ -13,6 +13,15 @@ from dataclasses import dataclass
 _COUNTED = {"reps": "reps", "calories": "cal", "distance": "m"}
 
 
+def walk_movements(nodes: list[dict]):
+    """Every movement item of a body, in source order, alternatives (`or`) included."""
+    for node in nodes:
+        if node.get("type") == "movement":
+            yield node
+            yield from node.get("or", [])
+        yield from walk_movements(node.get("items", []))
+
+
 def _men(value) -> float:
     if isinstance(value, dict):
         return float(value.get("men", next(iter(value.values()))))

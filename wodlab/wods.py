@@ -19,10 +19,11 @@ from wodcraft.profile import Profile
 from wodcraft.semantics.resolve import resolve
 
 from wodlab.catalog import FAMILIES, catalog_movements
-from wodlab.difficulty import baseline_score
+from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
 from wodlab.sources import split_workouts
+from wodlab.structure import walk_movements
 
 CATEGORIES = ("men", "women")
 
@@ -47,6 +48,7 @@ class WodRecord:
     modality_tags: list[str]
     duration_seconds: int | None
     difficulty_score: int
+    difficulty_version: str = BASELINE.version
     wodcraft_version: str = field(default=wodcraft.__version__)
 
     @property
@@ -62,15 +64,6 @@ def _compile(source: str, name: str | None, library_paths: list[Path]) -> list[d
             [Diagnostic(d.code, d.span.line, d.span.col, d.message, d.suggestion) for d in errors], name
         )
     return result.documents
-
-
-def walk_movements(nodes: list[dict]):
-    """Every movement item of a body, in source order, alternatives (`or`) included."""
-    for node in nodes:
-        if node.get("type") == "movement":
-            yield node
-            yield from node.get("or", [])
-        yield from walk_movements(node.get("items", []))
 
 
 def movements_of(document: dict) -> list[str]:
@@ -108,13 +101,12 @@ def resolved_versions(document: dict) -> dict:
     }
 
 
-def record_from_document(dsl_source: str, document: dict) -> WodRecord:
+def record_from_document(dsl_source: str, document: dict, model: DifficultyModel = BASELINE) -> WodRecord:
     movements = movements_of(document)
     catalog = catalog_movements()
     equipment = sorted({catalog[m].equipment for m in movements} - {"bodyweight"})
     modalities = sorted({FAMILIES[catalog[m].family][1] for m in movements})
     duration = duration_of(document)
-    items = list(walk_movements(document.get("blocks", [])))
     return WodRecord(
         title=document.get("title") or "Untitled",
         dsl_source=dsl_source,
@@ -125,11 +117,13 @@ def record_from_document(dsl_source: str, document: dict) -> WodRecord:
         equipment_list=equipment,
         modality_tags=modalities,
         duration_seconds=duration,
-        difficulty_score=baseline_score(duration, movements, items),
+        difficulty_score=model.score(document),
+        difficulty_version=model.version,
     )
 
 
-def compile_records(source: str, name: str | None = None, library_paths: list[Path] | None = None) -> list[WodRecord]:
+def compile_records(source: str, name: str | None = None, library_paths: list[Path] | None = None,
+                    model: DifficultyModel = BASELINE) -> list[WodRecord]:
     """Every workout of a source as a WodRecord; WodCompileError (with every error) if it does not compile.
 
     The whole source is compiled first so diagnostics carry the file's own line numbers; then
@@ -145,15 +139,16 @@ def compile_records(source: str, name: str | None = None, library_paths: list[Pa
     if len(pieces) != expected:  # pragma: no cover - would mean our splitter disagrees with wodcraft
         raise WodCompileError([Diagnostic("W000", 1, 1, f"found {len(pieces)} workouts, wodcraft found {expected}")], name)
     if len(pieces) == 1 and documents[0].get("kind") == "workout":
-        return [record_from_document(source, documents[0])]
-    return [record_from_document(piece.text, _compile(piece.text, name, paths)[0]) for piece in pieces]
+        return [record_from_document(source, documents[0], model)]
+    return [record_from_document(piece.text, _compile(piece.text, name, paths)[0], model) for piece in pieces]
 
 
 _INSERT = sa.text("""
     INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
-        equipment_list, duration_seconds, difficulty_score, modality_tags, wodcraft_version)
+        equipment_list, duration_seconds, difficulty_score, difficulty_version, modality_tags, wodcraft_version)
     VALUES (:id, :title, :dsl_source, CAST(:ast_json AS JSONB), CAST(:compiled_json AS JSONB), :source_hash,
-        :movements_list, :equipment_list, :duration_seconds, :difficulty_score, :modality_tags, :wodcraft_version)
+        :movements_list, :equipment_list, :duration_seconds, :difficulty_score, :difficulty_version, :modality_tags,
+        :wodcraft_version)
     ON CONFLICT DO NOTHING
     RETURNING id
 """)
@@ -180,6 +175,7 @@ def insert_record(conn: Connection, record: WodRecord) -> bool:
         "equipment_list": record.equipment_list,
         "duration_seconds": record.duration_seconds,
         "difficulty_score": record.difficulty_score,
+        "difficulty_version": record.difficulty_version,
         "modality_tags": record.modality_tags,
         "wodcraft_version": record.wodcraft_version,
     }).first()

@@ -1,0 +1,135 @@
+"""Fit a DifficultyModel's weights to observed difficulty, with cross-validation by workout.
+
+The target is each item's observed difficulty (wodlab.difficulty.observed), on the log-pace
+scale; the predictors are the model's terms of the item's features (for a scaled item, the
+features of the workout as wodcraft resolves it for the scaled level). Weights are fitted by
+bounded least squares with a ridge penalty (scipy.optimize.lsq_linear): monotone terms get
+weights >= 0, so the fitted model can never say that more volume or a heavier load is easier.
+
+Held-out metrics come from K-fold cross-validation in which the folds are workouts, not items: the
+Rx and scaled items of one workout are held out together, so a model is never tested on a
+workout it has seen. Both the calibrated model and the baseline are scored on the same held-out
+items, in points (0-100): Spearman correlation and mean absolute error against the observed points.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from scipy.optimize import lsq_linear
+from scipy.stats import norm, spearmanr
+from sqlalchemy.engine import Engine
+
+from wodlab.difficulty.features import features, level_document
+from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
+from wodlab.difficulty.observed import ObservedDifficulty, estimate
+from wodlab.errors import WodlabError
+
+
+@dataclass
+class CalibrationReport:
+    metrics: pd.DataFrame  # model, spearman, mae_points, n_items (held-out)
+    predictions: pd.DataFrame  # one row per held-out item
+    weights: pd.DataFrame  # term, weight, meaning, monotone
+    observed: ObservedDifficulty
+
+    def metrics_dict(self) -> dict:
+        return {row.model: {"spearman": round(row.spearman, 4), "mae_points": round(row.mae_points, 3),
+                            "n_items": int(row.n_items)} for row in self.metrics.itertuples()}
+
+    def summary(self) -> str:
+        lines = [f"held-out by workout ({self.predictions['fold'].nunique()} folds, {len(self.predictions)} items):"]
+        for row in self.metrics.itertuples():
+            lines.append(f"  {row.model:<11} Spearman {row.spearman:.3f}   MAE {row.mae_points:5.1f} points")
+        return "\n".join(lines)
+
+    def figure(self):
+        from wodlab.plots import calibration_plot
+
+        return calibration_plot(self.predictions)
+
+
+def item_table(engine: Engine, observed: ObservedDifficulty, min_results: int) -> pd.DataFrame:
+    """Observed items with enough results, and the features of the version they were done in."""
+    items = observed.items[observed.items["n_results"] >= min_results].reset_index(drop=True)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id::text AS id, ast_json, compiled_json FROM wod_definitions "
+                                    "WHERE id::text = ANY(:ids)"), {"ids": list(items["wod_id"].unique())}).all()
+    documents = {r.id: (r.ast_json, r.compiled_json) for r in rows}
+    feats = [features(level_document(*documents[w], t)) for w, t in zip(items["wod_id"], items["track"])]
+    return pd.concat([items, pd.DataFrame(feats)], axis=1)
+
+
+def _terms(table: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
+    records = table.to_dict("records")
+    return np.array([[TERMS[n].function(r) for n in names] for r in records], dtype=float)
+
+
+def fit_weights(Z: np.ndarray, target: np.ndarray, names: tuple[str, ...], ridge: float) -> tuple[float, np.ndarray]:
+    """(intercept, weights) minimising |[1 Z] b - target|^2 + ridge |weights|^2, monotone weights >= 0."""
+    n, p = Z.shape
+    design = np.column_stack([np.ones(n), Z])
+    penalty = np.column_stack([np.zeros(p), math.sqrt(ridge) * np.eye(p)])
+    lower = np.array([-np.inf] + [0.0 if TERMS[name].monotone else -np.inf for name in names])
+    solution = lsq_linear(np.vstack([design, penalty]), np.concatenate([target, np.zeros(p)]),
+                          bounds=(lower, np.full(p + 1, np.inf)))
+    return float(solution.x[0]), solution.x[1:]
+
+
+def _folds(wod_ids: pd.Series, k: int, seed: int) -> np.ndarray:
+    workouts = np.array(sorted(wod_ids.unique()))
+    order = np.random.Generator(np.random.PCG64(seed)).permutation(len(workouts))
+    fold_of = {workouts[i]: rank % k for rank, i in enumerate(order)}
+    return wod_ids.map(fold_of).to_numpy()
+
+
+def _spread(observed: ObservedDifficulty) -> float:
+    """sd of (ability + noise) in the box: maps a log-pace difficulty to the share who miss the standard."""
+    return math.sqrt(float(np.var(observed.athletes["ability"])) + observed.residual_sd**2)
+
+
+def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: int = 5, seed: int = 0,
+        ridge: float = 1.0, min_results: int = 3, version: str | None = None, notes: str = "",
+        terms: tuple[str, ...] = CALIBRATED_TERMS) -> tuple[DifficultyModel, CalibrationReport]:
+    """Calibrate a model on the database's results; return it (not yet saved) and its report."""
+    observed = observed or estimate(engine)
+    table = item_table(engine, observed, min_results)
+    if table["wod_id"].nunique() < folds:
+        raise WodlabError(f"only {table['wod_id'].nunique()} workouts have {min_results}+ results: too few to calibrate")
+    Z, target = _terms(table, terms), table["difficulty"].to_numpy()
+    spread = _spread(observed)
+    fold = _folds(table["wod_id"], folds, seed)
+    predicted = np.empty(len(table))
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        intercept, weights = fit_weights(Z[train], target[train], terms, ridge)
+        predicted[test] = intercept + Z[test] @ weights
+    predictions = table[["wod_id", "title", "track", "kind", "n_results", "difficulty", "points"]].rename(
+        columns={"difficulty": "observed_difficulty", "points": "observed_points"})
+    predictions.insert(0, "fold", fold)
+    predictions["calibrated_points"] = 100 * norm.cdf(predicted / spread)
+    predictions["baseline_points"] = [BASELINE.points(r) for r in table.to_dict("records")]
+    metrics = pd.DataFrame([_metrics(name, predictions) for name in ("baseline", "calibrated")])
+
+    intercept, weights = fit_weights(Z, target, terms, ridge)
+    provisional = DifficultyModel("", "share", dict(zip(terms, map(float, weights))), intercept, spread, notes,
+                                  {"ridge": ridge, "folds": folds, "seed": seed, "min_results": min_results})
+    model = DifficultyModel(version or f"calibrated-{provisional.fingerprint}", provisional.link, provisional.weights,
+                            provisional.intercept, provisional.spread, notes, provisional.extra)
+    weight_frame = pd.DataFrame({"term": ["intercept", *terms], "weight": [intercept, *weights],
+                                 "meaning": ["difficulty when every term is 0", *(TERMS[t].meaning for t in terms)],
+                                 "monotone": [False, *(TERMS[t].monotone for t in terms)]})
+    return model, CalibrationReport(metrics, predictions.sort_values(["title", "track"], ignore_index=True), weight_frame,
+                                    observed)
+
+
+def _metrics(name: str, predictions: pd.DataFrame) -> dict:
+    column = f"{name}_points"
+    return {"model": name,
+            "spearman": float(spearmanr(predictions[column], predictions["observed_points"])[0]),
+            "mae_points": float((predictions[column] - predictions["observed_points"]).abs().mean()),
+            "n_items": len(predictions)}
