@@ -108,6 +108,28 @@ def library_lab(admin, server_url, template):
     handle.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sim_lab(admin, server_url, template):
+    """The committed simulated box (fixtures/sim), loaded through the loaders. Shared: read only."""
+    from wodlab.simulate import load_box
+
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE wodlab_sim TEMPLATE {template}"))
+    handle = wodlab.connect(database_url(server_url, "wodlab_sim"))
+    handle.load_reports = load_box(handle, FIXTURES / "sim", progress=False)
+    yield handle
+    handle.engine.dispose()
+
+
+@pytest.fixture
+def sim_copy(sim_lab, new_database):
+    """A writable copy of the simulated box."""
+    sim_lab.engine.dispose()  # a template database must have no open connection
+    handle = wodlab.connect(new_database(from_template="wodlab_sim"))
+    yield handle
+    handle.engine.dispose()
+
+
 def count_rows(lab, table: str) -> int:
     with lab.engine.connect() as conn:
         return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()

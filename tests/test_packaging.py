@@ -47,8 +47,9 @@ def test_a_plain_wheel_ships_the_sql_and_data_files(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True)
     probe = (
-        "import wodlab, wodlab.queries as q, wodlab.schema as s, wodlab.catalog as c;"
-        "print(wodlab.__file__); print(len(q.catalog()), len(s.migrations()), len(c.enrichment()))"
+        "import wodlab, wodlab.queries as q, wodlab.schema as s, wodlab.catalog as c, wodlab.difficulty, wodlab.scores;"
+        "print(wodlab.__file__); print(len(q.catalog()), len(s.migrations()), len(c.enrichment()),"
+        " wodlab.scores.parse_score('7+12').format())"
     )
     # -S skips .pth files, so the editable install of this checkout is invisible; the venv's
     # site-packages comes after the wheel for the dependencies. cwd elsewhere: '' is on sys.path.
@@ -58,4 +59,4 @@ def test_a_plain_wheel_ships_the_sql_and_data_files(tmp_path):
     assert out[0].startswith(str(target)), "the probe imported the editable checkout, not the wheel"
     queries_in_repo = len(list((ROOT / "sql" / "queries").glob("*.sql")))
     migrations_in_repo = len(list((ROOT / "sql" / "migrations").glob("*.sql")))
-    assert out[1].split() == [str(queries_in_repo), str(migrations_in_repo), "228"]
+    assert out[1].split() == [str(queries_in_repo), str(migrations_in_repo), "228", "7+12"]  # the grammar ships too

@@ -10,32 +10,15 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from wodcraft.api import compile_source
 
-import wodlab
-from conftest import FIXTURES, database_url
+from conftest import FIXTURES
 from wodlab.simulate import SimulationConfig, simulate, write_box
 
 SIM = FIXTURES / "sim"
 FIXTURE_SEED = 7  # fixtures/sim was written by: wodlab simulate --seed 7 --out fixtures/sim
-
-
-@pytest.fixture(scope="module")
-def sim_lab(admin, server_url, template):
-    """The committed fixture, loaded through the loaders (shared, read-only)."""
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE wodlab_sim TEMPLATE {template}"))
-    lab = wodlab.connect(database_url(server_url, "wodlab_sim"))
-    from wodlab.simulate import load_box
-
-    reports = load_box(lab, SIM, progress=False)
-    yield lab, reports
-    lab.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE wodlab_sim WITH (FORCE)"))
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +49,7 @@ def test_the_committed_fixture_is_what_the_command_writes(tmp_path):
 
 
 def test_the_fixture_loads_whole_through_the_loaders(sim_lab):
-    lab, reports = sim_lab
+    reports = sim_lab.load_reports
     assert reports["wods"].ok and reports["wods"].count("present") == 1  # the planted exact re-import
     for name, csv_name in [("athletes", "athletes"), ("sessions", "sessions"), ("results", "results"), ("events", "events")]:
         rows = len(pd.read_csv(SIM / f"{csv_name}.csv"))
@@ -136,7 +119,7 @@ def test_strong_athletes_come_more_to_hard_workouts(truth):
 
 def test_live_events_agree_with_the_results_they_come_from(sim_lab, truth):
     """Where the whiteboard is right, each tracked class's live ranking is its results ranking."""
-    lab, _ = sim_lab
+    lab = sim_lab
     tracked = lab.sql("""
         SELECT DISTINCT ss.id::text AS session, w.title, ss.track FROM realized_events re
         JOIN scheduled_sessions ss ON ss.id = re.session_id JOIN wod_definitions w ON w.id = ss.wod_definition_id

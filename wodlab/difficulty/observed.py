@@ -209,5 +209,5 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
     })
     observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components))
     item_frame["points"] = observed.points(item_frame["difficulty"].to_numpy())
-    item_frame.sort_values(["title", "track"], inplace=True, ignore_index=True)
+    observed.items = item_frame.sort_values(["title", "track"], ignore_index=True)
     return observed
