@@ -42,9 +42,9 @@ def calibrated(sim_lab, observed):
 
 
 def with_truth(observed, truth) -> pd.DataFrame:
-    true = {(i["wod"], i["track"]): i["difficulty"] for i in truth["items"]}
+    true = {(i["wod_id"], i["track"]): i["difficulty"] for i in truth["items"]}
     items = observed.items.copy()
-    items["truth"] = [true[(t, k)] for t, k in zip(items["title"], items["track"])]
+    items["truth"] = [true[(w, k)] for w, k in zip(items["wod_id"], items["track"])]
     return items
 
 
@@ -130,16 +130,16 @@ def test_the_0_100_score_is_the_share_of_athletes_missing_the_standard(sim_lab, 
     """Within 5 points on average of the same share computed from the simulator's truth: each
     athlete's true ability for that workout's modality mix, at the middle of the 16 weeks."""
     items = with_truth(observed, truth)
-    documents = dict(sim_lab.sql("SELECT title, ast_json FROM wod_definitions").itertuples(index=False))
+    documents = dict(sim_lab.sql("SELECT id::text, ast_json FROM wod_definitions").itertuples(index=False))
     noise = truth["config"]["noise"]
 
-    def true_points(title, difficulty):
-        weights = _modality_weights(documents[title])
+    def true_points(wod_id, difficulty):
+        weights = _modality_weights(documents[wod_id])
         abilities = np.array([weights @ np.array([a["ability"][m] for m in MODALITIES]) + a["progression"] / 2
                               for a in truth["athletes"].values()])
         return 100 * norm.cdf((difficulty - abilities) / noise).mean()
 
-    expected = [true_points(t, d) for t, d in zip(items["title"], items["truth"])]
+    expected = [true_points(w, d) for w, d in zip(items["wod_id"], items["truth"])]
     assert np.mean(np.abs(items["points"] - expected)) <= 5
     assert items["points"].between(0, 100).all()
 

@@ -50,7 +50,7 @@ def test_the_committed_fixture_is_what_the_command_writes(tmp_path):
 
 def test_the_fixture_loads_whole_through_the_loaders(sim_lab):
     reports = sim_lab.load_reports
-    assert reports["wods"].ok and reports["wods"].count("present") == 1  # the planted exact re-import
+    assert reports["wods"].ok and reports["wods"].count("new") == 83 + 7  # the library and the planted twins
     for name, csv_name in [("athletes", "athletes"), ("sessions", "sessions"), ("results", "results"), ("events", "events")]:
         rows = len(pd.read_csv(SIM / f"{csv_name}.csv"))
         assert (reports[name].rows_read, reports[name].inserted, reports[name].rejected) == (rows, rows, 0)
@@ -58,6 +58,7 @@ def test_the_fixture_loads_whole_through_the_loaders(sim_lab):
 
 
 def test_planted_duplicates_are_what_truth_says(truth):
+    """Semantic twins compile to the same blocks, near twins do not; the exact twin differs only in spacing."""
     sources = {p.stem: p.read_text() for p in (SIM / "wods").glob("*.wod")}
     kinds = sorted(d["kind"] for d in truth["duplicates"])
     assert kinds.count("semantic") >= 3 and kinds.count("near") >= 3 and "exact" in kinds
@@ -77,6 +78,10 @@ def test_planted_duplicates_are_what_truth_says(truth):
     from wodcraft.library import entries
 
     library = {compile_source(e.source).document["title"]: e.source for e in entries()}
+    exact = next(p for p in truth["duplicates"] if p["kind"] == "exact")
+    assert exact["a_id"] != exact["b_id"] and exact["a"] == exact["b"]
+    respaced = sources["jackie_again"]
+    assert " ".join(respaced.split()) == " ".join(library[exact["a"]].split()) and respaced != library[exact["a"]]
     for pair in truth["duplicates"]:
         if pair["kind"] == "exact":
             continue
@@ -95,7 +100,7 @@ def test_the_athlete_workout_graph_is_connected(truth):
     n = len(athletes) + len(items)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     assert connected_components(graph, directed=False)[0] == 1
-    assert {f"{i['wod']}|{i['track']}" for i in truth["items"]} >= set(items)
+    assert {f"{i['reference']}|{i['track']}" for i in truth["items"]} >= set(items)
 
 
 def test_gross_errors_are_listed_and_near_the_configured_rate(truth):
@@ -109,7 +114,7 @@ def test_gross_errors_are_listed_and_near_the_configured_rate(truth):
 def test_strong_athletes_come_more_to_hard_workouts(truth):
     """The selection bias the difficulty model must see through."""
     results = pd.read_csv(SIM / "results.csv", dtype=str)
-    difficulty = {(i["wod"], i["track"]): i["difficulty"] for i in truth["items"]}
+    difficulty = {(i["reference"], i["track"]): i["difficulty"] for i in truth["items"]}
     general = {a: v["general"] for a, v in truth["athletes"].items()}
     frame = pd.DataFrame({"d": [difficulty[(w, "RX")] for w in results["wod"]],
                           "g": results["athlete"].map(general)})
@@ -121,18 +126,18 @@ def test_live_events_agree_with_the_results_they_come_from(sim_lab, truth):
     """Where the whiteboard is right, each tracked class's live ranking is its results ranking."""
     lab = sim_lab
     tracked = lab.sql("""
-        SELECT DISTINCT ss.id::text AS session, w.title, ss.track FROM realized_events re
+        SELECT DISTINCT ss.id::text AS session, w.id::text AS wod_id, w.title, ss.track FROM realized_events re
         JOIN scheduled_sessions ss ON ss.id = re.session_id JOIN wod_definitions w ON w.id = ss.wod_definition_id
         ORDER BY 1""")
     assert len(tracked) >= 20
-    slips = {(e["athlete"], e["wod"], e["session_date"]) for e in truth["gross_errors"]}
+    slips = {(e["athlete"], e["wod_id"], e["session_date"]) for e in truth["gross_errors"]}
     checked = 0
     for row in tracked.itertuples():
-        board = lab.leaderboard(row.title, track=row.track, session=row.session, limit=None)
+        board = lab.leaderboard(row.wod_id, track=row.track, session=row.session, limit=None)
         external = lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes")
         names = dict(zip(external["athlete_id"], external["external_id"]))
         date = str(board["session_date"].iloc[0].date())
-        board = board[~board["athlete_id"].map(lambda a: (names[a], row.title, date) in slips)]
+        board = board[~board["athlete_id"].map(lambda a: (names[a], row.wod_id, date) in slips)]
         board = board[board["result_status"].isin(["finished", "capped"])]
         live = lab.live_leaderboard(row.session)
         live = live[live["athlete_id"].isin(board["athlete_id"])]

@@ -30,7 +30,8 @@ The generative model (ground truth in truth.json):
   gain ten, kg and lb are swapped — the score stays readable and valid, just wrong;
 - duplicates planted in the calendar: semantic duplicates (the same workout retitled, re-cased,
   commented, loads in kg instead of lb), near-duplicates (one quantity changed) and an exact
-  re-import (the same text, different case and spacing), all listed in truth.json;
+  duplicate (the same text typed with other spacing: another source_hash, a second row with the
+  same title, which the files then name by id), all listed in truth.json with their ids;
 - realized events for the AMRAP and for-time classes of the last `tracked_weeks` weeks, one per
   movement set, whose quantities add up to the athlete's true score (a gross error is a slip of the
   pen on the whiteboard: the tracker saw the true work).
@@ -53,8 +54,9 @@ from wodcraft.library import entries
 
 from wodlab.catalog import FAMILIES, catalog_movements, enrichment
 from wodlab.difficulty.features import features, level_document
+from wodlab.ids import stable_id
 from wodlab.structure import Scoring, standard_performance, walk_movements
-from wodlab.wods import duration_of, resolved_versions
+from wodlab.wods import duration_of, generate_wod_hash, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
 MODALITIES = ("strength", "gymnastics", "cardio")
@@ -179,11 +181,35 @@ def build_workouts() -> tuple[list[Workout], list[dict]]:
         planted.append(Workout(f"planted:{title}", title, text, _compiled(text), planted=True))
         pairs.append({"a": original.title, "b": title, "kind": "near"})
     exact = by_key[EXACT_TWIN]
+    text = _respaced(exact.source)
+    planted.append(Workout(f"planted:{exact.title} again", exact.title, text, _compiled(text), planted=True))
     pairs.append({"a": exact.title, "b": exact.title, "kind": "exact",
-                  "note": "re-imported with other case and spacing: the same source_hash, one row"})
-    planted.append(Workout(f"planted:{exact.title} again", exact.title, "\n\n" + exact.source.upper() + "\n", exact.document,
-                           planted=True))
+                  "note": "the same text with other spacing inside: another source_hash, a second row"})
+    for pair in pairs:  # ids too: the exact twin shares its title with the original
+        pair["a_id"] = _wod_id(by_key, pair["a"])
+        pair["b_id"] = _wod_id({w.key: w for w in planted}, pair["b"], planted=True)
     return pool + planted, pairs
+
+
+def _respaced(source: str) -> str:
+    """The same text typed again: double spaces inside lines, trailing spaces, blank lines between."""
+    lines = [re.sub(r"(\S) (\S)", r"\1  \2", line) + "  " for line in source.splitlines()]
+    return "\n\n".join(lines) + "\n"
+
+
+def _wod_id(workouts: dict, title: str, planted: bool = False) -> str:
+    """The id wodlab will give the workout titled `title` (library first, unless planted)."""
+    workout = next(w for w in workouts.values() if w.title == title and w.planted == planted)
+    return _id_of(workout)
+
+
+def _id_of(workout: Workout) -> str:
+    return str(stable_id("wod", generate_wod_hash(workout.source)))
+
+
+def wod_reference(workout: Workout, ambiguous: set[str]) -> str:
+    """How the CSV files name a workout: its title, or its id when another workout has that title."""
+    return _id_of(workout) if workout.title in ambiguous else workout.title
 
 
 # --- truth --------------------------------------------------------------------------------------------
@@ -403,6 +429,8 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
     difficulty = {w.key: true_difficulty(w.document, rng) for w in workouts}
     mean_rx = float(np.mean([rx for rx, _ in difficulty.values()]))
     calendar = make_calendar(workouts, config, rng)
+    titles = [w.title for w in workouts]
+    ambiguous = {t for t in titles if titles.count(t) > 1}
     resolved = _Resolved()
     sessions, results, events, errors, items = [], [], [], [], {}
     tracked_from = START + dt.timedelta(weeks=config.weeks - config.tracked_weeks)
@@ -411,9 +439,11 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
         d_rx, d_scaled = difficulty[workout.key]
         weights = _modality_weights(workout.document)
         for track, d in (("RX", d_rx), ("SCALED", d_scaled)):
-            sessions.append({"wod": workout.title, "session_date": date.isoformat(), "session_time": "18:00",
+            sessions.append({"wod": wod_reference(workout, ambiguous), "session_date": date.isoformat(), "session_time": "18:00",
                              "track": track, "location": LOCATION})
-            items[f"{workout.title}|{track}"] = {"wod": workout.title, "track": track, "difficulty": round(d, 6),
+            items[f"{wod_reference(workout, ambiguous)}|{track}"] = {
+                "wod": workout.title, "reference": wod_reference(workout, ambiguous), "wod_id": _id_of(workout),
+                "track": track, "difficulty": round(d, 6),
                                                  "kind": workout.scoring.kind}
         for athlete in athletes:
             ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
@@ -441,16 +471,17 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
             true_text = text
             if rng.random() < config.gross_error_rate and (slip := gross_error(text, outcome, workout, rng)):
                 text = slip
-                errors.append({"athlete": athlete["external_id"], "wod": workout.title, "session_date": date.isoformat(),
+                errors.append({"athlete": athlete["external_id"], "wod": wod_reference(workout, ambiguous),
+                               "wod_id": _id_of(workout), "session_date": date.isoformat(),
                                "track": track, "written": text, "true": true_text})
             if track == "RX" and rng.random() < 0.15:
                 text += " Rx"
-            results.append({"wod": workout.title, "session_date": date.isoformat(), "session_time": "18:00",
+            results.append({"wod": wod_reference(workout, ambiguous), "session_date": date.isoformat(), "session_time": "18:00",
                             "track": track, "location": LOCATION, "athlete": athlete["external_id"], "score": text,
                             "recorded_at": f"{date.isoformat()}T19:00:00+00:00"})
             if date >= tracked_from and workout.scoring.kind in ("time", "rounds+reps"):
                 for offset, movement, quantity, unit in events_for(outcome, sets, workout):
-                    events.append({"wod": workout.title, "session_date": date.isoformat(), "session_time": "18:00",
+                    events.append({"wod": wod_reference(workout, ambiguous), "session_date": date.isoformat(), "session_time": "18:00",
                                    "track": track, "location": LOCATION, "athlete": athlete["external_id"],
                                    "timestamp_offset": offset, "movement": movement,
                                    "quantity_completed": f"{quantity:g}", "quantity_unit": unit})

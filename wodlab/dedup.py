@@ -1,0 +1,156 @@
+"""Duplicate workouts: exact, semantic and near, ranked, with a merge plan.
+
+- exact: the same text once case, spacing and blank lines are normalised. The seed's
+  generate_wod_hash only lower-cases and strips the ends, so a copy with other spacing inside gets
+  another source_hash and a second row. (Two rows can never share a source_hash: the UNIQUE
+  constraint and ON CONFLICT make a re-import of the same text return the existing row.)
+- semantic: the same workout once compiled by wodcraft, whatever its title, layout, comments, case,
+  notes or unit spelling (95 lb and 43 kg compile to the same load): the compiled blocks, score,
+  levels, cap, team and vest are equal once source positions, display names and written units are
+  set aside.
+- near: the same compiled skeleton (formats, movements, rep scheme, levels) with small changes in
+  the numbers: every number within `threshold` relative difference (default 35%).
+
+Pairs are ranked exact, then semantic, then near by similarity. The merge plan keeps, in each
+pair, the workout with more sessions (then more results, then the shorter title, then the smaller
+id) and lists what would move to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections import defaultdict
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+KINDS = ("exact", "semantic", "near")
+# What says how or where a workout was written, not what it asks for.
+_PRESENTATION_KEYS = {"source", "name", "unit", "written", "used", "lb", "in"}
+PAIR_COLUMNS = ["kind", "similarity", "a_id", "a_title", "b_id", "b_title", "differences"]
+
+
+def normalized_text(source: str) -> str:
+    """Lower case, inner runs of spaces collapsed, line ends trimmed, blank lines dropped."""
+    lines = (re.sub(r"[ \t]+", " ", line).strip().lower() for line in source.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _strip(node):
+    if isinstance(node, dict):
+        return {k: _strip(v) for k, v in node.items() if k not in _PRESENTATION_KEYS}
+    if isinstance(node, list):
+        return [_strip(v) for v in node]
+    return node
+
+
+def canonical(document: dict) -> dict:
+    """What a compiled workout asks an athlete to do, and nothing about how it was written."""
+    vest = (document.get("meta") or {}).get("vest")
+    return _strip({"blocks": document.get("blocks", []), "score": document.get("score"),
+                   "levels": document.get("levels") or {}, "cap_s": document.get("cap_s"),
+                   "team": document.get("team"), "vest": vest})
+
+
+def _numbers(node, out: list) -> list:
+    if isinstance(node, bool):
+        return out
+    if isinstance(node, (int, float)):
+        out.append(float(node))
+    elif isinstance(node, dict):
+        for key in sorted(node):
+            _numbers(node[key], out)
+    elif isinstance(node, list):
+        for value in node:
+            _numbers(value, out)
+    return out
+
+
+def skeleton(node):
+    """The canonical form with every number replaced by '#': the shape near-duplicates share."""
+    if isinstance(node, bool) or node is None or isinstance(node, str):
+        return node
+    if isinstance(node, (int, float)):
+        return "#"
+    if isinstance(node, dict):
+        return {k: skeleton(v) for k, v in node.items()}
+    return [skeleton(v) for v in node]
+
+
+def _key(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _closeness(a: list[float], b: list[float]) -> tuple[float, float, int]:
+    """(similarity = 1 - mean relative difference, largest relative difference, numbers that differ)."""
+    diffs = [abs(x - y) / max(abs(x), abs(y)) if max(abs(x), abs(y)) else 0.0 for x, y in zip(a, b)]
+    return 1 - sum(diffs) / len(diffs) if diffs else 1.0, max(diffs, default=0.0), sum(d > 0 for d in diffs)
+
+
+def _workouts(engine: Engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id::text AS id, title, dsl_source, ast_json FROM wod_definitions ORDER BY id")).all()
+    frame = pd.DataFrame(rows, columns=["id", "title", "dsl_source", "ast_json"])
+    frame["text_key"] = frame["dsl_source"].map(lambda s: _key(normalized_text(s)))
+    frame["canonical"] = frame["ast_json"].map(canonical)
+    frame["semantic_key"] = frame["canonical"].map(_key)
+    frame["skeleton_key"] = frame["canonical"].map(lambda c: _key(skeleton(c)))
+    return frame
+
+
+def _pairs_sharing(frame: pd.DataFrame, column: str):
+    groups = defaultdict(list)
+    for row in frame.itertuples(index=False):
+        groups[getattr(row, column)].append(row)
+    for members in groups.values():
+        yield from itertools.combinations(members, 2)
+
+
+def find_duplicates(engine: Engine, threshold: float = 0.35) -> pd.DataFrame:
+    """Every duplicate pair, ranked: columns kind, similarity, a_id, a_title, b_id, b_title, differences."""
+    frame = _workouts(engine)
+    found, seen = [], set()
+    for kind, column in (("exact", "text_key"), ("semantic", "semantic_key")):
+        for a, b in _pairs_sharing(frame, column):
+            if (a.id, b.id) not in seen:
+                seen.add((a.id, b.id))
+                note = "same text" if kind == "exact" else "same compiled workout"
+                found.append((kind, 1.0, a.id, a.title, b.id, b.title, note))
+    for a, b in _pairs_sharing(frame, "skeleton_key"):
+        if (a.id, b.id) in seen:
+            continue
+        similarity, largest, differing = _closeness(_numbers(a.canonical, []), _numbers(b.canonical, []))
+        if largest <= threshold:
+            found.append(("near", round(similarity, 4), a.id, a.title, b.id, b.title,
+                          f"{differing} number(s) differ, by up to {largest:.0%}"))
+    pairs = pd.DataFrame(found, columns=PAIR_COLUMNS)
+    pairs["order"] = pairs["kind"].map(KINDS.index)
+    pairs = pairs.sort_values(["order", "similarity", "a_title", "b_title"], ascending=[True, False, True, True])
+    return pairs.drop(columns="order").reset_index(drop=True).astype(
+        {"kind": "string", "similarity": "float64", "a_id": "string", "a_title": "string", "b_id": "string",
+         "b_title": "string", "differences": "string"})
+
+
+def merge_plan(engine: Engine, pairs: pd.DataFrame) -> pd.DataFrame:
+    """For each pair: which workout to keep, which to merge into it, and what would move."""
+    with engine.connect() as conn:
+        usage = conn.execute(sa.text("""
+            SELECT w.id::text AS id, count(DISTINCT ss.id) AS sessions, count(ar.id) AS results
+            FROM wod_definitions w
+            LEFT JOIN scheduled_sessions ss ON ss.wod_definition_id = w.id
+            LEFT JOIN athlete_results ar ON ar.session_id = ss.id
+            GROUP BY w.id""")).all()
+    used = {r.id: (r.sessions, r.results) for r in usage}
+    plan = []
+    for pair in pairs.itertuples(index=False):
+        a = (pair.a_id, pair.a_title, *used.get(pair.a_id, (0, 0)))
+        b = (pair.b_id, pair.b_title, *used.get(pair.b_id, (0, 0)))
+        keep, drop = sorted([a, b], key=lambda w: (-w[2], -w[3], len(w[1]), w[0]))
+        plan.append({"kind": pair.kind, "keep_id": keep[0], "keep_title": keep[1], "merge_id": drop[0],
+                     "merge_title": drop[1], "sessions_to_move": drop[2], "results_to_move": drop[3]})
+    columns = ["kind", "keep_id", "keep_title", "merge_id", "merge_title", "sessions_to_move", "results_to_move"]
+    return pd.DataFrame(plan, columns=columns).astype({"sessions_to_move": "int64", "results_to_move": "int64"})
