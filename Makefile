@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Every entry point (CLI, notebook kernels, tests) must agree on where the embedded server lives.
 export WODLAB_HOME ?= $(CURDIR)/.wodlab
 
-.PHONY: demo test lab db-stop clean docs
+.PHONY: demo test lab db-stop clean docs notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/wodlab db start
 	$(BIN)/wodlab init
-	$(BIN)/wodlab load wods --library
-	$(BIN)/wodlab load wods fixtures/wods
 	$(BIN)/wodlab load box fixtures/sim
+	$(BIN)/wodlab load wods fixtures/wods
 	@echo; echo "== Workouts with thrusters and pull-ups (seed query 1)"
 	$(BIN)/wodlab query wods_with_all_movements movements=thruster,pull_up
 	@echo; echo "== 12-minute AMRAPs (seed query 2)"
@@ -34,15 +33,27 @@ demo: $(VENV)/.installed
 	$(BIN)/wodlab query wods_by_duration_and_difficulty min_seconds=300 max_seconds=900 min_difficulty=40 max_difficulty=70
 	@echo; echo "== Fran leaderboard of the simulated box"
 	$(BIN)/wodlab query leaderboard wod=Fran track=RX limit=10
+	@echo; echo "== The curated notebooks, as HTML reports"
+	$(BIN)/wodlab report --notebooks notebooks --out build/reports
 	@echo; echo "The database keeps running (data in $(WODLAB_HOME)); stop it with: $(BIN)/wodlab db stop"
 
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout 300
+
 # pytest's exit code 5 (no test collected) fails the target like any other failure.
+# The notebooks run under strict nbval against a fresh embedded server loaded with fixtures/sim
+# (notebooks/conftest.py starts it).
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(NBVAL) notebooks/
 
 lab: $(VENV)/.installed
 	$(BIN)/wodlab db start
+	$(BIN)/wodlab load box fixtures/sim
 	$(BIN)/jupyter lab notebooks/
+
+# Re-execute the notebooks in place on a fresh fixture database: their new committed outputs.
+notebooks: $(VENV)/.installed
+	$(BIN)/wodlab notebooks refresh --notebooks notebooks --fixture fixtures/sim
 
 # Regenerate the README's query reference from the headers of sql/queries/*.sql.
 docs: $(VENV)/.installed

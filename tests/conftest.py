@@ -45,8 +45,8 @@ def pg_home():
 
 @pytest.fixture(scope="session")
 def server_url(pg_home) -> str:
-    """URL of the `postgres` database on the test server."""
-    return db.start_embedded(pg_home)
+    """URL of the `postgres` database on the test server (the admin connection; tests make their own)."""
+    return database_url(db.start_embedded(pg_home), "postgres")
 
 
 def database_url(server_url: str, name: str) -> str:

@@ -121,6 +121,27 @@ def _metrics_text(metrics) -> str:
     return "; ".join(f"{k}: rho {v['spearman']:.2f}, MAE {v['mae_points']:.1f}" for k, v in metrics.items())
 
 
+def _cmd_report(args) -> int:
+    from pathlib import Path
+
+    from wodlab import reports
+
+    written = reports.build(reports.notebooks_in(Path(args.notebooks)), Path(args.out))
+    print("reports written:")
+    for path in written:
+        print(f"  {path.resolve()}")
+    return 0
+
+
+def _cmd_notebooks(args) -> int:
+    from pathlib import Path
+
+    from wodlab import reports
+
+    reports.refresh(reports.notebooks_in(Path(args.notebooks)), Path(args.fixture))
+    return 0
+
+
 def _coerce(query: queries.Query, pair: str):
     """`name=value` from the command line, typed by the query's header."""
     name, sep, raw = pair.partition("=")
@@ -194,6 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
     p.add_argument("--notes", help="for fit: a note saved with the version")
     p.set_defaults(func=_cmd_difficulty)
+
+    p = sub.add_parser("report", help="execute the curated notebooks against the database, write HTML reports")
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--out", default="build/reports")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("notebooks", help="refresh: re-execute the notebooks in place on a fresh fixture database")
+    p.add_argument("action", choices=["refresh"])
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--fixture", default="fixtures/sim")
+    p.set_defaults(func=_cmd_notebooks)
 
     p = sub.add_parser("query", help="run a documented query; without a name, list them")
     p.add_argument("name", nargs="?")

@@ -21,6 +21,7 @@ from wodlab.errors import DatabaseError
 HOME_ENV = "WODLAB_HOME"
 URL_ENV = "DATABASE_URL"
 HOME_DIR_NAME = ".wodlab"
+EMBEDDED_DATABASE = "wodlab"  # not "postgres": that one stays free for admin work (copies, drops)
 
 
 def wodlab_home() -> Path:
@@ -70,7 +71,25 @@ def start_embedded(home: Path | None = None) -> str:
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
             f"See {pgdata / 'log'} for the server's own words."
         ) from exc
-    return to_sqlalchemy_url(server.get_uri())
+    url = to_sqlalchemy_url(server.get_uri())
+    _ensure_database(url, EMBEDDED_DATABASE)
+    return make_url(url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+def _ensure_database(server_url: str, name: str) -> None:
+    """Create database `name` on the server if it is missing (two starters at once: one wins)."""
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if not exists:
+                try:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                except (sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:  # created meanwhile by another process
+                    if "already exists" not in str(exc.orig) and "pg_database_datname_index" not in str(exc.orig):
+                        raise
+    finally:
+        admin.dispose()
 
 
 def embedded_status(home: Path | None = None) -> dict:
@@ -84,7 +103,7 @@ def embedded_status(home: Path | None = None) -> dict:
         "pgdata": str(pgdata),
         "running": running,
         "pid": info.pid if running else None,
-        "url": to_sqlalchemy_url(info.get_uri()) if running else None,
+        "url": to_sqlalchemy_url(info.get_uri(database=EMBEDDED_DATABASE)) if running else None,
     }
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.engine import Engine
-from tqdm.auto import tqdm
 from wodcraft import library
 
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import WodCompileError, WodlabError
+from wodlab.progress import progress as with_progress
 from wodlab.wods import compile_records, insert_record
 
 STATUSES = ("new", "present", "rejected")
@@ -98,7 +98,7 @@ def import_sources(engine: Engine, sources: list[SourceText], *, strict: bool = 
             reason = "\n".join(str(d) for d in exc.diagnostics)
             report.outcomes.append(Outcome(source.name, None, None, "rejected", reason))
     show = sys.stderr.isatty() if progress is None else progress
-    for source, records in tqdm(compiled, desc="storing workouts", unit="file", disable=not show or len(compiled) < 20):
+    for source, records in with_progress(compiled, show and len(compiled) >= 20, desc="storing workouts", unit="file"):
         with engine.begin() as conn:
             for record in records:
                 status = "new" if insert_record(conn, record) else "present"

@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import db, difficulty, ingest, loading, queries, results, schema, tracker
+from wodlab import db, dedup, difficulty, ingest, loading, queries, results, schema, tracker
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.catalog import sync_catalog
 from wodlab.errors import DatabaseError, QueryError
@@ -61,6 +61,15 @@ class DifficultyTools:
 
     def list(self) -> pd.DataFrame:
         return versions.list_models(self.engine)
+
+    def scores(self, *models: difficulty.DifficultyModel, track: str = "RX") -> pd.DataFrame:
+        """Every workout's 0-100 score under each model: columns wod_id, title, then one per version."""
+        frame = self.features(tracks=(track,))
+        records = frame.to_dict("records")
+        out = frame[["wod_id", "title"]].copy()
+        for model in models:
+            out[model.version] = [round(model.points(r), 1) for r in records]
+        return out
 
     def model(self, version: str | None = None) -> difficulty.DifficultyModel:
         """A saved version, or the active one (last applied) when no version is given."""
@@ -167,8 +176,51 @@ class Lab:
         return self.query("leaderboard", wod=str(wod), track=track, gender=gender, session_id=session, limit=limit)
 
     def athlete_progression(self, athlete, movement: str | None = None) -> pd.DataFrame:
-        """An athlete's results, newest first; only workouts with `movement` when given."""
-        return self.query("athlete_movement_progression", athlete_id=athlete, movement=movement)
+        """An athlete's (id or external id) results, newest first; only workouts with `movement` when given."""
+        return self.query("athlete_movement_progression", athlete_id=self.athlete_id(athlete), movement=movement)
+
+    def athletes(self) -> pd.DataFrame:
+        return self.query("athletes")
+
+    def athlete_id(self, athlete) -> str:
+        """An athlete's id from their id or their external id (the box's own)."""
+        try:
+            return str(uuid.UUID(str(athlete)))
+        except ValueError:
+            return str(results.athlete_id(str(athlete)))
+
+    def athlete(self, athlete) -> pd.Series:
+        """One athlete's row of `athletes()`; QueryError when unknown."""
+        found = self.athletes().set_index("athlete_id")
+        key = self.athlete_id(athlete)
+        if key not in found.index:
+            raise QueryError(f"no athlete {athlete!r}: load the athletes file first, or check the external id")
+        return found.loc[key]
+
+    def athlete_history(self, athlete) -> pd.DataFrame:
+        """Every result of an athlete (id or external id), oldest first, with class percentiles."""
+        return self.query("athlete_history", athlete_id=self.athlete_id(athlete))
+
+    def workout_results(self, wod: str, track: str | None = None) -> pd.DataFrame:
+        """Every result on a workout (title or id), by session, with the rank key and class percentile."""
+        return self.query("workout_results", wod=str(wod), track=track)
+
+    def tracked_sessions(self) -> pd.DataFrame:
+        return self.query("tracked_sessions")
+
+    def session_events(self, session) -> pd.DataFrame:
+        return self.query("session_events", session_id=session)
+
+    def reconcile(self, session) -> pd.DataFrame:
+        """Whiteboard scores against the tracker's events for one session; see wodlab.tracker.reconcile."""
+        return tracker.reconcile(self.engine, session)
+
+    def duplicates(self, threshold: float = 0.35) -> pd.DataFrame:
+        """Duplicate workout pairs (exact, semantic, near), ranked; see wodlab.dedup."""
+        return dedup.find_duplicates(self.engine, threshold)
+
+    def merge_plan(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        return dedup.merge_plan(self.engine, pairs)
 
     def live_leaderboard(self, session) -> pd.DataFrame:
         return self.query("live_leaderboard", session_id=session)
@@ -185,6 +237,37 @@ class Lab:
     def listen(self, session=None, timeout: float | None = None, stop_after: int | None = None, on_ready=None):
         """Yield live events (dicts) as they are recorded, by any process; see wodlab.tracker.listen."""
         return tracker.listen(self.engine, session, timeout=timeout, stop_after=stop_after, on_ready=on_ready)
+
+    # --- housekeeping --------------------------------------------------------------------------------
+
+    def require_results(self) -> int:
+        """The number of results; a clear error when there are none (a notebook opened on an empty box)."""
+        with self.engine.connect() as conn:
+            n = conn.execute(sa.text("SELECT count(*) FROM athlete_results")).scalar_one()
+        if not n:
+            raise DatabaseError(f"no results in {self!r}: run `make demo`, or `wodlab load box fixtures/sim`")
+        return n
+
+    def scratch_copy(self, name: str | None = None) -> Lab:
+        """A copy of this database on the same server (CREATE DATABASE ... TEMPLATE), for trying writes.
+
+        PostgreSQL copies a database only while nobody else is connected to it: this Lab's own
+        connections are closed first; other clients (another kernel) make it fail with a clear error.
+        """
+        source = self.engine.url.database
+        target = name or f"{source}_scratch"
+        self.engine.dispose()
+        # template1 for the admin connection: a copy cannot start while anyone is connected to the source.
+        admin = sa.create_engine(self.engine.url.set(database="template1"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+        except sa.exc.OperationalError as exc:
+            raise DatabaseError(f"cannot copy {source!r}: {exc.orig} (close other connections to it first)") from exc
+        finally:
+            admin.dispose()
+        return connect(self.engine.url.set(database=target).render_as_string(hide_password=False))
 
     # --- raw access ----------------------------------------------------------------------------
 

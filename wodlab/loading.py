@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 from sqlalchemy.engine import Connection, Engine
-from tqdm.auto import tqdm
 
 from wodlab.errors import DatabaseError, WodlabError
+from wodlab.progress import progress as with_progress
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -133,7 +133,7 @@ def validate(spec: TableSpec, frame: pd.DataFrame, context, offset: int, progres
     good, problems, bad = [], [], []
     records = frame.to_dict("records")
     labels = list(frame.index)
-    for position, record in enumerate(tqdm(records, desc=f"checking {spec.table}", unit="row", disable=not progress)):
+    for position, record in enumerate(with_progress(records, progress, desc=f"checking {spec.table}", unit="row")):
         try:
             good.append(spec.row(record, context))
         except RowProblem as problem:

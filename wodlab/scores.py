@@ -327,3 +327,25 @@ def rank_key(score: Score, scoring: Scoring | None = None, is_rx: bool | None = 
     elif score.score_type == "DISTANCE":
         amount = score.score_value * METRES_PER_UNIT[score.score_unit]
     return RankKey(tier, -amount, tiebreak)
+
+
+def personal_records(history) -> "pd.Series":
+    """True for each result that beats every earlier one of the athlete on the same workout and level.
+
+    `history` is lab.athlete_history(...): it carries the stored rank key (rank_tier, rank_value,
+    tiebreak_seconds), so a PR is judged by the same ordering as every leaderboard. A first result
+    on a workout is a PR.
+    """
+    import pandas as pd
+
+    best: dict = {}
+    flags = []
+    ordered = history.sort_values(["session_date"], kind="stable")
+    for row in ordered.itertuples():
+        key = (row.rank_tier, row.rank_value, _NO_TIEBREAK if pd.isna(row.tiebreak_seconds) else row.tiebreak_seconds)
+        group = (row.wod_id, bool(row.is_rx))
+        is_record = row.result_status in ("finished", "capped") and (group not in best or key < best[group])
+        if is_record:
+            best[group] = key
+        flags.append(is_record)
+    return pd.Series(flags, index=ordered.index).reindex(history.index)

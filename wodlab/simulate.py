@@ -11,7 +11,7 @@ The generative model (ground truth in truth.json):
   weekly progression rate r_i ~ N(0.10, 0.05) per 16 weeks (PRs come with time);
 - workout j (per track: an *item*) has a true difficulty d_j on the log-pace scale, from the
   features of wodlab.difficulty (of the Rx workout, or of its scaled version as wodcraft resolves
-  it): d = 0.15 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + 0.20 gymnastics share
+  it): d = -0.20 + 0.15 ln(minutes / 10) + 0.40 (load ratio - 1) + 0.12 (skill - 2.5) + 0.20 gymnastics share
   - 0.15 cardio share + 0.02 vest kg + u_j, with minutes bounded by the cap, the load ratio at most
   2.5 (1 for bodyweight work), u_j ~ N(0, 0.08) shared by both levels, and the scaled item a further
   0.10 + N(0, 0.04) easier. The baseline heuristic ignores the modality mix, the vest and the level:
@@ -231,7 +231,7 @@ def _modality_weights(document: dict) -> np.ndarray:
 def _difficulty_from_features(f: dict) -> float:
     minutes = max(1.0, min(f["est_minutes"], f["cap_minutes"] or math.inf) if not math.isnan(f["est_minutes"]) else 10.0)
     ratio = min(f["load_ratio_max"] or 1.0, 2.5)
-    return (0.15 * math.log(minutes / 10) + 0.40 * (ratio - 1) + 0.12 * (f["skill_top2"] - 2.5)
+    return (-0.20 + 0.15 * math.log(minutes / 10) + 0.40 * (ratio - 1) + 0.12 * (f["skill_top2"] - 2.5)
             + 0.20 * f["share_gymnastics"] - 0.15 * f["share_cardio"] + 0.02 * f["vest_kg"])
 
 
@@ -252,7 +252,7 @@ def make_athletes(config: SimulationConfig, rng: np.random.Generator) -> list[di
         gender = "F" if rng.random() < 0.5 else "M"
         athletes.append({
             "external_id": f"ath{i + 1:05d}",
-            "name": f"{FIRST_NAMES[gender][i % 12]} {LAST_NAMES[(i * 7) % len(LAST_NAMES)]}",
+            "name": f"{FIRST_NAMES[gender][i % 12]} {LAST_NAMES[(i // 12) % len(LAST_NAMES)]}",  # unique below 240
             "gender": gender,
             "birth_year": int(1965 + rng.integers(0, 40)),
             "general": float(general[i]),

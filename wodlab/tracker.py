@@ -104,3 +104,48 @@ def replay(events: list[dict]) -> pd.DataFrame:
     return table.reset_index().sort_values(["total_reps", "last_update", "athlete_id"], ascending=[False, True, True],
                                            ignore_index=True)
 
+
+
+def reconcile(engine: Engine, session_id) -> pd.DataFrame:
+    """Whiteboard against tracker: each athlete's score as total work, next to the events' total.
+
+    A score is turned into units of work (reps, calories, metres) with the workout as the athlete
+    did it (their level and category, as wodcraft resolves it): rounds x that round's work + reps for
+    an AMRAP, the whole workout for a finished time, the reps for a capped one. Columns: athlete_id,
+    athlete, score, score_total, tracked_total, agrees. Disagreements are logging errors to check.
+    """
+    from wodlab import queries
+    from wodlab.structure import round_volume, volume
+
+    session = uuid.UUID(str(session_id))
+    with engine.connect() as conn:
+        info = conn.execute(sa.text(
+            "SELECT ss.track, wd.compiled_json FROM scheduled_sessions ss JOIN wod_definitions wd "
+            "ON wd.id = ss.wod_definition_id WHERE ss.id = :s"), {"s": session}).first()
+        scores = conn.execute(sa.text(
+            "SELECT ar.athlete_id::text AS athlete_id, a.display_name AS athlete, a.gender, ar.score_text, ar.score_type, "
+            "ar.score_value, ar.score_secondary, ar.result_status FROM athlete_results ar "
+            "LEFT JOIN athletes a ON a.id = ar.athlete_id WHERE ar.session_id = :s ORDER BY a.display_name, ar.athlete_id"),
+            {"s": session}).all()
+    if info is None:
+        raise WodlabError(f"no session {session_id}")
+    tracked = queries.run(engine, "live_leaderboard", session_id=session).set_index("athlete_id")["total_reps"]
+    level = "scaled" if info.track == "SCALED" and "scaled" in info.compiled_json else "rx"
+    rows = []
+    for r in scores:
+        blocks = info.compiled_json[level]["women" if r.gender == "F" else "men"]["blocks"]
+        if r.result_status in ("dnf", "dns") or r.score_value is None:
+            total = None
+        elif r.result_status == "capped":
+            total = float(r.score_value)
+        elif r.score_type == "ROUNDS":
+            total = float(r.score_value) * round_volume(blocks) + float(r.score_secondary or 0)
+        elif r.score_type == "TIME" and r.result_status == "finished":
+            total = volume(blocks)
+        else:
+            total = None
+        done = float(tracked.get(r.athlete_id, 0.0))
+        rows.append({"athlete_id": r.athlete_id, "athlete": r.athlete, "score": r.score_text, "score_total": total,
+                     "tracked_total": done, "agrees": None if total is None else abs(total - done) < 0.5})
+    frame = pd.DataFrame(rows, columns=["athlete_id", "athlete", "score", "score_total", "tracked_total", "agrees"])
+    return frame.astype({"score_total": "Float64", "tracked_total": "Float64", "agrees": "boolean"})

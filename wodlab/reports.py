@@ -1,0 +1,108 @@
+"""Run the curated notebooks: refresh their committed outputs, or render them as HTML reports.
+
+Committed notebooks keep plotly's mimetype-only output (no random ids, stable under nbval), which
+nbconvert's HTML export does not draw. A report therefore replaces each figure's output with HTML
+drawn by plotly.io.to_html, and embeds plotly.js once per report (no CDN: reports open offline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+@contextlib.contextmanager
+def fixture_database(fixture: Path) -> Iterator[str]:
+    """A fresh embedded server loaded with a simulated box (as under nbval); yields its URL."""
+    import wodlab
+    from wodlab import db
+    from wodlab.simulate import load_box
+
+    home = Path(tempfile.mkdtemp(prefix="wlr-", dir="/tmp"))
+    try:
+        url = db.start_embedded(home)
+        lab = wodlab.connect(url)
+        load_box(lab, fixture, progress=False)
+        lab.engine.dispose()
+        yield url
+    finally:
+        db.stop_embedded(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | None, timeout: int = 600) -> None:
+    """Run every cell in a kernel of this Python, in the notebook's folder, against `database_url`."""
+    from nbclient import NotebookClient
+
+    saved = os.environ.get("DATABASE_URL")
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url  # the kernel inherits it
+    try:
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        if database_url:
+            if saved is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = saved
+
+
+def refresh(paths: list[Path], fixture: Path) -> None:
+    """Re-execute notebooks in place against a fresh fixture database: their new committed outputs."""
+    with fixture_database(fixture) as url:
+        for path in paths:
+            notebook = nbformat.read(path, as_version=4)
+            execute(notebook, path.parent, url)
+            nbformat.write(notebook, path)
+            print(f"refreshed {path}")
+
+
+def embed_figures(notebook: nbformat.NotebookNode) -> int:
+    """Give every plotly output an HTML rendering; plotly.js goes in the first one only."""
+    import plotly.io as pio
+
+    figures = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if PLOTLY_MIME in data:
+                figure = pio.from_json(nbformat.v4.nbjson.json.dumps(data[PLOTLY_MIME]))
+                data["text/html"] = pio.to_html(figure, full_html=False, include_plotlyjs=figures == 0,
+                                                div_id=f"wodlab-figure-{figures}")
+                del data[PLOTLY_MIME]
+                figures += 1
+    return figures
+
+
+def build(paths: list[Path], out: Path, database_url: str | None = None) -> list[Path]:
+    """Execute each notebook against the database and write NAME.html reports into `out`."""
+    from nbconvert import HTMLExporter
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        execute(notebook, path.parent, database_url)
+        embed_figures(notebook)
+        html, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
+        target = out / f"{path.stem}.html"
+        target.write_text(html, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def notebooks_in(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+if __name__ == "__main__":  # pragma: no cover - used by the Makefile
+    sys.exit("use `wodlab report` or `wodlab notebooks refresh`")
