@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Every entry point (CLI, notebook kernels, tests) must agree on where the embedded server lives.
 export WODLAB_HOME ?= $(CURDIR)/.wodlab
 
-.PHONY: demo test lab db-stop clean docs notebooks
+.PHONY: demo test lab db-stop clean docs notebooks check-reports
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ lab: $(VENV)/.installed
 	$(BIN)/wodlab db start
 	$(BIN)/wodlab load box fixtures/sim
 	$(BIN)/jupyter lab notebooks/
+
+# Open the reports of `make demo` in headless Chromium: every figure drawn, no JavaScript error.
+# Installs Debian's chromium when it is missing (needs root and apt).
+check-reports: $(VENV)/.installed
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/wodlab report --out build/reports --check
 
 # Re-execute the notebooks in place on a fresh fixture database: their new committed outputs.
 notebooks: $(VENV)/.installed

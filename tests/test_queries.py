@@ -110,6 +110,14 @@ def test_live_amrap_progress_and_leaderboard(box):
     assert live["last_update"].tolist() == [185, 190, 140]
 
 
+def test_helpers_take_the_boxs_own_athlete_ids(box):
+    assert titles(box.athlete_progression("alice", movement="deadlift")) == ["Pull Day", "Deadlift Ladder"]
+    assert box.athlete("bruno")["name"] == "Bruno"
+    history = box.athlete_history("bruno")
+    assert history["title"].tolist() == ["Fran", "Push Pull Twelve"]
+    assert history["class_percentile"].tolist() == [100.0, 50.0]  # first of 7 in the Rx Fran class; 2nd of 3
+
+
 def test_athlete_timeline(box):
     timeline = box.athlete_timeline(session(box, "Push Pull Twelve"), CHLOE)
     assert timeline["timestamp_offset"].tolist() == [0, 50, 140, 150]
@@ -185,7 +193,7 @@ def test_values_are_bound_never_formatted(box, count):
     (lambda lab: lab.query("best_times", title="Fran", limit=1, track="RX"), "has no parameter 'track'"),
     (lambda lab: lab.query("wods_with_all_movements", movements="thruster"), "expects a list of strings"),
     (lambda lab: lab.query("best_times", title="Fran", limit="10"), "expects an integer"),
-    (lambda lab: lab.athlete_progression("alice"), "expects a UUID"),
+    (lambda lab: lab.query("athlete_movement_progression", athlete_id="alice"), "expects a UUID"),
     (lambda lab: lab.search_wods(duration=300), r"expects a \(low, high\) pair"),
 ])
 def test_bad_query_calls_say_what_is_wrong(box, call, message):

@@ -245,3 +245,21 @@ def test_rounds_plus_reps_at_the_cap_of_a_rounds_for_time_workout_become_reps():
 def test_rounds_plus_reps_on_a_capped_ladder_is_rejected():
     with pytest.raises(ScoreMismatch, match="write a time, or CAP\\+reps"):
         parse_score("7+12", scoring(FRAN))
+
+
+def test_personal_records_follow_the_rank_key():
+    import pandas as pd
+
+    history = pd.DataFrame({
+        "session_date": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", "2026-05-01"]),
+        "wod_id": ["fran", "fran", "fran", "fran", "cindy"],
+        "is_rx": [True, True, True, True, True],
+        "result_status": ["capped", "finished", "finished", "dnf", "finished"],
+        "rank_tier": [1, 0, 0, 2, 0],
+        "rank_value": [-80, 300, 310, 0, -400],
+        "tiebreak_seconds": [None, None, None, None, None],
+    })
+    from wodlab.scores import personal_records
+
+    # first Fran: the mark; 5:00 beats the cap: PR; 5:10 is slower; a DNF never is; a first Cindy is not
+    assert personal_records(history).tolist() == [False, True, False, False, False]

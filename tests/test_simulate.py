@@ -148,3 +148,24 @@ def test_live_events_agree_with_the_results_they_come_from(sim_lab, truth):
         totals = dict(zip(live["athlete_id"], live["total_reps"]))
         assert all(totals[a] == v for a, v in zip(capped["athlete_id"], capped["score_value"])), row.title
     assert checked >= 3
+
+
+def test_the_tracker_catches_the_slips_it_can_see(sim_lab, truth):
+    """Whiteboard vs tracker: in tracked AMRAP classes, a score disagrees with the events exactly when
+    it is a planted gross error (ten rounds too many)."""
+    tracked = sim_lab.tracked_sessions()
+    amraps = tracked[tracked["form"] == "amrap"]
+    names = dict(zip(*sim_lab.sql("SELECT display_name, external_id FROM athletes").T.values))
+    slips = {(e["athlete"], e["wod_id"], e["session_date"]) for e in truth["gross_errors"]}
+    flagged, planted = set(), set()
+    for row in amraps.itertuples():
+        check = sim_lab.reconcile(row.session_id)
+        date = str(row.session_date.date())
+        disagrees = check["agrees"].eq(False).fillna(False)
+        for athlete, wrong in zip(check["athlete"], disagrees):
+            key = (names[athlete], row.wod_id, date)
+            if wrong:
+                flagged.add(key)
+            if key in slips:
+                planted.add(key)
+    assert planted and flagged == planted

@@ -116,4 +116,6 @@ def load_progression(progression: pd.DataFrame, movement: str) -> go.Figure:
         figure.add_trace(go.Scatter(x=rows["workout_date"], y=rows["score_value"], mode="lines+markers", name=title))
     figure.update_layout(title=f"Workouts with {movement}: results over time", xaxis_title="date",
                          yaxis_title="score (seconds for times, kg or lb for loads, reps otherwise)")
+    if set(progression.get("score_type", [])) == {"TIME"}:
+        figure.update_layout(yaxis_title="time (seconds; lower is faster)")
     return figure

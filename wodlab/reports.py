@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -83,6 +84,16 @@ def embed_figures(notebook: nbformat.NotebookNode) -> int:
     return figures
 
 
+# nbconvert's template loads require.js and MathJax from a CDN. The reports need neither (no math),
+# and with require.js present plotly.js registers as an AMD module instead of defining Plotly.
+_CDN_SCRIPT = re.compile(r'<script[^>]*src="https://cdnjs\.cloudflare\.com/[^"]*"[^>]*>\s*</script>')
+
+
+def offline(html: str) -> str:
+    """The report without scripts fetched from the network."""
+    return _CDN_SCRIPT.sub("", html)
+
+
 def build(paths: list[Path], out: Path, database_url: str | None = None) -> list[Path]:
     """Execute each notebook against the database and write NAME.html reports into `out`."""
     from nbconvert import HTMLExporter
@@ -95,9 +106,36 @@ def build(paths: list[Path], out: Path, database_url: str | None = None) -> list
         embed_figures(notebook)
         html, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
         target = out / f"{path.stem}.html"
+        html = offline(html)
         target.write_text(html, encoding="utf-8")
         written.append(target)
     return written
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--enable-logging=stderr", "--virtual-time-budget=5000", "--dump-dom"]
+
+
+# Elements of the rendered page (the plotly.js source in the page holds these class names too).
+_PLOT_DIV = re.compile(r'<div[^>]*class="[^"]*\bplotly-graph-div\b')
+_DRAWN = re.compile(r'<div[^>]*class="[^"]*\bsvg-container\b')
+
+
+def check_in_browser(path: Path, chromium: str = "chromium") -> dict:
+    """Open a report in headless Chromium: how many plotly figures were drawn, and any JavaScript error.
+
+    A drawn figure is a plot div that received its SVG; errors are the console's uncaught errors.
+    """
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", Path(path).resolve().as_uri()],
+                             capture_output=True, text=True, timeout=180)
+    dom = run.stdout
+    errors = [line for line in run.stderr.splitlines() if ":CONSOLE" in line and "Error" in line]
+    return {"report": str(path), "plot_divs": len(_PLOT_DIV.findall(dom)), "drawn": len(_DRAWN.findall(dom)),
+            "errors": errors}
 
 
 def notebooks_in(folder: Path) -> list[Path]:

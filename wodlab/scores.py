@@ -334,7 +334,7 @@ def personal_records(history) -> "pd.Series":
 
     `history` is lab.athlete_history(...): it carries the stored rank key (rank_tier, rank_value,
     tiebreak_seconds), so a PR is judged by the same ordering as every leaderboard. A first result
-    on a workout is a PR.
+    on a workout sets the mark to beat; it is not a PR.
     """
     import pandas as pd
 
@@ -344,8 +344,9 @@ def personal_records(history) -> "pd.Series":
     for row in ordered.itertuples():
         key = (row.rank_tier, row.rank_value, _NO_TIEBREAK if pd.isna(row.tiebreak_seconds) else row.tiebreak_seconds)
         group = (row.wod_id, bool(row.is_rx))
-        is_record = row.result_status in ("finished", "capped") and (group not in best or key < best[group])
-        if is_record:
+        counts = row.result_status in ("finished", "capped")
+        is_record = counts and group in best and key < best[group]
+        if counts and (group not in best or key < best[group]):
             best[group] = key
         flags.append(is_record)
     return pd.Series(flags, index=ordered.index).reindex(history.index)
