@@ -108,6 +108,18 @@ def library_lab(admin, server_url, template):
     handle.engine.dispose()
 
 
+@pytest.fixture
+def box_lab(lab):
+    """The hand-written box of fixtures/box without its results: Fran, fixtures/wods, athletes, sessions."""
+    from wodcraft.library import get
+
+    lab.store_wod(get("girls/fran").source)
+    lab.load_wods(FIXTURES / "wods", progress=False)
+    lab.load_athletes(FIXTURES / "box" / "athletes.csv")
+    lab.load_sessions(FIXTURES / "box" / "sessions.csv")
+    return lab
+
+
 @pytest.fixture(scope="session")
 def sim_lab(admin, server_url, template):
     """The committed simulated box (fixtures/sim), loaded through the loaders. Shared: read only."""

@@ -10,7 +10,6 @@ import sys
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from wodcraft import library
 
 from conftest import FIXTURES
 from wodlab import loading, results
@@ -20,16 +19,6 @@ from wodlab.results import athlete_id
 
 BOX = FIXTURES / "box"
 BAD_ROWS = {118: ("score", "7+12"), 405: ("athlete", "nobody"), 871: ("session_date", "2026-13-01")}
-
-
-@pytest.fixture
-def box_lab(lab):
-    """An empty box: Fran, the fixture workouts, athletes and sessions; no results yet."""
-    lab.store_wod(library.get("girls/fran").source)
-    lab.load_wods(FIXTURES / "wods", progress=False)
-    lab.load_athletes(BOX / "athletes.csv")
-    lab.load_sessions(BOX / "sessions.csv")
-    return lab
 
 
 def thousand_results(path, box_lab):

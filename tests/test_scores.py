@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from wodcraft.api import compile_source
 from wodcraft.library import get
 
-from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, check_score, parse_score, rank_key
+from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score, rank_key
 from wodlab.structure import Scoring
 
 

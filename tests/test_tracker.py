@@ -10,14 +10,11 @@ import time
 
 import pandas as pd
 import pytest
-from wodcraft import library
 
-from conftest import FIXTURES
 from wodlab.errors import WodlabError
 from wodlab.results import athlete_id
 from wodlab.tracker import replay
 
-BOX = FIXTURES / "box"
 ATHLETES = ["alice", "bruno", "chloe"]
 
 LISTENER = """
@@ -41,11 +38,8 @@ for k, (athlete, movement) in enumerate(plan):
 
 
 @pytest.fixture
-def amrap_session(lab):
-    lab.store_wod(library.get("girls/fran").source)
-    lab.load_wods(FIXTURES / "wods", progress=False)
-    lab.load_athletes(BOX / "athletes.csv")
-    lab.load_sessions(BOX / "sessions.csv")
+def amrap_session(box_lab):
+    lab = box_lab
     (session,) = lab.sql("SELECT ss.id::text FROM scheduled_sessions ss JOIN wod_definitions w ON w.id = "
                          "ss.wod_definition_id WHERE w.title = 'Push Pull Twelve'").iloc[:, 0]
     return lab, session

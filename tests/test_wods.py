@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-import sqlalchemy as sa
 from wodcraft import library
 from wodcraft.api import compile_source
 

@@ -24,7 +24,6 @@ def calibration_plot(predictions: pd.DataFrame) -> go.Figure:
 
 def difficulty_ranking(items: pd.DataFrame, top: int | None = 30) -> go.Figure:
     """Observed difficulty of the most-done items with 95% intervals, on the 0-100 share scale."""
-    from scipy.stats import norm
 
     shown = items.sort_values(["n_results", "title"], ascending=[False, True]).head(top) if top else items
     shown = shown.sort_values("difficulty")

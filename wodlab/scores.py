@@ -329,12 +329,12 @@ def rank_key(score: Score, scoring: Scoring | None = None, is_rx: bool | None = 
     return RankKey(tier, -amount, tiebreak)
 
 
-def personal_records(history) -> "pd.Series":
+def personal_records(history):
     """True for each result that beats every earlier one of the athlete on the same workout and level.
 
     `history` is lab.athlete_history(...): it carries the stored rank key (rank_tier, rank_value,
     tiebreak_seconds), so a PR is judged by the same ordering as every leaderboard. A first result
-    on a workout sets the mark to beat; it is not a PR.
+    on a workout sets the mark to beat; it is not a PR. Returns a boolean Series on history's index.
     """
     import pandas as pd
 

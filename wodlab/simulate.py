@@ -56,7 +56,7 @@ from wodlab.catalog import FAMILIES, catalog_movements, enrichment
 from wodlab.difficulty.features import features, level_document
 from wodlab.ids import stable_id
 from wodlab.structure import Scoring, standard_performance, walk_movements
-from wodlab.wods import duration_of, generate_wod_hash, resolved_versions
+from wodlab.wods import generate_wod_hash, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
 MODALITIES = ("strength", "gymnastics", "cardio")
