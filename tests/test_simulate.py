@@ -18,7 +18,8 @@ from conftest import FIXTURES
 from wodlab.simulate import SimulationConfig, simulate, write_box
 
 SIM = FIXTURES / "sim"
-FIXTURE_SEED = 7  # fixtures/sim was written by: wodlab simulate --seed 7 --out fixtures/sim
+# fixtures/sim was written by: wodlab simulate --seed 7 --wods fixtures/wods --out fixtures/sim
+FIXTURE_COMMAND = ["simulate", "--seed", "7", "--wods", "fixtures/wods"]
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +43,16 @@ def test_the_same_seed_gives_byte_identical_files(tmp_path):
 
 
 def test_the_committed_fixture_is_what_the_command_writes(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--seed", str(FIXTURE_SEED), "--out",
-                          str(tmp_path / "sim")], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", *FIXTURE_COMMAND, "--out", str(tmp_path / "sim")],
+                         capture_output=True, text=True, cwd=FIXTURES.parent)
     assert run.returncode == 0, run.stderr
     assert _same_files(SIM, tmp_path / "sim"), "fixtures/sim is stale: regenerate it with the command above"
 
 
 def test_the_fixture_loads_whole_through_the_loaders(sim_lab):
     reports = sim_lab.load_reports
-    assert reports["wods"].ok and reports["wods"].count("new") == 83 + 7  # the library and the planted twins
+    # the library, the 7 planted twins and the 4 scored workouts of fixtures/wods
+    assert reports["wods"].ok and reports["wods"].count("new") == 83 + 7 + 4
     for name, csv_name in [("athletes", "athletes"), ("sessions", "sessions"), ("results", "results"), ("events", "events")]:
         rows = len(pd.read_csv(SIM / f"{csv_name}.csv"))
         assert (reports[name].rows_read, reports[name].inserted, reports[name].rejected) == (rows, rows, 0)

@@ -4,10 +4,14 @@
     lab = wodlab.connect()            # DATABASE_URL, or the embedded server under WODLAB_HOME
     lab.load_wods(library=True)       # wodcraft's 83 benchmark workouts
     lab.search_wods(movements_all=["thruster", "pull_up"])
+    wodlab.parse_score("7 rds 12 Rx") # Score(score_type='ROUNDS', ...)
 """
 
+from wodlab import difficulty, plots
 from wodlab.errors import DatabaseError, QueryError, WodCompileError, WodlabError
 from wodlab.lab import Lab, connect
+from wodlab.loading import LoadError
+from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score, personal_records, rank_key
 from wodlab.wods import WodRecord, compile_records, generate_wod_hash
 
 __version__ = "0.1.0"
@@ -15,11 +19,20 @@ __version__ = "0.1.0"
 __all__ = [
     "DatabaseError",
     "Lab",
+    "LoadError",
     "QueryError",
+    "Score",
+    "ScoreMismatch",
+    "ScoreSyntaxError",
     "WodCompileError",
     "WodRecord",
     "WodlabError",
     "compile_records",
     "connect",
+    "difficulty",
     "generate_wod_hash",
+    "parse_score",
+    "personal_records",
+    "plots",
+    "rank_key",
 ]

@@ -61,7 +61,8 @@ def _cmd_simulate(args) -> int:
     if not args.out and not args.load:
         raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")
     config = SimulationConfig(athletes=args.athletes, weeks=args.weeks, seed=args.seed,
-                              gross_error_rate=args.gross_error_rate, tracked_weeks=args.tracked_weeks)
+                              gross_error_rate=args.gross_error_rate, tracked_weeks=args.tracked_weeks,
+                              extra_wods=tuple(args.wods))
     box = simulate(config)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="wodlab-box-"))
     write_box(box, out)
@@ -221,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--gross-error-rate", type=float, default=0.02)
     p.add_argument("--tracked-weeks", type=int, default=4, help="live events for the last weeks only")
+    p.add_argument("--wods", action="append", default=[], metavar="PATH",
+                   help=".wod files or folders whose workouts join the programming (repeatable)")
     p.add_argument("--out", help="write athletes.csv, sessions.csv, results.csv, events.csv, truth.json, wods/")
     p.add_argument("--load", action="store_true", help="load the box into the database through the loaders")
     p.add_argument("--quiet", action="store_true")

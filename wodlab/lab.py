@@ -26,7 +26,7 @@ def _pair(name: str, value) -> tuple:
     return low, high
 
 
-def _ids(name: str, value) -> list[str] | None:
+def _ids(value) -> list[str] | None:
     """A movement list: one catalog id as a string is accepted and wrapped."""
     if value is None:
         return None
@@ -164,8 +164,8 @@ class Lab:
         min_s, max_s = _pair("duration", duration)
         min_d, max_d = _pair("difficulty", difficulty)
         return self.query(
-            "search_wods", movements_all=_ids("movements_all", movements_all),
-            movements_any=_ids("movements_any", movements_any), category=category, form=form,
+            "search_wods", movements_all=_ids(movements_all), movements_any=_ids(movements_any),
+            category=category, form=form,
             min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d, limit=limit,
         )
 

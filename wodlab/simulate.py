@@ -83,15 +83,20 @@ class SimulationConfig:
     gross_error_rate: float = 0.02
     tracked_weeks: int = 4  # live events for the last weeks only (the box started tracking then)
     noise: float = 0.12  # sd of y around ability - difficulty
+    extra_wods: tuple[str, ...] = ()  # .wod files or folders whose workouts join the programming
 
 
 @dataclass
 class Workout:
-    key: str  # library path, or "planted:..." for the simulator's own texts
+    key: str  # library path, "planted:..." for the simulator's own texts, "extra:..." for given files
     title: str
     source: str
     document: dict
     planted: bool = False
+
+    @property
+    def from_library(self) -> bool:
+        return ":" not in self.key
 
     @property
     def scoring(self) -> Scoring:
@@ -159,13 +164,27 @@ def _near_twin(source: str, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def build_workouts() -> tuple[list[Workout], list[dict]]:
+def _extra_workouts(paths: tuple[str, ...]) -> list[Workout]:
+    """Workouts of the given files (sessions and multi-workout files included), as wodlab stores them."""
+    from wodlab.ingest import expand_paths
+    from wodlab.wods import compile_records
+
+    found = []
+    for source in expand_paths(list(paths)) if paths else []:
+        for record in compile_records(source.text, str(source.path)):
+            if _programmable(record.ast_json):
+                found.append(Workout(f"extra:{record.title}", record.title, record.dsl_source, record.ast_json))
+    return found
+
+
+def build_workouts(extra_wods: tuple[str, ...] = ()) -> tuple[list[Workout], list[dict]]:
     """The pool the calendar draws from, and the planted duplicate pairs."""
     pool = []
     for entry in entries():
         document = _compiled(entry.source)
         if _programmable(document):
             pool.append(Workout(entry.path, document["title"], entry.source, document))
+    pool += _extra_workouts(extra_wods)
     by_key = {w.key: w for w in pool}
     planted, pairs = [], []
     for key in SEMANTIC_TWINS:
@@ -424,7 +443,7 @@ def events_for(outcome: dict, sets: list, workout: Workout) -> list[tuple[int, s
 
 def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
     rng = np.random.Generator(np.random.PCG64(config.seed))
-    workouts, duplicates = build_workouts()
+    workouts, duplicates = build_workouts(config.extra_wods)
     athletes = make_athletes(config, rng)
     difficulty = {w.key: true_difficulty(w.document, rng) for w in workouts}
     mean_rx = float(np.mean([rx for rx, _ in difficulty.values()]))
@@ -519,12 +538,13 @@ def _rounded(value):
 
 
 def write_box(box: Box, out: Path) -> list[Path]:
-    """athletes.csv, sessions.csv, results.csv, events.csv, truth.json and wods/*.wod (planted texts)."""
+    """athletes.csv, sessions.csv, results.csv, events.csv, truth.json and wods/*.wod (every workout
+    that is not in wodcraft's library: the planted twins and the extra files' workouts)."""
     out = Path(out)
     (out / "wods").mkdir(parents=True, exist_ok=True)
     written = []
     for workout in box.workouts:
-        if workout.planted:
+        if not workout.from_library:
             slug = re.sub(r"[^a-z0-9]+", "_", workout.key.split(":", 1)[1].lower()).strip("_")
             path = out / "wods" / f"{slug}.wod"
             path.write_text(workout.source, encoding="utf-8")
