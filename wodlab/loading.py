@@ -89,10 +89,8 @@ class LoadResult:
 
 def read_rows(source) -> tuple[pd.DataFrame, str, int]:
     """(all-text frame, name for messages, offset from position to reported row number)."""
-    if isinstance(source, pd.DataFrame):
-        frame = source.copy()
-        frame.index = range(len(frame)) if not isinstance(source.index, pd.RangeIndex) else source.index
-        return frame.astype(object).where(frame.notna(), "").astype(str), "DataFrame", 0
+    if isinstance(source, pd.DataFrame):  # problems then name the frame's own index labels
+        return source.astype(object).where(source.notna(), "").astype(str), "DataFrame", 0
     path = Path(source)
     if not path.is_file():
         raise WodlabError(f"{path}: no such file")

@@ -150,12 +150,12 @@ class _Workouts:
         self.by_title: dict[str, list[str]] = {}
         for r in rows:
             self.by_title.setdefault(r.title.strip().lower(), []).append(str(r.id))
-        self._conn_url = conn.engine
+        self._engine = conn.engine
         self._scoring: dict[str, Scoring] = {}
 
     def resolve(self, reference: str, column: str = "wod") -> str:
-        if reference in self.ids:
-            return reference
+        if reference.strip().lower() in self.ids:
+            return reference.strip().lower()
         matches = self.by_title.get(reference.strip().lower(), [])
         if len(matches) == 1:
             return matches[0]
@@ -165,7 +165,7 @@ class _Workouts:
 
     def scoring(self, wod_id: str) -> Scoring:
         if wod_id not in self._scoring:
-            with self._conn_url.connect() as conn:
+            with self._engine.connect() as conn:
                 document = conn.execute(sa.text("SELECT ast_json FROM wod_definitions WHERE id = :id"), {"id": wod_id}).scalar_one()
             self._scoring[wod_id] = Scoring.of(document)
         return self._scoring[wod_id]
