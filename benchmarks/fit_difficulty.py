@@ -1,7 +1,7 @@
 """How long the difficulty fit takes: observed difficulty (joint ridge fit) and calibration.
 
     .venv/bin/python benchmarks/fit_difficulty.py                  # the committed fixture (fixtures/sim)
-    .venv/bin/python benchmarks/fit_difficulty.py --athletes 1500 --weeks 16   # ~100k results
+    .venv/bin/python benchmarks/fit_difficulty.py --athletes 2000  # ~87k results
 
 Prints the size and the seconds of each stage. The issue's bars: under 20 s on the fixture, and
 100k results "in seconds", on a 2-core machine.
@@ -9,17 +9,12 @@ Prints the size and the seconds of each stage. The issue's bars: under 20 s on t
 
 from __future__ import annotations
 
-import argparse
-import shutil
-import tempfile
 import time
-from pathlib import Path
+
+from common import arguments, server_and_box
 
 import wodlab
-from wodlab import db
-from wodlab.simulate import SimulationConfig, load_box, simulate, write_box
-
-ROOT = Path(__file__).resolve().parent.parent
+from wodlab.simulate import load_box
 
 
 def timed(label: str, action):
@@ -30,20 +25,9 @@ def timed(label: str, action):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--athletes", type=int)
-    parser.add_argument("--weeks", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="wlb-", dir="/tmp"))
-    try:
-        box_dir = ROOT / "fixtures" / "sim"
-        if args.athletes:
-            box = timed("simulate", lambda: simulate(SimulationConfig(athletes=args.athletes, weeks=args.weeks,
-                                                                      seed=args.seed, tracked_weeks=0)))
-            box_dir = home / "box"
-            write_box(box, box_dir)
-        lab = wodlab.connect(db.start_embedded(home))
+    args = arguments(__doc__)
+    with server_and_box(args, tracked_weeks=0) as (url, box_dir):
+        lab = wodlab.connect(url)
         timed("load", lambda: load_box(lab, box_dir, progress=False))
         observed = timed("observed difficulty (joint)", lab.difficulty.observed)
         print(f"  {observed.items['n_results'].sum()} results, {len(observed.athletes)} athletes, "
@@ -51,9 +35,6 @@ def main() -> None:
         _, report = timed("calibration (5-fold)", lambda: lab.difficulty.fit(observed=observed))
         print(report.summary())
         lab.engine.dispose()
-    finally:
-        db.stop_embedded(home)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

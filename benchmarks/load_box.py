@@ -9,37 +9,17 @@ on a 2-core machine.
 
 from __future__ import annotations
 
-import argparse
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
+from common import arguments, server_and_box
 
 import wodlab
-from wodlab import db
-from wodlab.simulate import SimulationConfig, simulate, write_box
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--athletes", type=int)
-    parser.add_argument("--weeks", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="wlb-", dir="/tmp"))
-    try:
-        box_dir = ROOT / "fixtures" / "sim"
-        if args.athletes:
-            started = time.perf_counter()
-            box = simulate(SimulationConfig(athletes=args.athletes, weeks=args.weeks, seed=args.seed))
-            box_dir = home / "box"
-            write_box(box, box_dir)
-            print(f"simulate   {len(box.results):>9} results {time.perf_counter() - started:8.2f} s")
-        url = db.start_embedded(home)
+    args = arguments(__doc__)
+    with server_and_box(args) as (url, box_dir):
         lab = wodlab.connect(url)
         total = time.perf_counter()
         stages = [("wods", lambda: lab.load_wods(box_dir / "wods", library=True, progress=False)),
@@ -56,9 +36,6 @@ def main() -> None:
         with lab.engine.connect() as conn:
             print("results in database:", conn.execute(sa.text("SELECT count(*) FROM athlete_results")).scalar_one())
         lab.engine.dispose()
-    finally:
-        db.stop_embedded(home)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,40 +22,43 @@ def walk_movements(nodes: list[dict]):
         yield from walk_movements(node.get("items", []))
 
 
-def _men(value) -> float:
+def men_value(value) -> float:
+    """A quantity's men's value: dual values are {'men': ..., 'women': ...}, single ones are numbers."""
     if isinstance(value, dict):
         return float(value.get("men", next(iter(value.values()))))
     return float(value or 0)
 
 
-def _item_units(item: dict, ladder_value: float | None) -> float:
-    quantity = item.get("quantity") or {}
-    kind = quantity.get("kind")
-    if kind in _COUNTED:
-        return _men(quantity.get(_COUNTED[kind])) * float(item.get("factor", 1))
-    if not quantity and ladder_value is not None:  # a ladder gives its value to bare movements
-        return ladder_value * float(item.get("factor", 1))
-    return 0.0
+def volume_by_kind(nodes: list[dict], ladder_value: float | None = None) -> dict[str, float]:
+    """Reps, metres and calories of a body (men's values), rounds and rep ladders expanded once.
 
-
-def volume(nodes: list[dict], ladder_value: float | None = None) -> float:
-    """Units of work (reps + calories + metres) in a body, rounds and ladders expanded once."""
-    total = 0.0
+    A movement without a quantity inside a ladder does the ladder's value; a level factor
+    ("A -> 2x B") multiplies; timed holds and rests count nothing.
+    """
+    totals = {"reps": 0.0, "distance": 0.0, "calories": 0.0}
     for node in nodes:
-        kind = node.get("type")
-        if kind == "movement":
-            total += _item_units(node, ladder_value)
+        if node.get("type") == "movement":
+            quantity = node.get("quantity") or {}
+            kind, factor = quantity.get("kind"), float(node.get("factor", 1))
+            if kind in _COUNTED:
+                totals[kind] += men_value(quantity.get(_COUNTED[kind])) * factor
+            elif not quantity and ladder_value is not None:
+                totals["reps"] += ladder_value * factor
             continue
         children = node.get("items", [])
         if node.get("reps"):  # a rep ladder: one pass per value
-            total += sum(volume(children, float(v)) for v in node["reps"])
-        elif kind in ("rounds", "for_time") and node.get("rounds"):
-            total += float(node["rounds"]) * volume(children, ladder_value)
-        elif kind == "rest":
-            continue
+            parts = [volume_by_kind(children, float(v)) for v in node["reps"]]
         else:
-            total += volume(children, ladder_value)
-    return total
+            parts = [volume_by_kind(children, ladder_value)] * int(node.get("rounds") or 1)
+        for part in parts:
+            for key in totals:
+                totals[key] += part[key]
+    return totals
+
+
+def volume(nodes: list[dict]) -> float:
+    """Units of work in a body: a rep, a calorie and a metre each count one (as box apps count)."""
+    return sum(volume_by_kind(nodes).values())
 
 
 def round_volume(nodes: list[dict]) -> float:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wodlab.catalog import FAMILIES, catalog_movements, enrichment
-from wodlab.structure import Scoring, walk_movements
+from wodlab.structure import Scoring, men_value, volume_by_kind, walk_movements
 
 # Reference loads (kg) where the catalog has no Rx standard, by equipment: the defaults wodcraft's
 # own duration estimate uses, so "load ratio" means the same thing in both.
@@ -44,12 +44,6 @@ FEATURES = {
 }
 
 
-def _men(value) -> float:
-    if isinstance(value, dict):
-        return float(value.get("men", next(iter(value.values()))))
-    return float(value or 0)
-
-
 def reference_kg(movement_id: str) -> float | None:
     movement = catalog_movements().get(movement_id)
     if movement is None:
@@ -64,35 +58,8 @@ def load_ratios(items: list[dict]) -> list[float]:
     for item in items:
         load, reference = item.get("load"), reference_kg(item.get("movement", ""))
         if load and reference and "kg" in load:
-            ratios.append(_men(load["kg"]) / reference)
+            ratios.append(men_value(load["kg"]) / reference)
     return ratios
-
-
-def _volume_by_kind(nodes: list[dict], ladder: float | None = None) -> dict[str, float]:
-    totals = {"reps": 0.0, "distance": 0.0, "calories": 0.0}
-    for node in nodes:
-        if node.get("type") == "movement":
-            quantity = node.get("quantity") or {}
-            kind = quantity.get("kind")
-            factor = float(node.get("factor", 1))
-            if kind == "reps":
-                totals["reps"] += _men(quantity.get("reps")) * factor
-            elif kind == "distance":
-                totals["distance"] += _men(quantity.get("m")) * factor
-            elif kind == "calories":
-                totals["calories"] += _men(quantity.get("cal")) * factor
-            elif not quantity and ladder is not None:
-                totals["reps"] += ladder * factor
-            continue
-        children = node.get("items", [])
-        if node.get("reps"):
-            parts = [_volume_by_kind(children, float(v)) for v in node["reps"]]
-        else:
-            parts = [_volume_by_kind(children, ladder)] * int(node.get("rounds") or 1)
-        for part in parts:
-            for key in totals:
-                totals[key] += part[key]
-    return totals
 
 
 def features(document: dict) -> dict[str, float]:
@@ -108,7 +75,7 @@ def features(document: dict) -> dict[str, float]:
     levels = sorted((enrichment()[m]["complexity"] for m in movements), reverse=True)
     modalities = [FAMILIES[catalog[m].family][1] for m in movements]
     main = blocks[0] if blocks else {}
-    amounts = _volume_by_kind(blocks)
+    amounts = volume_by_kind(blocks)
     vest = (document.get("meta") or {}).get("vest") or {}
     n = max(1, len(movements))
     return {
@@ -132,7 +99,7 @@ def features(document: dict) -> dict[str, float]:
         "chipper": float(len(movements) >= 4 and not main.get("rounds") and not main.get("reps")
                          and main.get("type") == "for_time"),
         "team_size": float((document.get("team") or {}).get("size", 1)),
-        "vest_kg": _men(vest.get("kg")) if vest else 0.0,
+        "vest_kg": men_value(vest.get("kg")) if vest else 0.0,
         "scaled_level": float((document.get("resolved") or {}).get("level", "rx") != "rx"),
     }
 
