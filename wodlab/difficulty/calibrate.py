@@ -116,7 +116,10 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     metrics = pd.DataFrame([_metrics(name, predictions) for name in ("baseline", "calibrated")])
 
     intercept, weights = fit_weights(Z, target, terms, ridge)
-    provisional = DifficultyModel("", "share", dict(zip(terms, map(float, weights))), intercept, spread, notes,
+    # Parameters rounded to 6 decimals: the version is a fingerprint of them, and must not change
+    # with the last bits of floating-point arithmetic (an order of summation, a BLAS build).
+    provisional = DifficultyModel("", "share", {t: round(float(w), 6) for t, w in zip(terms, weights)},
+                                  round(intercept, 6), round(spread, 6), notes,
                                   {"ridge": ridge, "folds": folds, "seed": seed, "min_results": min_results})
     model = DifficultyModel(version or f"calibrated-{provisional.fingerprint}", provisional.link, provisional.weights,
                             provisional.intercept, provisional.spread, notes, provisional.extra)
