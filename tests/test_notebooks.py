@@ -6,7 +6,6 @@ that the stored outputs are there to compare, and that a changed number does fai
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -79,4 +78,3 @@ def test_the_sanitize_file_pairs_each_regex_with_its_replacement():
     assert len(lines) % 2 == 0
     assert all(a.startswith("regex: ") and b.startswith("replace: ") for a, b in zip(lines[::2], lines[1::2]))
     assert all(line == line.rstrip() for line in lines)
-    json.dumps(lines)

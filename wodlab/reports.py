@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,7 +139,3 @@ def check_in_browser(path: Path, chromium: str = "chromium") -> dict:
 
 def notebooks_in(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
-
-
-if __name__ == "__main__":  # pragma: no cover - used by the Makefile
-    sys.exit("use `wodlab report` or `wodlab notebooks refresh`")
