@@ -53,56 +53,42 @@ def _required(record: dict, column: str) -> str:
     return value
 
 
-def _date(record: dict, column: str) -> dt.date:
-    text = _required(record, column)
+def _parsed(record: dict, column: str, parse, expected: str):
+    """The column read by `parse`, None when empty; RowProblem saying what was expected otherwise."""
+    text = record.get(column, "").strip()
+    if not text:
+        return None
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise RowProblem(column, f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse(text)
+    except (ValueError, InvalidOperation):
+        raise RowProblem(column, f"{text!r} is not {expected}") from None
+
+
+def _date(record: dict, column: str) -> dt.date:
+    _required(record, column)
+    return _parsed(record, column, dt.date.fromisoformat, "a date (YYYY-MM-DD)")
 
 
 def _time(record: dict, column: str) -> dt.time | None:
-    text = record.get(column, "").strip()
-    if not text:
-        return None
-    try:
-        return dt.time.fromisoformat(text)
-    except ValueError:
-        raise RowProblem(column, f"{text!r} is not a time of day (HH:MM)") from None
+    return _parsed(record, column, dt.time.fromisoformat, "a time of day (HH:MM)")
 
 
 def _timestamp(record: dict, column: str) -> dt.datetime | None:
-    text = record.get(column, "").strip()
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise RowProblem(column, f"{text!r} is not an ISO timestamp") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    value = _parsed(record, column, dt.datetime.fromisoformat, "an ISO timestamp")
+    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def _int(record: dict, column: str, default: int | None = None, low: int | None = None) -> int | None:
-    text = record.get(column, "").strip()
-    if not text:
+    value = _parsed(record, column, int, "a whole number")
+    if value is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise RowProblem(column, f"{text!r} is not a whole number") from None
     if low is not None and value < low:
         raise RowProblem(column, f"{value} is below {low}")
     return value
 
 
 def _decimal(record: dict, column: str) -> Decimal | None:
-    text = record.get(column, "").strip()
-    if not text:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise RowProblem(column, f"{text!r} is not a number") from None
+    return _parsed(record, column, Decimal, "a number")
 
 
 def _choice(record: dict, column: str, choices: tuple[str, ...], default: str | None = None) -> str | None:

@@ -60,10 +60,6 @@ class ScoreMismatch(WodlabError):
     """A well-formed score that cannot be a score of this workout."""
 
 
-def _decimal(text: str) -> Decimal:
-    return Decimal(text)
-
-
 def _clock_seconds(text: str) -> Decimal:
     parts = text.split(":")
     seconds = Decimal(parts[-1])
@@ -74,8 +70,7 @@ def _clock_seconds(text: str) -> Decimal:
 
 def _plain(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros: 102.50 -> 102.5, 1E+2 -> 100."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def format_clock(seconds: Decimal) -> str:
@@ -162,13 +157,13 @@ class _ToScore(Transformer):
 
     def rounds_reps(self, children):
         numbers = [c for c in children if c.type == "NUMBER"]
-        return Score("ROUNDS", _decimal(numbers[0]), _decimal(numbers[1]), "rounds")
+        return Score("ROUNDS", Decimal(numbers[0]), Decimal(numbers[1]), "rounds")
 
     def rounds_only(self, children):
-        return Score("ROUNDS", _decimal(children[0]), None, "rounds")
+        return Score("ROUNDS", Decimal(children[0]), None, "rounds")
 
     def amount(self, children):
-        number = _decimal(children[0])
+        number = Decimal(children[0])
         if len(children) == 1:
             return Score("REPS", number, score_unit="reps")
         score_type, unit = _UNITS[children[1].type]
@@ -176,7 +171,7 @@ class _ToScore(Transformer):
 
     def capped(self, children):
         number = next(c for c in children if isinstance(c, Token) and c.type == "NUMBER")
-        return Score("REPS", _decimal(number), score_unit="reps", status="capped")
+        return Score("REPS", Decimal(number), score_unit="reps", status="capped")
 
     def dnf(self, _):
         return Score("TIME", None, score_unit="s", status="dnf")

@@ -187,18 +187,14 @@ def build_workouts(extra_wods: tuple[str, ...] = ()) -> tuple[list[Workout], lis
     pool += _extra_workouts(extra_wods)
     by_key = {w.key: w for w in pool}
     planted, pairs = [], []
-    for key in SEMANTIC_TWINS:
-        original = by_key[key]
-        title = f"{original.title} (coach's copy)"
-        text = _semantic_twin(original.source, title)
-        planted.append(Workout(f"planted:{title}", title, text, _compiled(text), planted=True))
-        pairs.append({"a": original.title, "b": title, "kind": "semantic"})
-    for key in NEAR_TWINS:
-        original = by_key[key]
-        title = f"{original.title} Lite"
-        text = _near_twin(original.source, title)
-        planted.append(Workout(f"planted:{title}", title, text, _compiled(text), planted=True))
-        pairs.append({"a": original.title, "b": title, "kind": "near"})
+    for keys, suffix, rewrite, kind in ((SEMANTIC_TWINS, " (coach's copy)", _semantic_twin, "semantic"),
+                                        (NEAR_TWINS, " Lite", _near_twin, "near")):
+        for key in keys:
+            original = by_key[key]
+            title = original.title + suffix
+            text = rewrite(original.source, title)
+            planted.append(Workout(f"planted:{title}", title, text, _compiled(text), planted=True))
+            pairs.append({"a": original.title, "b": title, "kind": kind})
     exact = by_key[EXACT_TWIN]
     text = _respaced(exact.source)
     planted.append(Workout(f"planted:{exact.title} again", exact.title, text, _compiled(text), planted=True))
