@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,17 +26,13 @@ def arguments(description: str) -> argparse.Namespace:
 @contextlib.contextmanager
 def server_and_box(args: argparse.Namespace, tracked_weeks: int = 4) -> Iterator[tuple[str, Path]]:
     """(URL of a fresh embedded server, folder of the box to load): the fixture, or a simulated one."""
-    home = Path(tempfile.mkdtemp(prefix="wlb-", dir="/tmp"))
-    try:
+    with db.temporary_server() as url, tempfile.TemporaryDirectory(prefix="wlb-") as scratch:
         box_dir = ROOT / "fixtures" / "sim"
         if args.athletes:
             started = time.perf_counter()
             box = simulate(SimulationConfig(athletes=args.athletes, weeks=args.weeks, seed=args.seed,
                                             tracked_weeks=tracked_weeks))
-            box_dir = home / "box"
+            box_dir = Path(scratch) / "box"
             write_box(box, box_dir)
             print(f"{'simulate':<28} {time.perf_counter() - started:8.2f} s   ({len(box.results)} results)")
-        yield db.start_embedded(home), box_dir
-    finally:
-        db.stop_embedded(home)
-        shutil.rmtree(home, ignore_errors=True)
+        yield url, box_dir

@@ -14,7 +14,6 @@ import time
 from common import arguments, server_and_box
 
 import wodlab
-from wodlab.simulate import load_box
 
 
 def timed(label: str, action):
@@ -28,7 +27,7 @@ def main() -> None:
     args = arguments(__doc__)
     with server_and_box(args, tracked_weeks=0) as (url, box_dir):
         lab = wodlab.connect(url)
-        timed("load", lambda: load_box(lab, box_dir, progress=False))
+        timed("load", lambda: lab.load_box(box_dir, progress=False))
         observed = timed("observed difficulty (joint)", lab.difficulty.observed)
         print(f"  {observed.items['n_results'].sum()} results, {len(observed.athletes)} athletes, "
               f"{len(observed.items)} items, residual sd {observed.residual_sd:.3f}")

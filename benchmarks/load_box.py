@@ -30,7 +30,7 @@ def main() -> None:
         for name, stage in stages:
             started = time.perf_counter()
             report = stage()
-            rows = len(report.outcomes) if name == "wods" else report.rows_read
+            rows = report.rows_read
             print(f"{name:<10} {rows:>9} rows    {time.perf_counter() - started:8.2f} s")
         print(f"{'total':<10} {'':>9}         {time.perf_counter() - total:8.2f} s")
         with lab.engine.connect() as conn:

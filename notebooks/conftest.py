@@ -6,36 +6,20 @@ through DATABASE_URL, which they inherit. Nothing here is imported by the notebo
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import contextlib
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "sim"
-_state: dict = {}
+_resources = contextlib.ExitStack()
 
 
 def pytest_sessionstart(session):
-    import wodlab
     from wodlab import db
-    from wodlab.simulate import load_box
+    from wodlab.box import fixture_database
 
-    home = Path(tempfile.mkdtemp(prefix="wln-", dir="/tmp"))  # short: the server's socket lives in it
-    url = db.start_embedded(home)
-    lab = wodlab.connect(url)
-    load_box(lab, FIXTURE, progress=False)
-    lab.engine.dispose()  # the notebooks' scratch copies need the database to themselves
-    _state.update(home=home, saved=os.environ.get(db.URL_ENV))
-    os.environ[db.URL_ENV] = url
+    url = _resources.enter_context(fixture_database(FIXTURE))
+    _resources.enter_context(db.url_in_environment(url))
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from wodlab import db
-
-    if "home" in _state:
-        db.stop_embedded(_state["home"])
-        shutil.rmtree(_state["home"], ignore_errors=True)
-        if _state["saved"] is None:
-            os.environ.pop(db.URL_ENV, None)
-        else:
-            os.environ[db.URL_ENV] = _state["saved"]
+    _resources.close()

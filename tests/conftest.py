@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,16 +25,15 @@ _names = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def pg_home():
-    """WODLAB_HOME for the run: a fresh temporary folder, never the user's ./.wodlab."""
+def _embedded():
+    """The run's server (db.temporary_server), and WODLAB_HOME pointing at it: never the user's ./.wodlab."""
     # A short path: the server's Unix socket lives in the data folder, and socket paths are short.
     home = Path(tempfile.mkdtemp(prefix="wlt-", dir="/tmp"))
     saved = {k: os.environ.get(k) for k in (db.HOME_ENV, db.URL_ENV)}
     os.environ[db.HOME_ENV] = str(home)
     os.environ.pop(db.URL_ENV, None)
-    yield home
-    db.stop_embedded(home)
-    shutil.rmtree(home, ignore_errors=True)
+    with db.temporary_server(home) as url:
+        yield home, url
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
@@ -44,9 +42,15 @@ def pg_home():
 
 
 @pytest.fixture(scope="session")
-def server_url(pg_home) -> str:
+def pg_home(_embedded) -> Path:
+    """WODLAB_HOME of the run."""
+    return _embedded[0]
+
+
+@pytest.fixture(scope="session")
+def server_url(_embedded) -> str:
     """URL of the `postgres` database on the test server (the admin connection; tests make their own)."""
-    return database_url(db.start_embedded(pg_home), "postgres")
+    return database_url(_embedded[1], "postgres")
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -123,12 +127,10 @@ def box_lab(lab):
 @pytest.fixture(scope="session")
 def sim_lab(admin, server_url, template):
     """The committed simulated box (fixtures/sim), loaded through the loaders. Shared: read only."""
-    from wodlab.simulate import load_box
-
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE wodlab_sim TEMPLATE {template}"))
     handle = wodlab.connect(database_url(server_url, "wodlab_sim"))
-    handle.load_reports = load_box(handle, FIXTURES / "sim", progress=False)
+    handle.load_reports = handle.load_box(FIXTURES / "sim", progress=False)
     yield handle
     handle.engine.dispose()
 

@@ -15,7 +15,7 @@ from conftest import FIXTURES
 from wodlab import loading, results
 from wodlab.errors import DatabaseError
 from wodlab.loading import LoadError
-from wodlab.results import athlete_id
+from wodlab.athletes import athlete_id
 
 BOX = FIXTURES / "box"
 BAD_ROWS = {118: ("score", "7+12"), 405: ("athlete", "nobody"), 871: ("session_date", "2026-13-01")}

@@ -13,7 +13,7 @@ import wodlab
 from conftest import FIXTURES, ROOT, database_url
 from wodlab import queries
 from wodlab.errors import QueryError
-from wodlab.results import athlete_id
+from wodlab.athletes import athlete_id
 
 ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
     str(athlete_id(name)) for name in ("alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"))

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from wodlab.errors import WodlabError
-from wodlab.results import athlete_id
+from wodlab.athletes import athlete_id
 from wodlab.tracker import replay
 
 ATHLETES = ["alice", "bruno", "chloe"]

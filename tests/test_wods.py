@@ -162,7 +162,7 @@ def test_load_report_counts_new_present_and_rejected(lab):
     second = lab.load_wods(FIXTURES / "wods", progress=False)
     assert (second.count("new"), second.count("present")) == (0, 5)
     frame = first.to_frame()
-    assert list(frame.columns) == ["source", "title", "wod_id", "status", "reason"]
+    assert list(frame.columns) == ["source", "row", "title", "wod_id", "status", "reason"]
     assert frame.loc[frame["status"] == "rejected", "source"].str.endswith(".wod").all()
 
 

@@ -10,7 +10,7 @@
 from wodlab import difficulty, plots
 from wodlab.errors import DatabaseError, QueryError, WodCompileError, WodlabError
 from wodlab.lab import Lab, connect
-from wodlab.loading import LoadError
+from wodlab.loading import LoadError, LoadReport
 from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score, personal_records, rank_key
 from wodlab.wods import WodRecord, compile_records, generate_wod_hash
 
@@ -20,6 +20,7 @@ __all__ = [
     "DatabaseError",
     "Lab",
     "LoadError",
+    "LoadReport",
     "QueryError",
     "Score",
     "ScoreMismatch",

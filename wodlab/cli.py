@@ -56,7 +56,7 @@ def _cmd_simulate(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from wodlab.simulate import SimulationConfig, load_box, simulate, write_box
+    from wodlab.simulate import SimulationConfig, simulate, write_box
 
     if not args.out and not args.load:
         raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")
@@ -69,15 +69,13 @@ def _cmd_simulate(args) -> int:
     print(f"{len(box.athletes)} athletes, {len(box.sessions)} sessions, {len(box.results)} results, "
           f"{len(box.events)} events, {len(box.truth['gross_errors'])} gross errors; files in {out}")
     if args.load:
-        for report in load_box(_connect(), out, progress=False if args.quiet else None).values():
+        for report in _connect().load_box(out, progress=False if args.quiet else None).values():
             print(report.summary())
     return 0
 
 
 def _load_box(args) -> int:
-    from wodlab.simulate import load_box
-
-    for report in load_box(_connect(), args.paths[0], progress=False if args.quiet else None).values():
+    for report in _connect().load_box(args.paths[0], progress=False if args.quiet else None).values():
         print(report.summary())
     return 0
 

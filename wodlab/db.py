@@ -7,10 +7,15 @@ It stops only with `wodlab db stop`.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import platform
+import shutil
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -64,8 +69,11 @@ def start_embedded(home: Path | None = None) -> str:
     pgdata = _pgdata(home or wodlab_home())
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
-        server = get_server(pgdata, cleanup_mode=None)
+        # One starter at a time: two processes starting the same data folder at once (two kernels,
+        # the CLI and a kernel) would both run initdb or pg_ctl start, and one of them would fail.
+        with _start_lock(pgdata.parent):
+            # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
+            server = get_server(pgdata, cleanup_mode=None)
     except (subprocess.SubprocessError, OSError, RuntimeError) as exc:
         raise DatabaseError(
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
@@ -74,6 +82,90 @@ def start_embedded(home: Path | None = None) -> str:
     url = to_sqlalchemy_url(server.get_uri())
     _ensure_database(url, EMBEDDED_DATABASE)
     return make_url(url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def _start_lock(home: Path) -> Iterator[None]:
+    """An exclusive lock on HOME/start.lock for the time of a start (released when the process dies)."""
+    with open(home / "start.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def temporary_server(home: Path | None = None) -> Iterator[str]:
+    """A throw-away embedded server in a fresh temporary folder; yields its URL, then stops and deletes it.
+
+    For tests, the notebooks' conftest, reports and benchmarks: never the user's ./.wodlab. The
+    folder is short and under /tmp because the server's Unix socket lives in it.
+    """
+    home = Path(home) if home else Path(tempfile.mkdtemp(prefix="wl-", dir="/tmp"))
+    try:
+        yield start_embedded(home)
+    finally:
+        stop_embedded(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def url_in_environment(url: str | None) -> Iterator[None]:
+    """DATABASE_URL set to `url` (that child processes, e.g. notebook kernels, inherit), then restored."""
+    saved = os.environ.get(URL_ENV)
+    if url:
+        os.environ[URL_ENV] = url
+    try:
+        yield
+    finally:
+        if url:
+            if saved is None:
+                os.environ.pop(URL_ENV, None)
+            else:
+                os.environ[URL_ENV] = saved
+
+
+SCRATCH_COMMENT = "wodlab scratch copy of "
+
+
+def _identifier(name: str) -> str:
+    """A database name quoted for DDL, which takes no bound parameters."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def copy_database(url, target: str) -> str:
+    """Copy the database at `url` to `target` on the same server (CREATE DATABASE ... TEMPLATE); its URL.
+
+    An earlier scratch copy named `target` is replaced; any other database of that name, and the
+    source itself, is refused, never dropped. PostgreSQL copies a database only while nobody else is
+    connected to it: another client (another kernel) makes it fail with a clear error.
+    """
+    url = make_url(str(url)) if not hasattr(url, "set") else url
+    source = url.database
+    if not target or target == source:
+        raise DatabaseError(f"a copy needs a name other than the database it copies ({source!r})")
+    # template1 for the admin connection: a copy cannot start while anyone is connected to the source.
+    admin = sa.create_engine(url.set(database="template1"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            existing = conn.execute(sa.text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"), {"n": target}).first()
+            if existing is not None:
+                if not (existing[0] or "").startswith(SCRATCH_COMMENT):
+                    raise DatabaseError(f"database {target!r} exists and is not a wodlab scratch copy: choose another name")
+                conn.exec_driver_sql(f"DROP DATABASE {_identifier(target)} WITH (FORCE)")
+            conn.exec_driver_sql(f"CREATE DATABASE {_identifier(target)} TEMPLATE {_identifier(source)}")
+            conn.exec_driver_sql(f"COMMENT ON DATABASE {_identifier(target)} IS {_literal(SCRATCH_COMMENT + source)}")
+    except sa.exc.OperationalError as exc:
+        raise DatabaseError(f"cannot copy {source!r}: {exc.orig} (close other connections to it first)") from exc
+    finally:
+        admin.dispose()
+    return url.set(database=target).render_as_string(hide_password=False)
 
 
 def _ensure_database(server_url: str, name: str) -> None:

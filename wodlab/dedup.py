@@ -25,13 +25,19 @@ import re
 from collections import defaultdict
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from wodlab import queries
+from wodlab.frames import FLOAT, INT, TEXT, typed_frame
+from wodlab.wods import documents
 
 KINDS = ("exact", "semantic", "near")
 # What says how or where a workout was written, not what it asks for.
 _PRESENTATION_KEYS = {"source", "name", "unit", "written", "used", "lb", "in"}
-PAIR_COLUMNS = ["kind", "similarity", "a_id", "a_title", "b_id", "b_title", "differences"]
+PAIRS_SCHEMA = {"kind": TEXT, "similarity": FLOAT, "a_id": TEXT, "a_title": TEXT, "b_id": TEXT, "b_title": TEXT,
+                "differences": TEXT}
+PLAN_SCHEMA = {"kind": TEXT, "keep_id": TEXT, "keep_title": TEXT, "merge_id": TEXT, "merge_title": TEXT,
+               "sessions_to_move": INT, "results_to_move": INT}
 
 
 def normalized_text(source: str) -> str:
@@ -93,8 +99,9 @@ def _closeness(a: list[float], b: list[float]) -> tuple[float, float, int]:
 
 def _workouts(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id::text AS id, title, dsl_source, ast_json FROM wod_definitions ORDER BY id")).all()
-    frame = pd.DataFrame(rows, columns=["id", "title", "dsl_source", "ast_json"])
+        stored = sorted(documents(conn), key=lambda w: w.id)
+    frame = pd.DataFrame([(w.id, w.title, w.source, w.document) for w in stored],
+                         columns=["id", "title", "dsl_source", "ast_json"])
     frame["text_key"] = frame["dsl_source"].map(lambda s: _key(normalized_text(s)))
     frame["canonical"] = frame["ast_json"].map(canonical)
     frame["semantic_key"] = frame["canonical"].map(_key)
@@ -127,24 +134,14 @@ def find_duplicates(engine: Engine, threshold: float = 0.35) -> pd.DataFrame:
         if largest <= threshold:
             found.append(("near", round(similarity, 4), a.id, a.title, b.id, b.title,
                           f"{differing} number(s) differ, by up to {largest:.0%}"))
-    pairs = pd.DataFrame(found, columns=PAIR_COLUMNS)
-    pairs["order"] = pairs["kind"].map(KINDS.index)
-    pairs = pairs.sort_values(["order", "similarity", "a_title", "b_title"], ascending=[True, False, True, True])
-    return pairs.drop(columns="order").reset_index(drop=True).astype(
-        {"kind": "string", "similarity": "float64", "a_id": "string", "a_title": "string", "b_id": "string",
-         "b_title": "string", "differences": "string"})
+    found.sort(key=lambda p: (KINDS.index(p[0]), -p[1], p[3], p[5]))
+    return typed_frame(found, PAIRS_SCHEMA)
 
 
 def merge_plan(engine: Engine, pairs: pd.DataFrame) -> pd.DataFrame:
     """For each pair: which workout to keep, which to merge into it, and what would move."""
-    with engine.connect() as conn:
-        usage = conn.execute(sa.text("""
-            SELECT w.id::text AS id, count(DISTINCT ss.id) AS sessions, count(ar.id) AS results
-            FROM wod_definitions w
-            LEFT JOIN scheduled_sessions ss ON ss.wod_definition_id = w.id
-            LEFT JOIN athlete_results ar ON ar.session_id = ss.id
-            GROUP BY w.id""")).all()
-    used = {r.id: (r.sessions, r.results) for r in usage}
+    usage = queries.run(engine, "workout_usage")
+    used = {r.wod_id: (int(r.sessions), int(r.results)) for r in usage.itertuples()}
     plan = []
     for pair in pairs.itertuples(index=False):
         a = (pair.a_id, pair.a_title, *used.get(pair.a_id, (0, 0)))
@@ -152,5 +149,4 @@ def merge_plan(engine: Engine, pairs: pd.DataFrame) -> pd.DataFrame:
         keep, drop = sorted([a, b], key=lambda w: (-w[2], -w[3], len(w[1]), w[0]))
         plan.append({"kind": pair.kind, "keep_id": keep[0], "keep_title": keep[1], "merge_id": drop[0],
                      "merge_title": drop[1], "sessions_to_move": drop[2], "results_to_move": drop[3]})
-    columns = ["kind", "keep_id", "keep_title", "merge_id", "merge_title", "sessions_to_move", "results_to_move"]
-    return pd.DataFrame(plan, columns=columns).astype({"sessions_to_move": "int64", "results_to_move": "int64"})
+    return typed_frame(plan, PLAN_SCHEMA)

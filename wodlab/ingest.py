@@ -1,68 +1,56 @@
-"""Import workouts: files, folders, or wodcraft's standard library, with a report of what happened."""
+"""Import workouts: .wod files, folders, or wodcraft's standard library, with a LoadReport.
+
+Every file is compiled before anything is written. A file that does not compile, cannot be read
+as text, or holds no workout is rejected whole (its reason names the line) and writes nothing;
+each other file is stored in one transaction, so a folder import always finishes with a report
+of every file.
+"""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from wodcraft import library
 
 from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.errors import WodCompileError, WodlabError
+from wodlab.errors import Diagnostic, WodCompileError, WodlabError
+from wodlab.loading import LoadReport, Outcome, transaction
 from wodlab.progress import progress as with_progress
 from wodlab.wods import compile_records, insert_record
 
-STATUSES = ("new", "present", "rejected")
-
 
 @dataclass(frozen=True)
-class Outcome:
-    source: str  # file path, or "library:girls/fran"
-    title: str | None
-    wod_id: str | None
-    status: str  # new | present | rejected
-    reason: str | None = None
+class WodFile:
+    """One file of WODCraft text (or one library entry): what is compiled and reported as a unit."""
 
-
-@dataclass
-class LoadReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-    @property
-    def ok(self) -> bool:
-        return self.count("rejected") == 0
-
-    @property
-    def ids(self) -> list[str]:
-        return [o.wod_id for o in self.outcomes if o.wod_id]
-
-    def to_frame(self) -> pd.DataFrame:
-        """Columns: source, title, wod_id, status, reason (one row per workout or rejected file)."""
-        frame = pd.DataFrame([o.__dict__ for o in self.outcomes], columns=list(Outcome.__dataclass_fields__))
-        return frame.astype({"source": "string", "title": "string", "wod_id": "string", "status": "string", "reason": "string"})
-
-    def summary(self) -> str:
-        lines = [f"{self.count('new')} new, {self.count('present')} already present, {self.count('rejected')} rejected"]
-        lines += [f"  rejected {o.source}:\n    {o.reason.replace(chr(10), chr(10) + '    ')}" for o in self.outcomes if o.status == "rejected"]
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class SourceText:
-    name: str  # shown in reports and diagnostics
-    text: str
+    name: str  # shown in reports and diagnostics: the path, or "library:girls/fran"
+    text: str | None  # None: read from `path` when compiled, so a file that cannot be read is reported like the rest
     path: Path | None = None  # for `use` lines relative to the file
 
 
-def expand_paths(paths) -> list[SourceText]:
+def read_wod_text(path: Path) -> str:
+    """A .wod file's text: UTF-8, a BOM (as Windows editors save) dropped; WodCompileError naming the line otherwise."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise WodCompileError([Diagnostic("W001", line, column, f"byte 0x{data[exc.start]:02x} is not UTF-8 text",
+                                          "save the file as UTF-8")], str(path)) from None
+    if "\x00" in text:
+        before = text[: text.index("\x00")]
+        raise WodCompileError([Diagnostic("W002", before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1,
+                                          "a NUL byte: this is not a text file")], str(path))
+    return text
+
+
+def expand_paths(paths) -> list[WodFile]:
     """Files as given; folders walked for *.wod, sorted so imports are reproducible."""
-    found: list[SourceText] = []
+    found: list[WodFile] = []
     for raw in [paths] if isinstance(paths, (str, Path)) else paths:
         path = Path(raw)
         if path.is_dir():
@@ -71,36 +59,45 @@ def expand_paths(paths) -> list[SourceText]:
             files = [path]
         else:
             raise WodlabError(f"{path}: no such file or folder")
-        found += [SourceText(str(f), f.read_text(encoding="utf-8"), f) for f in files]
+        found += [WodFile(str(f), None, f) for f in files]
     return found
 
 
-def library_sources() -> list[SourceText]:
+def library_files() -> list[WodFile]:
     """Every workout of wodcraft's standard library, read from the installed package."""
-    return [SourceText(f"library:{e.path}", e.source, e.file) for e in library.entries()]
+    return [WodFile(f"library:{e.path}", e.source, e.file) for e in library.entries()]
 
 
-def import_sources(engine: Engine, sources: list[SourceText], *, strict: bool = False, progress: bool | None = None,
-                   model: DifficultyModel = BASELINE) -> LoadReport:
-    """Compile every source, then store each file's workouts in one transaction per file.
+def compile_file(wod_file: WodFile, model: DifficultyModel = BASELINE) -> list:
+    """Every workout of one file as WodRecords; WodCompileError (with the file and line) otherwise."""
+    text = read_wod_text(wod_file.path) if wod_file.text is None else wod_file.text
+    name = str(wod_file.path) if wod_file.path else wod_file.name
+    return compile_records(text, name, model=model)
 
-    A file that does not compile is rejected whole and writes nothing; the others are stored.
-    With strict=True any rejection raises WodCompileError before anything is written.
+
+def import_files(target: Engine | Connection, files: list[WodFile], *, strict: bool = False,
+                 progress: bool | None = None, model: DifficultyModel = BASELINE) -> LoadReport:
+    """Compile every file, then store each file's workouts in one transaction per file.
+
+    A rejected file writes nothing; the others are stored. With strict=True any rejection raises
+    WodCompileError before anything is written. Given a Connection, everything happens in the
+    caller's transaction (a box loaded as one).
     """
-    compiled, report = [], LoadReport()
-    for source in sources:
+    compiled, report = [], LoadReport("wod_definitions")
+    for wod_file in files:
         try:
-            name = str(source.path) if source.path else source.name
-            compiled.append((source, compile_records(source.text, name, model=model)))
+            compiled.append((wod_file, compile_file(wod_file, model)))
         except WodCompileError as exc:
             if strict:
                 raise
+            first = exc.diagnostics[0].line if exc.diagnostics else None
             reason = "\n".join(str(d) for d in exc.diagnostics)
-            report.outcomes.append(Outcome(source.name, None, None, "rejected", reason))
+            report.add(Outcome(wod_file.name, first, None, None, "rejected", reason))
     show = sys.stderr.isatty() if progress is None else progress
-    for source, records in with_progress(compiled, show and len(compiled) >= 20, desc="storing workouts", unit="file"):
-        with engine.begin() as conn:
+    for wod_file, records in with_progress(compiled, show and len(compiled) >= 20, desc="storing workouts", unit="file"):
+        with transaction(target) as conn:
             for record in records:
                 status = "new" if insert_record(conn, record) else "present"
-                report.outcomes.append(Outcome(source.name, record.title, str(record.id), status))
+                report.add(Outcome(wod_file.name, record.first_line, record.title, str(record.id), status))
+    report.rows_read = len(report.outcomes)
     return report

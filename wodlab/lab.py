@@ -1,19 +1,36 @@
-"""Lab: the handle a notebook holds. One engine, and the verbs a coach or analyst needs."""
+"""Lab: the handle a notebook holds. One engine, and the verbs a coach or analyst needs.
+
+Every verb is thin: it checks its arguments, then calls the module that owns the work. The same
+conventions hold for every method:
+
+- an `athlete` is the athlete's id or the box's external id ("alice");
+- a `wod` is a workout's title or id; a `session` is a scheduled session's id;
+- tracks ("RX", "rx", "Scaled") and genders ("m", "F") are case-insensitive;
+- an unknown workout, session or athlete raises QueryError naming it; a filter that matches
+  nothing returns an empty frame with the full schema;
+- every frame has the declared column -> dtype contract of its query (sql/queries) or schema.
+"""
 
 from __future__ import annotations
 
+import difflib
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import db, dedup, difficulty, ingest, loading, queries, results, schema, tracker
-from wodlab.difficulty import calibrate, observed, versions
+from wodlab import athletes, box, db, dedup, difficulty, ingest, loading, queries, schema, sessions, tracker, wods
 from wodlab.catalog import sync_catalog
+from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
-from wodlab.loading import LoadResult
-from wodlab.wods import compile_records, insert_record
+from wodlab.events import EVENTS
+from wodlab.loading import LoadReport, TableSpec
+from wodlab.results import RESULTS
+
+Source = str | Path | pd.DataFrame  # a CSV / JSON Lines path, or a DataFrame of text columns
+Pair = tuple[float | None, float | None]
 
 
 def _pair(name: str, value) -> tuple:
@@ -33,15 +50,34 @@ def _ids(value) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _track(track: str | None) -> str | None:
+    """A track in any case, as stored (RX, SCALED, INTERMEDIATE); None means every track."""
+    if track is None:
+        return None
+    upper = str(track).strip().upper()
+    if upper not in sessions.TRACKS:
+        raise QueryError(f"unknown track {track!r}; tracks are {', '.join(sessions.TRACKS)} (any case)")
+    return upper
+
+
+def _gender(gender: str | None) -> str | None:
+    if gender is None:
+        return None
+    upper = str(gender).strip().upper()
+    if upper not in ("M", "F"):
+        raise QueryError(f"unknown gender {gender!r}; use M or F (any case), or None for everyone")
+    return upper
+
+
 class DifficultyTools:
     """`lab.difficulty`: features, observed difficulty, calibration and versions on this database."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def features(self, tracks=("RX",)) -> pd.DataFrame:
-        """Features of every stored workout; columns wod_id, title, track, then wodlab.difficulty.FEATURES."""
-        return difficulty.feature_frame(self.engine, tuple(tracks))
+    def features(self, tracks: tuple[str, ...] = ("RX",)) -> pd.DataFrame:
+        """Features of every stored workout; columns difficulty.features.FRAME_SCHEMA."""
+        return difficulty.feature_frame(self.engine, tuple(_track(t) for t in tracks))
 
     def observed(self, **options) -> observed.ObservedDifficulty:
         """Each item's difficulty and each athlete's ability, fitted jointly from the results."""
@@ -59,15 +95,16 @@ class DifficultyTools:
         return versions.apply_model(self.engine, version)
 
     def list(self) -> pd.DataFrame:
+        """Every saved version: columns difficulty.versions.MODELS_SCHEMA."""
         return versions.list_models(self.engine)
 
     def scores(self, *models: difficulty.DifficultyModel, track: str = "RX") -> pd.DataFrame:
-        """Every workout's 0-100 score under each model: columns wod_id, title, then one per version."""
+        """Every workout's 0-100 score under each model: columns wod_id, title, then one Float64 per version."""
         frame = self.features(tracks=(track,))
         records = frame.to_dict("records")
         out = frame[["wod_id", "title"]].copy()
         for model in models:
-            out[model.version] = [round(model.points(r), 1) for r in records]
+            out[model.version] = pd.array([round(model.points(r), 1) for r in records], dtype="Float64")
         return out
 
     def model(self, version: str | None = None) -> difficulty.DifficultyModel:
@@ -101,53 +138,93 @@ class Lab:
             names = ", ".join(f"{m.version:03d}_{m.name}" for m in missing)
             raise DatabaseError(f"the database lacks migrations {names}: run `wodlab init` to apply them")
 
-    # --- workouts -----------------------------------------------------------------------------
+    # --- loading ----------------------------------------------------------------------------------
 
     def store_wod(self, source: str, name: str | None = None) -> list[str]:
         """Compile a WODCraft source and store its workouts; return their ids (existing ones included).
 
         Raises WodCompileError, with every diagnostic, when it does not compile; nothing is written.
         """
-        records = compile_records(source, name, model=self.difficulty.model())
+        records = wods.compile_records(source, name, model=self.difficulty.model())
         with self.engine.begin() as conn:
             for record in records:
-                insert_record(conn, record)
+                wods.insert_record(conn, record)
         return [str(r.id) for r in records]
 
-    def load_wods(self, paths=None, *, library: bool = False, strict: bool = False, progress: bool | None = None) -> ingest.LoadReport:
+    def load_wods(self, paths: str | Path | list | None = None, *, library: bool = False, strict: bool = False,
+                  progress: bool | None = None) -> LoadReport:
         """Import .wod files and folders (and/or wodcraft's standard library with library=True).
 
         The library goes first: when a file repeats a library workout, the library's title is kept.
         """
-        sources = ingest.library_sources() if library else []
+        files = ingest.library_files() if library else []
         if paths is not None:
-            sources += ingest.expand_paths(paths)
-        return ingest.import_sources(self.engine, sources, strict=strict, progress=progress, model=self.difficulty.model())
+            files += ingest.expand_paths(paths)
+        return ingest.import_files(self.engine, files, strict=strict, progress=progress, model=self.difficulty.model())
 
-    # --- athletes, sessions, results, events -----------------------------------------------------
+    def load_box(self, directory: str | Path, *, progress: bool | None = None) -> dict[str, LoadReport]:
+        """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box."""
+        return box.load_box(self.engine, directory, model=self.difficulty.model(), progress=progress)
 
-    def _load(self, kind: str, source, skip_bad: bool, rejects, progress) -> LoadResult:
-        return loading.load(self.engine, results.SPECS[kind], source, skip_bad=skip_bad, rejects=rejects, progress=progress)
+    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, rejects, progress) -> LoadReport:
+        return loading.load(self.engine, spec, source, skip_bad=skip_bad, rejects=rejects, progress=progress)
 
-    def load_athletes(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+    def load_athletes(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+                      progress: bool | None = None) -> LoadReport:
         """Athletes from a CSV/JSONL path or a DataFrame: external_id, name[, gender, birth_year]."""
-        return self._load("athletes", source, skip_bad, rejects, progress)
+        return self._load(athletes.ATHLETES, source, skip_bad, rejects, progress)
 
-    def load_sessions(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+    def load_sessions(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+                      progress: bool | None = None) -> LoadReport:
         """Scheduled sessions: wod, session_date[, session_time, track, gender_mode, team_size, location, ...]."""
-        return self._load("sessions", source, skip_bad, rejects, progress)
+        return self._load(sessions.SESSIONS, source, skip_bad, rejects, progress)
 
-    def load_results(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+    def load_results(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+                     progress: bool | None = None) -> LoadReport:
         """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score."""
-        return self._load("results", source, skip_bad, rejects, progress)
+        return self._load(RESULTS, source, skip_bad, rejects, progress)
 
-    def load_events(self, source, *, skip_bad=False, rejects=None, progress=None) -> LoadResult:
+    def load_events(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+                    progress: bool | None = None) -> LoadReport:
         """Realized events (CSV or JSON Lines): the session, athlete, timestamp_offset, movement, quantity..."""
-        return self._load("events", source, skip_bad, rejects, progress)
+        return self._load(EVENTS, source, skip_bad, rejects, progress)
 
-    def wods(self) -> pd.DataFrame:
-        """Every stored workout (see search_wods for the columns)."""
-        return self.search_wods()
+    # --- resolving what the caller names --------------------------------------------------------------
+
+    def athlete_id(self, athlete: str | uuid.UUID) -> str:
+        """An athlete's id from their id or their external id (the box's own); QueryError when unknown."""
+        try:
+            key = str(uuid.UUID(str(athlete)))
+        except ValueError:
+            key = str(athletes.athlete_id(str(athlete)))
+        with self.engine.connect() as conn:
+            if key not in {str(i) for i in athletes.known_ids(conn)}:
+                raise QueryError(f"no athlete {athlete!r}: load the athletes file first, or check the id or external id")
+        return key
+
+    def wod_reference(self, wod: str | uuid.UUID) -> str:
+        """A workout's title or id as the queries take it; QueryError with the closest titles when unknown."""
+        reference = str(wod).strip()
+        with self.engine.connect() as conn:
+            stored = wods.titles(conn)
+        ids, titles = {wod_id for wod_id, _ in stored}, {title for _, title in stored}
+        if reference.lower() in ids:
+            return reference.lower()
+        if reference in titles:
+            return reference
+        by_case = sorted(t for t in titles if t.lower() == reference.lower())
+        if len(by_case) == 1:
+            return by_case[0]
+        if by_case:
+            raise QueryError(f"{reference!r} matches several titles that differ only in case: {by_case}; give one exactly")
+        close = difflib.get_close_matches(reference, sorted({t for _, t in stored}), n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise QueryError(f"no workout titled {reference!r} and no workout with that id{hint}")
+
+    def session_id(self, session: str | uuid.UUID) -> str:
+        """A scheduled session's id, checked; QueryError naming it when there is none."""
+        with self.engine.connect() as conn:
+            return str(sessions.session_info(conn, session)["id"])
 
     # --- the documented queries ----------------------------------------------------------------
 
@@ -158,8 +235,9 @@ class Lab:
     def explain(self, name: str, **params) -> str:
         return queries.explain(self.engine, name, **params)
 
-    def search_wods(self, movements_all=None, movements_any=None, category: str | None = None,
-                    form: str | None = None, duration=None, difficulty=None, limit: int | None = None) -> pd.DataFrame:
+    def search_wods(self, movements_all: str | list[str] | None = None, movements_any: str | list[str] | None = None,
+                    category: str | None = None, form: str | None = None, duration: Pair | None = None,
+                    difficulty: Pair | None = None, limit: int | None = None) -> pd.DataFrame:
         """Workouts matching every given filter. duration in seconds and difficulty as (low, high)."""
         min_s, max_s = _pair("duration", duration)
         min_d, max_d = _pair("difficulty", difficulty)
@@ -169,71 +247,68 @@ class Lab:
             min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d, limit=limit,
         )
 
-    def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None, session=None,
-                    limit: int | None = 10) -> pd.DataFrame:
-        """Each athlete's best result on a workout (title or id), ranked; None means no filter."""
-        return self.query("leaderboard", wod=str(wod), track=track, gender=gender, session_id=session, limit=limit)
+    def wods(self) -> pd.DataFrame:
+        """Every stored workout (see search_wods for the columns)."""
+        return self.search_wods()
 
-    def athlete_progression(self, athlete, movement: str | None = None) -> pd.DataFrame:
-        """An athlete's (id or external id) results, newest first; only workouts with `movement` when given."""
-        return self.query("athlete_movement_progression", athlete_id=self.athlete_id(athlete), movement=movement)
+    def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None,
+                    session: str | uuid.UUID | None = None, limit: int | None = 10) -> pd.DataFrame:
+        """Each athlete's best result on a workout (title or id), ranked; None means no filter."""
+        return self.query("leaderboard", wod=self.wod_reference(wod), track=_track(track), gender=_gender(gender),
+                          session_id=None if session is None else self.session_id(session), limit=limit)
+
+    def workout_results(self, wod: str, track: str | None = None) -> pd.DataFrame:
+        """Every result on a workout (title or id), by session, with the rank key and class percentile."""
+        return self.query("workout_results", wod=self.wod_reference(wod), track=_track(track))
 
     def athletes(self) -> pd.DataFrame:
         return self.query("athletes")
 
-    def athlete_id(self, athlete) -> str:
-        """An athlete's id from their id or their external id (the box's own)."""
-        try:
-            return str(uuid.UUID(str(athlete)))
-        except ValueError:
-            return str(results.athlete_id(str(athlete)))
-
-    def athlete(self, athlete) -> pd.Series:
+    def athlete(self, athlete: str | uuid.UUID) -> pd.Series:
         """One athlete's row of `athletes()`; QueryError when unknown."""
-        found = self.athletes().set_index("athlete_id")
-        key = self.athlete_id(athlete)
-        if key not in found.index:
-            raise QueryError(f"no athlete {athlete!r}: load the athletes file first, or check the external id")
-        return found.loc[key]
+        return self.athletes().set_index("athlete_id").loc[self.athlete_id(athlete)]
 
-    def athlete_history(self, athlete) -> pd.DataFrame:
-        """Every result of an athlete (id or external id), oldest first, with class percentiles."""
+    def athlete_progression(self, athlete: str | uuid.UUID, movement: str | None = None) -> pd.DataFrame:
+        """An athlete's results, newest first; only workouts with `movement` (a catalog id) when given."""
+        return self.query("athlete_movement_progression", athlete_id=self.athlete_id(athlete), movement=movement)
+
+    def athlete_history(self, athlete: str | uuid.UUID) -> pd.DataFrame:
+        """Every result of an athlete, oldest first, with class percentiles."""
         return self.query("athlete_history", athlete_id=self.athlete_id(athlete))
-
-    def workout_results(self, wod: str, track: str | None = None) -> pd.DataFrame:
-        """Every result on a workout (title or id), by session, with the rank key and class percentile."""
-        return self.query("workout_results", wod=str(wod), track=track)
 
     def tracked_sessions(self) -> pd.DataFrame:
         return self.query("tracked_sessions")
 
-    def session_events(self, session) -> pd.DataFrame:
-        return self.query("session_events", session_id=session)
+    def session_events(self, session: str | uuid.UUID) -> pd.DataFrame:
+        return self.query("session_events", session_id=self.session_id(session))
 
-    def reconcile(self, session) -> pd.DataFrame:
+    def live_leaderboard(self, session: str | uuid.UUID) -> pd.DataFrame:
+        return self.query("live_leaderboard", session_id=self.session_id(session))
+
+    def athlete_timeline(self, session: str | uuid.UUID, athlete: str | uuid.UUID) -> pd.DataFrame:
+        """One athlete's events in one session, in order."""
+        return self.query("athlete_timeline", session_id=self.session_id(session), athlete_id=self.athlete_id(athlete))
+
+    def reconcile(self, session: str | uuid.UUID) -> pd.DataFrame:
         """Whiteboard scores against the tracker's events for one session; see wodlab.tracker.reconcile."""
-        return tracker.reconcile(self.engine, session)
+        return tracker.reconcile(self.engine, self.session_id(session))
 
     def duplicates(self, threshold: float = 0.35) -> pd.DataFrame:
-        """Duplicate workout pairs (exact, semantic, near), ranked; see wodlab.dedup."""
+        """Duplicate workout pairs (exact, semantic, near), ranked; columns dedup.PAIRS_SCHEMA."""
         return dedup.find_duplicates(self.engine, threshold)
 
     def merge_plan(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Which workout of each pair to keep, and what would move; columns dedup.PLAN_SCHEMA."""
         return dedup.merge_plan(self.engine, pairs)
-
-    def live_leaderboard(self, session) -> pd.DataFrame:
-        return self.query("live_leaderboard", session_id=session)
-
-    def athlete_timeline(self, session, athlete) -> pd.DataFrame:
-        return self.query("athlete_timeline", session_id=session, athlete_id=athlete)
 
     # --- live tracking -----------------------------------------------------------------------------
 
-    def tracker(self, session, start_time: float | None = None) -> tracker.RealtimeTracker:
+    def tracker(self, session: str | uuid.UUID, start_time: float | None = None) -> tracker.RealtimeTracker:
         """A RealtimeTracker for one session: record events as they happen."""
-        return tracker.RealtimeTracker(self.engine, session, start_time)
+        return tracker.RealtimeTracker(self.engine, self.session_id(session), start_time)
 
-    def listen(self, session=None, timeout: float | None = None, stop_after: int | None = None, on_ready=None):
+    def listen(self, session: str | uuid.UUID | None = None, timeout: float | None = None,
+               stop_after: int | None = None, on_ready=None):
         """Yield live events (dicts) as they are recorded, by any process; see wodlab.tracker.listen."""
         return tracker.listen(self.engine, session, timeout=timeout, stop_after=stop_after, on_ready=on_ready)
 
@@ -248,25 +323,10 @@ class Lab:
         return n
 
     def scratch_copy(self, name: str | None = None) -> Lab:
-        """A copy of this database on the same server (CREATE DATABASE ... TEMPLATE), for trying writes.
-
-        PostgreSQL copies a database only while nobody else is connected to it: this Lab's own
-        connections are closed first; other clients (another kernel) make it fail with a clear error.
-        """
-        source = self.engine.url.database
-        target = name or f"{source}_scratch"
-        self.engine.dispose()
-        # template1 for the admin connection: a copy cannot start while anyone is connected to the source.
-        admin = sa.create_engine(self.engine.url.set(database="template1"), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
-                conn.execute(sa.text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
-        except sa.exc.OperationalError as exc:
-            raise DatabaseError(f"cannot copy {source!r}: {exc.orig} (close other connections to it first)") from exc
-        finally:
-            admin.dispose()
-        return connect(self.engine.url.set(database=target).render_as_string(hide_password=False))
+        """A copy of this database on the same server, for trying writes; see wodlab.db.copy_database."""
+        target = name or f"{self.engine.url.database}_scratch"
+        self.engine.dispose()  # PostgreSQL copies a database only while nobody is connected to it
+        return connect(db.copy_database(self.engine.url, target))
 
     # --- raw access ----------------------------------------------------------------------------
 

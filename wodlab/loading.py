@@ -1,21 +1,28 @@
 """The shared path of every tabular load: read, validate every row, then COPY in one transaction.
 
-A loader (wodlab/results.py) describes a table with a TableSpec: its columns, and a function
-turning one input row into one table row or raising RowProblem. This module does the rest:
+A loader module (athletes.py, sessions.py, results.py, events.py) describes its table with a
+TableSpec: its columns, and a function turning one input row into one table row or raising
+RowProblem. This module does the rest:
 
-- reads CSV, JSON Lines or a DataFrame, everything as text;
+- reads CSV, JSON Lines or a DataFrame, everything as text, each row labelled with the line the
+  editor shows it on (blank lines and quoted line breaks counted), or the DataFrame's index;
 - validates every row before writing anything, and collects every problem (row, column, reason);
 - loads nothing when any row is bad, unless skip_bad, which loads the good rows and writes the
   bad ones, with their reasons, to a reject file;
 - writes with COPY into a temporary table, then INSERT ... ON CONFLICT DO NOTHING, all in one
   transaction: loading the same file twice adds nothing, and a failure leaves the table as it was.
+
+Every load returns a LoadReport, the one report type of wodlab's loads (workouts included).
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,22 +31,16 @@ import psycopg
 from sqlalchemy.engine import Connection, Engine
 
 from wodlab.errors import DatabaseError, WodlabError
+from wodlab.fields import RowProblem
+from wodlab.frames import INT, TEXT, typed_frame
 from wodlab.progress import progress as with_progress
 
 MAX_PROBLEMS_SHOWN = 50
 
 
-class RowProblem(Exception):
-    """Raised by a row function: what is wrong, and in which column."""
-
-    def __init__(self, column: str, reason: str):
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
 @dataclass(frozen=True)
 class Problem:
-    row: int  # the line of the file (header = line 1), or the DataFrame's index label
+    row: int  # the line of the file as an editor shows it (header = line 1), or the DataFrame's index label
     column: str
     reason: str
 
@@ -60,6 +61,75 @@ class LoadError(WodlabError):
         )
 
 
+# --- the load report ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """One line of a load report: a workout stored or found, a file or a row rejected."""
+
+    source: str  # file path, "library:girls/fran", or "DataFrame"
+    row: int | None  # the line where the workout or row starts in its file
+    title: str | None
+    wod_id: str | None
+    status: str  # new | present | rejected
+    reason: str | None = None
+
+
+REPORT_SCHEMA = {"source": TEXT, "row": INT, "title": TEXT, "wod_id": TEXT, "status": TEXT, "reason": TEXT}
+STATUSES = ("new", "present", "rejected")
+
+
+@dataclass
+class LoadReport:
+    """What a load did: counts of new, already present and rejected rows, and why rows were rejected."""
+
+    table: str
+    source: str = ""
+    rows_read: int = 0
+    inserted: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    reject_file: Path | None = None
+    outcomes: list[Outcome] = field(default_factory=list)  # workouts: each one; tables: each rejected row
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.status == "new":
+            self.inserted += 1
+        elif outcome.status == "present":
+            self.already_present += 1
+        else:
+            self.rejected += 1
+
+    def count(self, status: str) -> int:
+        return {"new": self.inserted, "present": self.already_present, "rejected": self.rejected}[status]
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+    @property
+    def ids(self) -> list[str]:
+        return [o.wod_id for o in self.outcomes if o.wod_id]
+
+    def to_frame(self) -> pd.DataFrame:
+        """REPORT_SCHEMA: one row per workout or rejected file (workouts), per rejected row (tables)."""
+        return typed_frame([o.__dict__ for o in self.outcomes], REPORT_SCHEMA)
+
+    def summary(self) -> str:
+        if self.table == "wod_definitions":
+            lines = [f"{self.inserted} new, {self.already_present} already present, {self.rejected} rejected"]
+            lines += [f"  rejected {o.source}:\n    {o.reason.replace(chr(10), chr(10) + '    ')}"
+                      for o in self.outcomes if o.status == "rejected"]
+            return "\n".join(lines)
+        text = f"{self.table}: {self.rows_read} rows read, {self.inserted} new, {self.already_present} already present"
+        if self.rejected:
+            text += f", {self.rejected} rejected (written to {self.reject_file})"
+        return text
+
+
+# --- table specs ---------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class TableSpec:
     table: str
@@ -71,42 +141,67 @@ class TableSpec:
     casts: dict = field(default_factory=dict)  # column -> SQL expression over the staged column (defaults)
 
 
-@dataclass
-class LoadResult:
-    table: str
-    rows_read: int
-    inserted: int
-    already_present: int
-    rejected: int
-    reject_file: Path | None = None
+# --- reading ---------------------------------------------------------------------------------------------------
 
-    def summary(self) -> str:
-        text = f"{self.table}: {self.rows_read} rows read, {self.inserted} new, {self.already_present} already present"
-        if self.rejected:
-            text += f", {self.rejected} rejected (written to {self.reject_file})"
-        return text
-
-
-def read_rows(source) -> tuple[pd.DataFrame, str, int]:
-    """(all-text frame, name for messages, offset from position to reported row number)."""
+def read_rows(source) -> tuple[pd.DataFrame, str]:
+    """(all-text frame indexed by the row label problems are reported with, name for messages)."""
     if isinstance(source, pd.DataFrame):  # problems then name the frame's own index labels
-        return source.astype(object).where(source.notna(), "").astype(str), "DataFrame", 0
+        return source.astype(object).where(source.notna(), "").astype(str), "DataFrame"
     path = Path(source)
     if not path.is_file():
         raise WodlabError(f"{path}: no such file")
     if path.suffix in (".jsonl", ".ndjson"):
-        records = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise WodlabError(f"{path}: line {number} is not JSON: {exc.msg}, column {exc.colno}") from None
-        frame = pd.DataFrame(records)
-        as_text = frame.apply(lambda col: col.map(_json_text))
-        return as_text, str(path), 1
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    return frame, str(path), 2
+        return _read_jsonl(path), str(path)
+    return _read_csv(path), str(path)
+
+
+def _text_lines(path: Path) -> str:
+    """The file's text (UTF-8, a BOM tolerated); WodlabError naming the line of the first undecodable byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise WodlabError(f"{path}: line {line} is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = _text_lines(path)
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    header, rows, lines, last = None, [], [], 0
+    try:
+        for record in reader:
+            first, last = last + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue  # a blank line: counted in the line numbers, not a row
+            if header is None:
+                header = [name.strip() for name in record]
+                continue
+            if len(record) > len(header):
+                raise LoadError(str(path), [Problem(first, header[-1], f"{len(record)} fields, the header has {len(header)}")])
+            rows.append(record + [""] * (len(header) - len(record)))
+            lines.append(first)
+    except csv.Error as exc:
+        raise WodlabError(f"{path}: line {reader.line_num}: {exc} (an unclosed quote?)") from None
+    if header is None:
+        raise WodlabError(f"{path}: the file is empty; expected a header line naming the columns")
+    return pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=str)
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    records, lines = [], []
+    for number, line in enumerate(_text_lines(path).splitlines(), start=1):
+        if line.strip():
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise WodlabError(f"{path}: line {number} is not JSON: {exc.msg}, column {exc.colno}") from None
+            if not isinstance(value, dict):
+                raise WodlabError(f"{path}: line {number} is not a JSON object")
+            records.append(value)
+            lines.append(number)
+    frame = pd.DataFrame(records, index=pd.Index(lines, name="line"))
+    return frame.apply(lambda col: col.map(_json_text)) if len(frame.columns) else frame
 
 
 def _json_text(value) -> str:
@@ -126,7 +221,9 @@ def _check_header(spec: TableSpec, frame: pd.DataFrame, name: str) -> None:
         raise LoadError(name, problems)
 
 
-def validate(spec: TableSpec, frame: pd.DataFrame, context, offset: int, progress: bool) -> tuple[list, list[Problem], list[int]]:
+# --- validating and writing -----------------------------------------------------------------------------------
+
+def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool) -> tuple[list, list[Problem], list[int]]:
     """Every row through the row function: (good rows, problems, positions of bad rows)."""
     good, problems, bad = [], [], []
     records = frame.to_dict("records")
@@ -135,8 +232,7 @@ def validate(spec: TableSpec, frame: pd.DataFrame, context, offset: int, progres
         try:
             good.append(spec.row(record, context))
         except RowProblem as problem:
-            row = labels[position] + offset if offset else labels[position]
-            problems.append(Problem(row, problem.column, problem.reason))
+            problems.append(Problem(labels[position], problem.column, problem.reason))
             bad.append(position)
     return good, problems, bad
 
@@ -167,26 +263,39 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple]) -> int:
     return inserted
 
 
-def load(engine: Engine, spec: TableSpec, source, *, skip_bad: bool = False, rejects: Path | str | None = None,
-         progress: bool | None = None) -> LoadResult:
-    frame, name, offset = read_rows(source)
+@contextlib.contextmanager
+def transaction(target: Engine | Connection) -> Iterator[Connection]:
+    """A connection in a transaction: the caller's own (a box loaded as one), or a new one committed at the end."""
+    if isinstance(target, Connection):
+        yield target
+        return
+    with target.begin() as conn:
+        yield conn
+
+
+def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool = False,
+         rejects: Path | str | None = None, progress: bool | None = None) -> LoadReport:
+    """Load one file or DataFrame into spec.table: all rows or none (unless skip_bad); see the module docstring."""
+    frame, name = read_rows(source)
     _check_header(spec, frame, name)
     for column in spec.optional:
         if column not in frame.columns:
             frame[column] = ""
     show = (sys.stderr.isatty() and len(frame) > 10_000) if progress is None else progress
-    with engine.connect() as conn:
-        context = spec.context(conn, frame)
-    good, problems, bad = validate(spec, frame, context, offset, show)
-    if problems and not skip_bad:
-        raise LoadError(name, problems)
-    reject_file = None
-    if problems:
-        default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
-        reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
+    report = LoadReport(spec.table, name, rows_read=len(frame))
     try:
-        with engine.begin() as conn:
-            inserted = copy_insert(conn, spec, good) if good else 0
+        with transaction(target) as conn:
+            good, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
+            if problems and not skip_bad:
+                raise LoadError(name, problems)
+            if problems:
+                default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
+                report.reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
+                for p in problems:
+                    report.add(Outcome(name, p.row if isinstance(p.row, int) else None, None, None, "rejected",
+                                       f"column {p.column!r}: {p.reason}"))
+            report.inserted = copy_insert(conn, spec, good) if good else 0
+            report.already_present = len(good) - report.inserted
     except psycopg.Error as exc:  # e.g. a session deleted between the checks and the write
         raise DatabaseError(f"{name}: writing {spec.table} failed, nothing was loaded: {exc}") from exc
-    return LoadResult(spec.table, len(frame), inserted, len(good) - inserted, len(problems), reject_file)
+    return report

@@ -11,7 +11,6 @@ get exactly the declared columns and dtypes, and an empty result is an empty fra
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wodlab.errors import QueryError
+from wodlab.frames import check_schema, typed_frame
 from wodlab.resources import sql_dir
 
 _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
@@ -71,7 +71,9 @@ def _parse(name: str, sql: str) -> Query:
     declared = {p.name for p in params}
     if bound != declared:
         raise QueryError(f"query {name!r}: binds {sorted(bound)} but its header declares {sorted(declared)}")
-    return Query(name, sql, tuple(params), tuple(columns), " ".join(description))
+    query = Query(name, sql, tuple(params), tuple(columns), " ".join(description))
+    check_schema(query.dtypes, f"query {name!r}")
+    return query
 
 
 @lru_cache(maxsize=1)
@@ -135,33 +137,11 @@ def bind(query: Query, params: dict) -> dict:
     return {name: _check_value(query, p, params.get(name)) for name, p in known.items()}
 
 
-def _cell(value):
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
 def to_frame(query: Query, rows: list, keys: list[str]) -> pd.DataFrame:
     """Rows as a DataFrame with exactly the declared columns and dtypes."""
     if keys and list(keys) != [c.name for c in query.columns]:
         raise QueryError(f"query {query.name!r} returns {list(keys)}, its header declares {list(query.dtypes)}")
-    frame = pd.DataFrame([[_cell(v) for v in row] for row in rows], columns=list(query.dtypes), dtype=object)
-    for column in query.columns:
-        frame[column.name] = _convert(frame[column.name], column.dtype)
-    return frame
-
-
-def _convert(series: pd.Series, dtype: str) -> pd.Series:
-    if dtype == "object":
-        return series
-    if dtype.startswith("datetime64"):
-        values = [pd.Timestamp(v) if isinstance(v, (dt.date, dt.datetime)) else v for v in series]
-        utc = "UTC" in dtype
-        converted = pd.to_datetime(pd.Series(values, index=series.index, dtype=object), utc=utc)
-        return converted.astype(dtype)
-    if dtype in ("Float64", "Int64"):
-        return pd.to_numeric(series.map(lambda v: None if v is None else float(v))).astype(dtype)
-    return series.astype(dtype)
+    return typed_frame(rows, query.dtypes)
 
 
 def run(engine: Engine, name: str, **params) -> pd.DataFrame:

@@ -7,12 +7,8 @@ drawn by plotly.io.to_html, and embeds plotly.js once per report (no CDN: report
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -20,44 +16,20 @@ import nbformat
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
-@contextlib.contextmanager
-def fixture_database(fixture: Path) -> Iterator[str]:
-    """A fresh embedded server loaded with a simulated box (as under nbval); yields its URL."""
-    import wodlab
-    from wodlab import db
-    from wodlab.simulate import load_box
-
-    home = Path(tempfile.mkdtemp(prefix="wlr-", dir="/tmp"))
-    try:
-        url = db.start_embedded(home)
-        lab = wodlab.connect(url)
-        load_box(lab, fixture, progress=False)
-        lab.engine.dispose()
-        yield url
-    finally:
-        db.stop_embedded(home)
-        shutil.rmtree(home, ignore_errors=True)
-
-
 def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | None, timeout: int = 600) -> None:
     """Run every cell in a kernel of this Python, in the notebook's folder, against `database_url`."""
     from nbclient import NotebookClient
 
-    saved = os.environ.get("DATABASE_URL")
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url  # the kernel inherits it
-    try:
+    from wodlab import db
+
+    with db.url_in_environment(database_url):  # the kernel inherits it
         NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
-    finally:
-        if database_url:
-            if saved is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = saved
 
 
 def refresh(paths: list[Path], fixture: Path) -> None:
     """Re-execute notebooks in place against a fresh fixture database: their new committed outputs."""
+    from wodlab.box import fixture_database
+
     with fixture_database(fixture) as url:
         for path in paths:
             notebook = nbformat.read(path, as_version=4)

@@ -20,7 +20,7 @@ from importlib.resources import files
 from lark import Lark, Token, Transformer, UnexpectedInput
 
 from wodlab.errors import WodlabError
-from wodlab.structure import Scoring
+from wodlab.structure import Scoring, total_work
 
 STATUSES = ("finished", "capped", "dnf", "dns")
 DIVISIONS = ("rx", "rx+", "scaled")
@@ -223,7 +223,7 @@ def parse_score(text: str, wod: Scoring | dict | None = None) -> Score:
 
 
 def _rounds_to_total(score: Score, per_round: float) -> Decimal:
-    return score.score_value * Decimal(str(per_round)) + (score.score_secondary or 0)
+    return total_work(score.score_value, score.score_secondary, Decimal(str(per_round)))
 
 
 def check_score(score: Score, scoring: Scoring) -> Score:

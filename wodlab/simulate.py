@@ -2,7 +2,7 @@
 
 Everything is drawn from one seed (numpy's PCG64), in a fixed order, so the same seed writes
 byte-identical files. Scores are written as whiteboard *text* in varied notations and go into the
-database through the real loaders (`load_box`), so the simulator exercises the real path.
+database through the real loaders (`wodlab.box.load_box`), so the simulator exercises the real path.
 
 The generative model (ground truth in truth.json):
 
@@ -45,6 +45,7 @@ import io
 import json
 import math
 import re
+from decimal import Decimal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -52,11 +53,12 @@ import numpy as np
 from wodcraft.api import compile_source
 from wodcraft.library import entries
 
-from wodlab.catalog import FAMILIES, catalog_movements, enrichment
-from wodlab.difficulty.features import features, level_document
+from wodlab.catalog import FAMILIES, catalog_movements
+from wodlab.difficulty.features import features
 from wodlab.ids import stable_id
-from wodlab.structure import Scoring, standard_performance, walk_movements
-from wodlab.wods import generate_wod_hash, resolved_versions
+from wodlab.scores import format_clock
+from wodlab.structure import Scoring, bounded_by_cap, movement_sets, standard_performance, walk_movements
+from wodlab.wods import generate_wod_hash, level_document, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
 MODALITIES = ("strength", "gymnastics", "cardio")
@@ -166,12 +168,11 @@ def _near_twin(source: str, title: str) -> str:
 
 def _extra_workouts(paths: tuple[str, ...]) -> list[Workout]:
     """Workouts of the given files (sessions and multi-workout files included), as wodlab stores them."""
-    from wodlab.ingest import expand_paths
-    from wodlab.wods import compile_records
+    from wodlab.ingest import compile_file, expand_paths
 
     found = []
-    for source in expand_paths(list(paths)) if paths else []:
-        for record in compile_records(source.text, str(source.path)):
+    for wod_file in expand_paths(list(paths)) if paths else []:
+        for record in compile_file(wod_file):
             if _programmable(record.ast_json):
                 found.append(Workout(f"extra:{record.title}", record.title, record.dsl_source, record.ast_json))
     return found
@@ -229,11 +230,6 @@ def wod_reference(workout: Workout, ambiguous: set[str]) -> str:
 
 # --- truth --------------------------------------------------------------------------------------------
 
-def _skill(movements: list[str]) -> float:
-    levels = sorted((enrichment()[m]["complexity"] for m in movements), reverse=True)[:2]
-    return sum(levels) / len(levels) if levels else 1.0
-
-
 def _modality_weights(document: dict) -> np.ndarray:
     """Share of the workout's movements in each modality (by count of distinct movements)."""
     catalog = catalog_movements()
@@ -244,7 +240,7 @@ def _modality_weights(document: dict) -> np.ndarray:
 
 
 def _difficulty_from_features(f: dict) -> float:
-    minutes = max(1.0, min(f["est_minutes"], f["cap_minutes"] or math.inf) if not math.isnan(f["est_minutes"]) else 10.0)
+    minutes = max(1.0, bounded_by_cap(f["est_minutes"], f["cap_minutes"]) if not math.isnan(f["est_minutes"]) else 10.0)
     ratio = min(f["load_ratio_max"] or 1.0, 2.5)
     return (-0.20 + 0.15 * math.log(minutes / 10) + 0.40 * (ratio - 1) + 0.12 * (f["skill_top2"] - 2.5)
             + 0.20 * f["share_gymnastics"] - 0.15 * f["share_cardio"] + 0.02 * f["vest_kg"])
@@ -305,10 +301,8 @@ def _sigmoid(x: float) -> float:
 
 
 def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """A time as a coach writes it, to the second."""
+    return format_clock(Decimal(int(round(seconds))))
 
 
 def _style(rng: np.random.Generator, choices: tuple[str, ...]) -> str:
@@ -372,28 +366,12 @@ def gross_error(text: str, outcome: dict, workout: Workout, rng: np.random.Gener
 
 # --- live events ----------------------------------------------------------------------------------------
 
-def _sets(nodes: list[dict], ladder: float | None = None) -> list[tuple[str, float, str]]:
-    """The movement sets of a resolved body in order, rounds and ladders expanded: (movement, amount, unit)."""
-    out = []
-    for node in nodes:
-        if node.get("type") == "movement":
-            quantity = node.get("quantity") or {}
-            kind = quantity.get("kind")
-            if kind in ("reps", "calories", "distance"):
-                key, unit = {"reps": ("reps", "reps"), "calories": ("cal", "cal"), "distance": ("m", "m")}[kind]
-                out.append((node["movement"], float(quantity[key]), unit))
-            elif not quantity and ladder is not None:
-                out.append((node["movement"], ladder, "reps"))
-            continue
-        children = node.get("items", [])
-        if node.get("reps"):
-            for value in node["reps"]:
-                out += _sets(children, float(value))
-        elif node.get("type") == "amrap":
-            out += _sets(children, ladder)  # one round
-        else:
-            out += _sets(children, ladder) * int(node.get("rounds") or 1)
-    return out
+_UNIT_OF_KIND = {"reps": "reps", "calories": "cal", "distance": "m"}
+
+
+def _sets(blocks: list[dict]) -> list[tuple[str, float, str]]:
+    """The movement sets of a resolved body (one AMRAP round), as (movement, amount, unit)."""
+    return [(s.movement, s.amount, _UNIT_OF_KIND[s.kind]) for s in movement_sets(blocks)]
 
 
 class _Resolved:
@@ -558,16 +536,3 @@ def write_box(box: Box, out: Path) -> list[Path]:
         (out / name).write_text(text, encoding="utf-8")
         written.append(out / name)
     return written
-
-
-def load_box(lab, directory: Path, progress: bool | None = None) -> dict:
-    """Load a written box through the real loaders: library and planted workouts, then the tables."""
-    directory = Path(directory)
-    reports = {"wods": lab.load_wods(directory / "wods", library=True, progress=progress)}  # library first
-    if not reports["wods"].ok:
-        raise ValueError(reports["wods"].summary())
-    reports["athletes"] = lab.load_athletes(directory / "athletes.csv", progress=progress)
-    reports["sessions"] = lab.load_sessions(directory / "sessions.csv", progress=progress)
-    reports["results"] = lab.load_results(directory / "results.csv", progress=progress)
-    reports["events"] = lab.load_events(directory / "events.csv", progress=progress)
-    return reports

@@ -29,31 +29,77 @@ def men_value(value) -> float:
     return float(value or 0)
 
 
-def volume_by_kind(nodes: list[dict], ladder_value: float | None = None) -> dict[str, float]:
-    """Reps, metres and calories of a body (men's values), rounds and rep ladders expanded once.
+@dataclass(frozen=True)
+class MovementSet:
+    """One set of a body, rounds and ladders expanded: `amount` units of `kind` (reps, distance, calories)."""
+
+    movement: str
+    amount: float  # men's value when the body has dual values; a level factor already applied
+    kind: str  # reps, distance (metres), calories
+
+
+def movement_sets(nodes: list[dict], ladder_value: float | None = None) -> list[MovementSet]:
+    """The counted sets of a body in order: rounds repeated, rep ladders expanded, an AMRAP's body once.
 
     A movement without a quantity inside a ladder does the ladder's value; a level factor
-    ("A -> 2x B") multiplies; timed holds and rests count nothing.
+    ("A -> 2x B") multiplies; timed holds and rests count nothing. The one walker of a body's work:
+    volumes, scores' totals and the simulator's live events all come from it.
     """
-    totals = {"reps": 0.0, "distance": 0.0, "calories": 0.0}
+    out: list[MovementSet] = []
     for node in nodes:
         if node.get("type") == "movement":
             quantity = node.get("quantity") or {}
             kind, factor = quantity.get("kind"), float(node.get("factor", 1))
             if kind in _COUNTED:
-                totals[kind] += men_value(quantity.get(_COUNTED[kind])) * factor
+                out.append(MovementSet(node["movement"], men_value(quantity.get(_COUNTED[kind])) * factor, kind))
             elif not quantity and ladder_value is not None:
-                totals["reps"] += ladder_value * factor
+                out.append(MovementSet(node["movement"], ladder_value * factor, "reps"))
             continue
         children = node.get("items", [])
         if node.get("reps"):  # a rep ladder: one pass per value
-            parts = [volume_by_kind(children, float(v)) for v in node["reps"]]
+            for value in node["reps"]:
+                out += movement_sets(children, float(value))
         else:
-            parts = [volume_by_kind(children, ladder_value)] * int(node.get("rounds") or 1)
-        for part in parts:
-            for key in totals:
-                totals[key] += part[key]
+            out += movement_sets(children, ladder_value) * int(node.get("rounds") or 1)
+    return out
+
+
+def volume_by_kind(nodes: list[dict], ladder_value: float | None = None) -> dict[str, float]:
+    """Reps, metres and calories of a body (men's values), rounds and rep ladders expanded once."""
+    totals = {"reps": 0.0, "distance": 0.0, "calories": 0.0}
+    for item in movement_sets(nodes, ladder_value):
+        totals[item.kind] += item.amount
     return totals
+
+
+def total_work(rounds: float, reps: float | None, per_round: float) -> float:
+    """Units of work of a rounds+reps score: rounds x the round's work + the reps past the last round."""
+    return rounds * per_round + (reps or 0)
+
+
+# --- the time a workout takes, from wodcraft's estimate -------------------------------------------------
+
+def estimated_seconds(document: dict) -> float | None:
+    """The middle of wodcraft's estimate (min_s..max_s, from catalog paces; exactly the clock for
+    AMRAP, EMOM, Every, Tabata); None when wodcraft gives none (open-ended work). Not bounded by a cap."""
+    estimate = document.get("estimate") or {}
+    if "min_s" not in estimate:
+        return None
+    return (estimate["min_s"] + estimate["max_s"]) / 2
+
+
+def bounded_by_cap(duration: float | None, cap: float | None) -> float | None:
+    """An estimated duration bounded by the cap when there is one (both in the same unit)."""
+    if duration is None:
+        return None
+    return min(duration, cap) if cap else duration
+
+
+def duration_seconds(document: dict) -> int | None:
+    """wod_definitions.duration_seconds: the middle of the estimate, bounded by the cap (capped_s)."""
+    estimate = document.get("estimate") or {}
+    middle = bounded_by_cap(estimated_seconds(document), estimate.get("capped_s"))
+    return None if middle is None else round(middle)
 
 
 def volume(nodes: list[dict]) -> float:
@@ -155,7 +201,7 @@ def standard_performance(document: dict, category: str = "men") -> float | None:
     scoring = Scoring.of(document)
     estimate = document.get("estimate") or {}
     if scoring.kind == "time":
-        return (estimate["min_s"] + estimate["max_s"]) / 2 if "min_s" in estimate else None
+        return estimated_seconds(document)
     if scoring.kind == "rounds+reps":
         items = _amrap_items(document.get("blocks", []))
         seconds = _round_seconds(items) if items else 0.0

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine
 
 from wodlab.catalog import resolve_movement
 from wodlab.errors import WodlabError
+from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
+from wodlab.structure import round_volume, total_work, volume
 
 CHANNEL = "wodlab_events"
 
@@ -96,56 +98,57 @@ def listen(engine: Engine, session_id=None, timeout: float | None = None, stop_a
                 return
 
 
+LEADERBOARD_SCHEMA = {"athlete_id": TEXT, "total_reps": FLOAT, "last_update": INT}
+
+
 def replay(events: list[dict]) -> pd.DataFrame:
     """The live leaderboard computed from events in memory: what the SQL must agree with."""
     done = [e for e in events if e["event_type"] == "COMPLETE"]
     frame = pd.DataFrame(done, columns=["athlete_id", "quantity_completed", "timestamp_offset"])
     table = frame.groupby("athlete_id").agg(total_reps=("quantity_completed", "sum"), last_update=("timestamp_offset", "max"))
-    return table.reset_index().sort_values(["total_reps", "last_update", "athlete_id"], ascending=[False, True, True],
-                                           ignore_index=True)
+    table = table.reset_index().sort_values(["total_reps", "last_update", "athlete_id"], ascending=[False, True, True])
+    return conform(table, LEADERBOARD_SCHEMA)
 
+
+RECONCILE_SCHEMA = {"athlete_id": TEXT, "athlete": TEXT, "score": TEXT, "score_total": FLOAT, "tracked_total": FLOAT,
+                    "agrees": BOOL}
+
+
+def score_total(status: str, score_type: str, value, secondary, blocks: list[dict]) -> float | None:
+    """A whiteboard score as units of work of the workout as the athlete did it (None when it has none).
+
+    rounds x that round's work + reps for an AMRAP, the whole workout for a finished time, the reps
+    for a capped one; DNF, DNS and other kinds of score carry no total.
+    """
+    if status in ("dnf", "dns") or pd.isna(value):
+        return None
+    if status == "capped":
+        return float(value)
+    if score_type == "ROUNDS":
+        return total_work(float(value), None if pd.isna(secondary) else float(secondary), round_volume(blocks))
+    if score_type == "TIME" and status == "finished":
+        return volume(blocks)
+    return None
 
 
 def reconcile(engine: Engine, session_id) -> pd.DataFrame:
     """Whiteboard against tracker: each athlete's score as total work, next to the events' total.
 
-    A score is turned into units of work (reps, calories, metres) with the workout as the athlete
-    did it (their level and category, as wodcraft resolves it): rounds x that round's work + reps for
-    an AMRAP, the whole workout for a finished time, the reps for a capped one. Columns: athlete_id,
-    athlete, score, score_total, tracked_total, agrees. Disagreements are logging errors to check.
+    Columns RECONCILE_SCHEMA. Disagreements are logging errors to check.
     """
-    from wodlab import queries
-    from wodlab.structure import round_volume, volume
+    from wodlab import queries, sessions, wods
 
     session = uuid.UUID(str(session_id))
     with engine.connect() as conn:
-        info = conn.execute(sa.text(
-            "SELECT ss.track, wd.compiled_json FROM scheduled_sessions ss JOIN wod_definitions wd "
-            "ON wd.id = ss.wod_definition_id WHERE ss.id = :s"), {"s": session}).first()
-        scores = conn.execute(sa.text(
-            "SELECT ar.athlete_id::text AS athlete_id, a.display_name AS athlete, a.gender, ar.score_text, ar.score_type, "
-            "ar.score_value, ar.score_secondary, ar.result_status FROM athlete_results ar "
-            "LEFT JOIN athletes a ON a.id = ar.athlete_id WHERE ar.session_id = :s ORDER BY a.display_name, ar.athlete_id"),
-            {"s": session}).all()
-    if info is None:
-        raise WodlabError(f"no session {session_id}")
+        info = sessions.session_info(conn, session)
+        stored = wods.document(conn, info["wod_id"])
+    scores = queries.run(engine, "session_scores", session_id=session)
     tracked = queries.run(engine, "live_leaderboard", session_id=session).set_index("athlete_id")["total_reps"]
-    level = "scaled" if info.track == "SCALED" and "scaled" in info.compiled_json else "rx"
     rows = []
-    for r in scores:
-        blocks = info.compiled_json[level]["women" if r.gender == "F" else "men"]["blocks"]
-        if r.result_status in ("dnf", "dns") or r.score_value is None:
-            total = None
-        elif r.result_status == "capped":
-            total = float(r.score_value)
-        elif r.score_type == "ROUNDS":
-            total = float(r.score_value) * round_volume(blocks) + float(r.score_secondary or 0)
-        elif r.score_type == "TIME" and r.result_status == "finished":
-            total = volume(blocks)
-        else:
-            total = None
+    for r in scores.itertuples(index=False):
+        blocks = stored.resolved(info["track"], None if pd.isna(r.gender) else r.gender)["blocks"]
+        total = score_total(r.result_status, r.score_type, r.score_value, r.score_secondary, blocks)
         done = float(tracked.get(r.athlete_id, 0.0))
-        rows.append({"athlete_id": r.athlete_id, "athlete": r.athlete, "score": r.score_text, "score_total": total,
+        rows.append({"athlete_id": r.athlete_id, "athlete": r.athlete, "score": r.score, "score_total": total,
                      "tracked_total": done, "agrees": None if total is None else abs(total - done) < 0.5})
-    frame = pd.DataFrame(rows, columns=["athlete_id", "athlete", "score", "score_total", "tracked_total", "agrees"])
-    return frame.astype({"score_total": "Float64", "tracked_total": "Float64", "agrees": "boolean"})
+    return typed_frame(rows, RECONCILE_SCHEMA)

@@ -1,14 +1,16 @@
-"""WODCraft source -> WodRecord (compile, hash, derived columns) -> wod_definitions.
+"""WODCraft source -> WodRecord (compile, hash, derived columns) -> wod_definitions, and back.
 
 Compilation is wodcraft's (`wodcraft.api.compile_source`); wodlab only derives the indexed
-columns the seed asks for and stores the row.
+columns the seed asks for and stores the row. This module is the one reader and writer of the
+workout documents (ast_json, compiled_json): every other module asks `documents()` for them, as
+StoredWod values, and changes a stored workout through the functions here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,8 +24,8 @@ from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
-from wodlab.sources import split_workouts
-from wodlab.structure import walk_movements
+from wodlab.workout_texts import split_workouts
+from wodlab.structure import duration_seconds, walk_movements
 
 CATEGORIES = ("men", "women")
 
@@ -50,6 +52,7 @@ class WodRecord:
     difficulty_score: int
     difficulty_version: str = BASELINE.version
     wodcraft_version: str = field(default=wodcraft.__version__)
+    first_line: int = 1  # where the workout starts in its file (for reports; not stored)
 
     @property
     def id(self):
@@ -71,23 +74,6 @@ def movements_of(document: dict) -> list[str]:
     return list(dict.fromkeys(item["movement"] for item in walk_movements(document.get("blocks", []))))
 
 
-def duration_of(document: dict) -> int | None:
-    """Estimated duration in seconds.
-
-    wodcraft's estimate is a range (min_s, max_s) from catalog paces; for clocked formats
-    (AMRAP, EMOM, Every, Tabata) it is exactly the clock. The rule: the middle of the range,
-    bounded by the cap (capped_s) when there is one; None when wodcraft gives no estimate
-    (open-ended work such as Death by or max-rep sets).
-    """
-    estimate = document.get("estimate") or {}
-    if "min_s" not in estimate:
-        return None
-    middle = (estimate["min_s"] + estimate["max_s"]) / 2
-    if estimate.get("capped_s"):
-        middle = min(middle, estimate["capped_s"])
-    return round(middle)
-
-
 def resolved_versions(document: dict) -> dict:
     """compiled_json: the document resolved by wodcraft for each level x category, in kg.
 
@@ -106,7 +92,7 @@ def record_from_document(dsl_source: str, document: dict, model: DifficultyModel
     catalog = catalog_movements()
     equipment = sorted({catalog[m].equipment for m in movements} - {"bodyweight"})
     modalities = sorted({FAMILIES[catalog[m].family][1] for m in movements})
-    duration = duration_of(document)
+    duration = duration_seconds(document)
     return WodRecord(
         title=document.get("title") or "Untitled",
         dsl_source=dsl_source,
@@ -134,13 +120,17 @@ def compile_records(source: str, name: str | None = None, library_paths: list[Pa
         paths.insert(0, Path(name).resolve().parent)
     # wodcraft turns comment lines before the first heading into an empty, untitled document.
     documents = [d for d in _compile(source, name, paths) if d.get("title") or d.get("blocks") or d.get("sections")]
+    if not documents:
+        raise WodCompileError([Diagnostic("W003", 1, 1, "no workout in this text (empty, or only comments)",
+                                          "a workout starts with a '# Title' line")], name)
     pieces = split_workouts(source)
     expected = sum(len(d.get("sections", [])) if d.get("kind") == "session" else 1 for d in documents)
     if len(pieces) != expected:  # pragma: no cover - would mean our splitter disagrees with wodcraft
         raise WodCompileError([Diagnostic("W000", 1, 1, f"found {len(pieces)} workouts, wodcraft found {expected}")], name)
     if len(pieces) == 1 and documents[0].get("kind") == "workout":
         return [record_from_document(source, documents[0], model)]
-    return [record_from_document(piece.text, _compile(piece.text, name, paths)[0], model) for piece in pieces]
+    return [replace(record_from_document(piece.text, _compile(piece.text, name, paths)[0], model), first_line=piece.first_line)
+            for piece in pieces]
 
 
 _INSERT = sa.text("""
@@ -180,3 +170,79 @@ def insert_record(conn: Connection, record: WodRecord) -> bool:
         "wodcraft_version": record.wodcraft_version,
     }).first()
     return created is not None
+
+
+def level_document(document: dict, versions: dict | None, track: str) -> dict:
+    """The version an item is done in: Rx as written, a scaled track as wodcraft resolves it (men)."""
+    if track.upper() == "RX" or not versions:
+        return document
+    level = {"SCALED": "scaled", "INTERMEDIATE": "intermediate"}.get(track.upper(), "rx")
+    version = versions.get(level) or versions.get("rx")
+    return version["men"] if version else document
+
+
+# --- reading stored workouts back ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredWod:
+    """A stored workout's documents: what wodcraft compiled, as every module reads it."""
+
+    id: str
+    title: str
+    source: str  # dsl_source
+    document: dict  # ast_json: the workout as written (Rx, men's and women's values)
+    versions: dict  # compiled_json: level -> category -> the document resolved by wodcraft, in kg
+
+    def level_document(self, track: str) -> dict:
+        return level_document(self.document, self.versions, track)
+
+    def resolved(self, track: str, gender: str | None) -> dict:
+        """The version one athlete did: their track's level (Rx when the workout has none) and category."""
+        level = "scaled" if track.upper() == "SCALED" and "scaled" in self.versions else "rx"
+        return self.versions[level]["women" if gender == "F" else "men"]
+
+
+_DOCUMENTS = """
+    SELECT id::text AS id, title, dsl_source, ast_json, compiled_json FROM wod_definitions
+    {where} ORDER BY title, id
+"""
+
+
+def documents(conn: Connection, ids=None) -> list[StoredWod]:
+    """Stored workouts (all, or those of `ids`), ordered by title then id."""
+    where = "" if ids is None else "WHERE id::text = ANY(:ids)"
+    params = {} if ids is None else {"ids": [str(i) for i in ids]}
+    rows = conn.execute(sa.text(_DOCUMENTS.format(where=where)), params).all()
+    return [StoredWod(r.id, r.title, r.dsl_source, r.ast_json, r.compiled_json or {}) for r in rows]
+
+
+def document(conn: Connection, wod_id) -> StoredWod:
+    """One stored workout by id; LookupError when there is none."""
+    found = documents(conn, [wod_id])
+    if not found:
+        raise LookupError(f"no workout with id {wod_id}")
+    return found[0]
+
+
+def titles(conn: Connection) -> list[tuple[str, str]]:
+    """(id, title) of every stored workout, ordered by title then id: to resolve references."""
+    return [(r.id, r.title) for r in conn.execute(sa.text("SELECT id::text AS id, title FROM wod_definitions ORDER BY title, id"))]
+
+
+_SET_DIFFICULTY = sa.text("""
+    UPDATE wod_definitions SET difficulty_score = :score, difficulty_version = :version, updated_at = NOW()
+    WHERE id = CAST(:id AS UUID)
+    AND (difficulty_score IS DISTINCT FROM :score OR difficulty_version IS DISTINCT FROM :version)
+""")
+
+
+def lock_for_rescoring(conn: Connection) -> None:
+    """One rescoring at a time, and no workout added meanwhile (held until the transaction ends)."""
+    conn.execute(sa.text("LOCK TABLE wod_definitions IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def set_difficulty(conn: Connection, scores: dict[str, int], version: str) -> int:
+    """Write difficulty scores (id -> 0-100) of one model version; return how many rows changed."""
+    return sum(conn.execute(_SET_DIFFICULTY, {"id": wod_id, "score": score, "version": version}).rowcount
+               for wod_id, score in scores.items())

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from scipy.optimize import lsq_linear
 from scipy.stats import norm, spearmanr
 from sqlalchemy.engine import Engine
 
-from wodlab.difficulty.features import features, level_document
+from wodlab.difficulty.features import features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
 from wodlab.difficulty.observed import ObservedDifficulty, estimate
 from wodlab.errors import WodlabError
+from wodlab.wods import documents
 
 
 @dataclass
@@ -57,10 +57,8 @@ def item_table(engine: Engine, observed: ObservedDifficulty, min_results: int) -
     """Observed items with enough results, and the features of the version they were done in."""
     items = observed.items[observed.items["n_results"] >= min_results].reset_index(drop=True)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id::text AS id, ast_json, compiled_json FROM wod_definitions "
-                                    "WHERE id::text = ANY(:ids)"), {"ids": list(items["wod_id"].unique())}).all()
-    documents = {r.id: (r.ast_json, r.compiled_json) for r in rows}
-    feats = [features(level_document(*documents[w], t)) for w, t in zip(items["wod_id"], items["track"])]
+        stored = {w.id: w for w in documents(conn, items["wod_id"].unique())}
+    feats = [features(stored[w].level_document(t)) for w, t in zip(items["wod_id"], items["track"])]
     return pd.concat([items, pd.DataFrame(feats)], axis=1)
 
 

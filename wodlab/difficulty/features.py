@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wodlab.catalog import FAMILIES, catalog_movements, enrichment
-from wodlab.structure import Scoring, men_value, volume_by_kind, walk_movements
+from wodlab.frames import FLOAT, TEXT, typed_frame
+from wodlab.structure import Scoring, estimated_seconds, men_value, volume_by_kind, walk_movements
 
 # Reference loads (kg) where the catalog has no Rx standard, by equipment: the defaults wodcraft's
 # own duration estimate uses, so "load ratio" means the same thing in both.
@@ -70,6 +70,7 @@ def features(document: dict) -> dict[str, float]:
     catalog = catalog_movements()
     estimate = document.get("estimate") or {}
     low, high = estimate.get("min_s"), estimate.get("max_s")
+    middle = estimated_seconds(document)
     scoring = Scoring.of(document)
     ratios = load_ratios(items)
     levels = sorted((enrichment()[m]["complexity"] for m in movements), reverse=True)
@@ -79,7 +80,7 @@ def features(document: dict) -> dict[str, float]:
     vest = (document.get("meta") or {}).get("vest") or {}
     n = max(1, len(movements))
     return {
-        "est_minutes": (low + high) / 120 if low is not None else math.nan,
+        "est_minutes": middle / 60 if middle is not None else math.nan,
         "est_spread_minutes": (high - low) / 120 if low is not None else math.nan,
         "cap_minutes": (scoring.cap_seconds or 0) / 60,
         "clocked": float(any(b.get("type") in ("amrap", "emom", "every", "tabata") for b in blocks)),
@@ -104,23 +105,15 @@ def features(document: dict) -> dict[str, float]:
     }
 
 
-def level_document(ast_json: dict, compiled_json: dict | None, track: str) -> dict:
-    """The version of a workout an item is done in: Rx as written, scaled as wodcraft resolves it."""
-    if track == "RX" or not compiled_json:
-        return ast_json
-    level = {"SCALED": "scaled", "INTERMEDIATE": "intermediate"}.get(track, "rx")
-    version = compiled_json.get(level) or compiled_json.get("rx")
-    return version["men"] if version else ast_json
+FRAME_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT} | {name: FLOAT for name in FEATURES}
 
 
 def feature_frame(engine: Engine, tracks: tuple[str, ...] = ("RX",)) -> pd.DataFrame:
     """Features of every stored workout (one row per workout and track), with wod_id, title, track."""
+    from wodlab.wods import documents  # here, not at the top: wods scores new workouts with difficulty.model
+
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id, title, ast_json, compiled_json FROM wod_definitions ORDER BY title, id")).all()
-    records = []
-    for row in rows:
-        for track in tracks:
-            document = level_document(row.ast_json, row.compiled_json, track)
-            records.append({"wod_id": str(row.id), "title": row.title, "track": track, **features(document)})
-    frame = pd.DataFrame(records, columns=["wod_id", "title", "track", *FEATURES])
-    return frame.astype({"wod_id": "string", "title": "string", "track": "string"} | {f: "float64" for f in FEATURES})
+        stored = documents(conn)
+    records = [{"wod_id": w.id, "title": w.title, "track": track, **features(w.level_document(track))}
+               for w in stored for track in tracks]
+    return typed_frame(records, FRAME_SCHEMA)

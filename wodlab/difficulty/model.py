@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from scipy.stats import norm
 
 from wodlab.difficulty.features import features
+from wodlab.structure import bounded_by_cap
 
 
 def _bounded_minutes(f: dict) -> float:
     """Estimated minutes, bounded by the cap (the same rule as wod_definitions.duration_seconds)."""
-    minutes = 0.0 if math.isnan(f["est_minutes"]) else f["est_minutes"]
-    return min(minutes, f["cap_minutes"]) if f["cap_minutes"] else minutes
+    minutes = f["est_minutes"]
+    missing = minutes is None or math.isnan(minutes)  # NaN from features(), None from a typed frame's <NA>
+    return bounded_by_cap(0.0 if missing else minutes, f["cap_minutes"])
 
 
 @dataclass(frozen=True)

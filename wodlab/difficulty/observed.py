@@ -43,8 +43,9 @@ from scipy.stats import norm
 from sqlalchemy.engine import Engine
 
 from wodlab.errors import WodlabError
+from wodlab.wods import documents
 from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import Scoring, standard_performance
+from wodlab.structure import Scoring, standard_performance, total_work
 
 
 class DisconnectedWarning(UserWarning):
@@ -78,13 +79,12 @@ class ObservedDifficulty:
 
 def _standards(engine: Engine, wod_ids: list[str]) -> dict[str, dict]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id::text AS id, title, ast_json FROM wod_definitions WHERE id::text = ANY(:ids)"),
-                            {"ids": wod_ids}).all()
+        stored = documents(conn, wod_ids)
     out = {}
-    for row in rows:
-        scoring = Scoring.of(row.ast_json)
-        out[row.id] = {"title": row.title, "scoring": scoring, "kind": scoring.kind,
-                       "standard": {c: standard_performance(row.ast_json, c) for c in ("men", "women")}}
+    for wod in stored:
+        scoring = Scoring.of(wod.document)
+        out[wod.id] = {"title": wod.title, "scoring": scoring, "kind": scoring.kind,
+                       "standard": {c: standard_performance(wod.document, c) for c in ("men", "women")}}
     return out
 
 
@@ -98,7 +98,7 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
         standard = info["standard"][category]
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)
         if row.score_type == "ROUNDS" and value is not None and scoring.reps_per_round:  # rounds+reps as reps
-            value = value * scoring.reps_per_round + float(0 if pd.isna(row.score_secondary) else row.score_secondary)
+            value = total_work(value, None if pd.isna(row.score_secondary) else float(row.score_secondary), scoring.reps_per_round)
         if row.result_status in ("dnf", "dns"):
             reason.iat[position] = row.result_status
         elif standard is None or value is None or value <= 0:

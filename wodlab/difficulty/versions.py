@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wodlab.difficulty.model import BASELINE, DifficultyModel
+from wodlab import queries, wods
 from wodlab.errors import WodlabError
+from wodlab.frames import BOOL, INT, OBJECT, TEXT, TIMESTAMP, conform
 
 
 def save_model(engine: Engine, model: DifficultyModel, metrics: dict | None = None) -> bool:
@@ -50,34 +52,29 @@ def apply_model(engine: Engine, version: str) -> int:
     Returns how many rows changed: applying the same version twice changes nothing the second time.
     Any failure (a workout whose score cannot be computed, a constraint) rolls everything back.
     """
-    changed = 0
     with engine.begin() as conn:
-        conn.execute(sa.text("LOCK TABLE wod_definitions IN SHARE ROW EXCLUSIVE MODE"))  # one apply at a time
+        wods.lock_for_rescoring(conn)  # one apply at a time
         model = get_model(conn, version)
-        rows = conn.execute(sa.text("SELECT id, title, ast_json FROM wod_definitions ORDER BY id")).all()
-        update = sa.text(
-            "UPDATE wod_definitions SET difficulty_score = :s, difficulty_version = :v, updated_at = NOW() "
-            "WHERE id = :id AND (difficulty_score IS DISTINCT FROM :s OR difficulty_version IS DISTINCT FROM :v)")
-        for row in rows:
+        scores = {}
+        for wod in sorted(wods.documents(conn), key=lambda w: w.id):
             try:
-                score = model.score(row.ast_json)
+                scores[wod.id] = model.score(wod.document)
             except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-                raise WodlabError(f"cannot score workout {row.title!r} ({row.id}) with {version}: {exc!r}; "
+                raise WodlabError(f"cannot score workout {wod.title!r} ({wod.id}) with {version}: {exc!r}; "
                                   "nothing was changed") from exc
-            changed += conn.execute(update, {"s": score, "v": version, "id": row.id}).rowcount
+        changed = wods.set_difficulty(conn, scores, version)
         conn.execute(sa.text("UPDATE difficulty_models SET applied_at = NOW() WHERE version = :v"), {"v": version})
     return changed
 
 
+MODELS_SCHEMA = {"version": TEXT, "link": TEXT, "fitted_at": TIMESTAMP, "applied_at": TIMESTAMP, "active": BOOL,
+                 "metrics": OBJECT, "notes": TEXT, "workouts": INT}
+
+
 def list_models(engine: Engine) -> pd.DataFrame:
-    """Every saved version, oldest first: version, link, fitted_at, applied_at, active, workouts, metrics, notes."""
+    """Every saved version, oldest first (sql/queries/difficulty_models.sql), with `active` marked."""
+    frame = queries.run(engine, "difficulty_models")
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("""
-            SELECT m.version, m.params->>'link' AS link, m.fitted_at, m.applied_at, m.metrics, m.notes,
-                   (SELECT count(*) FROM wod_definitions w WHERE w.difficulty_version = m.version) AS workouts
-            FROM difficulty_models m ORDER BY m.fitted_at, m.version""")).all()
         active = active_model(conn).version
-    frame = pd.DataFrame([r._asdict() for r in rows],
-                         columns=["version", "link", "fitted_at", "applied_at", "metrics", "notes", "workouts"])
-    frame.insert(4, "active", frame["version"] == active)
-    return frame
+    frame["active"] = frame["version"] == active
+    return conform(frame, MODELS_SCHEMA)

@@ -1,0 +1,17 @@
+-- wodlab: every result with what the difficulty fit needs (athlete, level, workout), in id order.
+-- column athlete_id: string — the athlete's id
+-- column gender: string — M or F
+-- column score_type: string — TIME, REPS, ROUNDS, LOAD, CALORIES, DISTANCE
+-- column score_value: Float64 — main value
+-- column score_secondary: Float64 — secondary value (reps past the last round...)
+-- column score_unit: string — s, rounds, reps, kg, lb...
+-- column result_status: string — finished, capped, dnf, dns
+-- column is_rx: boolean — done as prescribed
+-- column track: string — the session's track
+-- column wod_id: string — the workout's id
+SELECT ar.athlete_id, a.gender, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
+       ar.result_status, ar.is_rx, ss.track, ss.wod_definition_id AS wod_id
+FROM athlete_results ar
+JOIN scheduled_sessions ss ON ss.id = ar.session_id
+LEFT JOIN athletes a ON a.id = ar.athlete_id
+ORDER BY ar.id;

@@ -1,0 +1,77 @@
+"""Load a box folder: its workouts, athletes, sessions, results and events, all or nothing.
+
+A box folder holds what a box exports (and what `wodlab simulate --out` writes):
+
+    wods/*.wod      the box's own workouts (optional; wodcraft's standard library is always loaded first)
+    athletes.csv    required        sessions.csv    required        results.csv    required
+    events.csv or events.jsonl      optional
+
+Everything goes in one transaction: a bad .wod file, a bad row in any table, or a database error
+leaves the database as it was, and the error names the file and the line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from wodlab import db, ingest, loading
+from wodlab.athletes import ATHLETES
+from wodlab.difficulty.model import BASELINE, DifficultyModel
+from wodlab.errors import WodlabError
+from wodlab.events import EVENTS
+from wodlab.loading import LoadReport
+from wodlab.results import RESULTS
+from wodlab.sessions import SESSIONS
+
+TABLES = (("athletes", ATHLETES, "athletes.csv"), ("sessions", SESSIONS, "sessions.csv"), ("results", RESULTS, "results.csv"))
+
+
+def box_files(directory: Path) -> dict[str, Path]:
+    """The files of a box folder by table; WodlabError naming what is missing before anything is read."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise WodlabError(f"{directory}: no such folder (a box folder holds athletes.csv, sessions.csv, results.csv)")
+    files = {name: directory / file for name, _, file in TABLES}
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise WodlabError(f"{directory} is not a box folder: missing {', '.join(missing)}")
+    events = [directory / n for n in ("events.csv", "events.jsonl") if (directory / n).is_file()]
+    if len(events) > 1:
+        raise WodlabError(f"{directory}: both events.csv and events.jsonl; keep one")
+    if events:
+        files["events"] = events[0]
+    return files
+
+
+def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = BASELINE,
+             progress: bool | None = None) -> dict[str, LoadReport]:
+    """Load a box folder in one transaction; return a LoadReport per part (wods, athletes, sessions, results, events)."""
+    directory = Path(directory)
+    files = box_files(directory)
+    wod_files = ingest.library_files()  # first: when a box file repeats a library workout, the library's title is kept
+    if (directory / "wods").is_dir():
+        wod_files += ingest.expand_paths(directory / "wods")
+    reports: dict[str, LoadReport] = {}
+    with engine.begin() as conn:
+        reports["wods"] = ingest.import_files(conn, wod_files, strict=True, progress=progress, model=model)
+        for name, spec, _ in TABLES:
+            reports[name] = loading.load(conn, spec, files[name], progress=progress)
+        if "events" in files:
+            reports["events"] = loading.load(conn, EVENTS, files["events"], progress=progress)
+    return reports
+
+
+@contextlib.contextmanager
+def fixture_database(directory: Path | str) -> Iterator[str]:
+    """A throw-away embedded server loaded with a box folder (the notebooks' fixture); yields its URL."""
+    from wodlab.lab import connect
+
+    with db.temporary_server() as url:
+        lab = connect(url)
+        lab.load_box(directory, progress=False)
+        lab.engine.dispose()  # the notebooks' scratch copies need the database to themselves
+        yield url

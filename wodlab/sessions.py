@@ -1,0 +1,125 @@
+"""The scheduled_sessions table spec, and how results and events name a session.
+
+A session is named by its natural key (wod, session_date, session_time, track, location) or by
+session_id; its id is uuid5 of that key. Workouts are referenced by title or id (wods.titles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from wodlab import athletes, wods
+from wodlab.errors import QueryError
+from wodlab.fields import RowProblem, choice, date, integer, optional, required, time_of_day
+from wodlab.ids import stable_id
+from wodlab.loading import TableSpec
+from wodlab.structure import Scoring
+
+TRACKS = ("RX", "SCALED", "INTERMEDIATE")
+GENDER_MODES = ("M", "F", "MIXED")
+SESSION_KEY = ("wod", "session_date", "session_time", "track", "location")
+
+
+def session_id(wod_id, day: dt.date, time: dt.time | None, track: str, location: str | None) -> uuid.UUID:
+    key = f"{wod_id}|{day.isoformat()}|{time.strftime('%H:%M') if time else ''}|{track}|{location or ''}"
+    return stable_id("session", key)
+
+
+def session_info(conn: Connection, session) -> dict:
+    """{id, wod_id, track, session_date} of one session; QueryError naming it when there is none."""
+    try:
+        key = uuid.UUID(str(session))
+    except ValueError:
+        raise QueryError(f"{session!r} is not a session id (a UUID): see lab.tracked_sessions() or the sessions file") from None
+    row = conn.execute(sa.text("SELECT id, wod_definition_id, track, session_date FROM scheduled_sessions WHERE id = :id"),
+                       {"id": key}).first()
+    if row is None:
+        raise QueryError(f"no scheduled session {key}: load the sessions file first, or check the id")
+    return {"id": key, "wod_id": str(row.wod_definition_id), "track": row.track, "session_date": row.session_date}
+
+
+class Workouts:
+    """Workouts by id and by title, and their Scoring, read once per load (in the load's transaction)."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        stored = wods.titles(conn)
+        self.ids = {wod_id for wod_id, _ in stored}
+        self.by_title: dict[str, list[str]] = {}
+        for wod_id, title in stored:
+            self.by_title.setdefault(title.strip().lower(), []).append(wod_id)
+        self._scoring: dict[str, Scoring] = {}
+
+    def resolve(self, reference: str, column: str = "wod") -> str:
+        if reference.strip().lower() in self.ids:
+            return reference.strip().lower()
+        matches = self.by_title.get(reference.strip().lower(), [])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise RowProblem(column, f"no workout titled {reference!r} (load it first, or give its id)")
+        raise RowProblem(column, f"{len(matches)} workouts are titled {reference!r}: give one of their ids {sorted(matches)}")
+
+    def scoring(self, wod_id: str) -> Scoring:
+        if wod_id not in self._scoring:
+            self._scoring[wod_id] = Scoring.of(wods.document(self._conn, wod_id).document)
+        return self._scoring[wod_id]
+
+
+def _session_row(record: dict, workouts: Workouts) -> tuple:
+    wod = workouts.resolve(required(record, "wod"))
+    day, time = date(record, "session_date"), time_of_day(record, "session_time")
+    track = choice(record, "track", TRACKS, "RX")
+    location = optional(record, "location")
+    return (
+        session_id(wod, day, time, track, location), uuid.UUID(wod), day, time, track,
+        choice(record, "gender_mode", GENDER_MODES, "MIXED"), integer(record, "team_size", 1, low=1), location,
+        optional(record, "coach_notes"), integer(record, "max_participants", None, low=1),
+    )
+
+
+SESSIONS = TableSpec(
+    table="scheduled_sessions",
+    columns=("id", "wod_definition_id", "session_date", "session_time", "track", "gender_mode", "team_size",
+             "location", "coach_notes", "max_participants"),
+    required=("wod", "session_date"),
+    optional=("session_time", "track", "gender_mode", "team_size", "location", "coach_notes", "max_participants"),
+    row=_session_row,
+    context=lambda conn, frame: Workouts(conn),
+)
+
+
+class SessionRefs:
+    """What a result or event row is checked against: workouts, sessions, athletes (read once per load)."""
+
+    def __init__(self, conn: Connection):
+        self.workouts = Workouts(conn)
+        rows = conn.execute(sa.text("SELECT id, wod_definition_id, track FROM scheduled_sessions")).all()
+        self.sessions = {r.id: (str(r.wod_definition_id), r.track) for r in rows}
+        self.athletes = athletes.known_ids(conn)
+
+    def session(self, record: dict) -> uuid.UUID:
+        if record.get("session_id", "").strip():
+            try:
+                found = uuid.UUID(record["session_id"].strip())
+            except ValueError:
+                raise RowProblem("session_id", f"{record['session_id']!r} is not a UUID") from None
+        else:
+            wod = self.workouts.resolve(required(record, "wod"))
+            found = session_id(wod, date(record, "session_date"), time_of_day(record, "session_time"),
+                               choice(record, "track", TRACKS, "RX"), optional(record, "location"))
+        if found not in self.sessions:
+            column = "session_id" if record.get("session_id", "").strip() else "session_date"
+            raise RowProblem(column, "no such scheduled session (load the sessions file first)")
+        return found
+
+    def athlete(self, record: dict) -> uuid.UUID:
+        external = required(record, "athlete")
+        found = athletes.athlete_id(external)
+        if found not in self.athletes:
+            raise RowProblem("athlete", f"unknown athlete {external!r} (load the athletes file first)")
+        return found
