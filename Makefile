@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 # Every entry point (CLI, notebook kernels, tests) must agree on where the embedded server lives.
 export WODLAB_HOME ?= $(CURDIR)/.wodlab
 
-.PHONY: demo test lab db-stop clean docs notebooks check-reports
+.PHONY: demo test lint lab db-stop clean docs notebooks check-reports
+
+LINTED := wodlab tests benchmarks notebooks/conftest.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +44,13 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --
 # pytest's exit code 5 (no test collected) fails the target like any other failure.
 # The notebooks run under strict nbval against a fresh embedded server loaded with fixtures/sim
 # (notebooks/conftest.py starts it).
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest $(NBVAL) notebooks/
+
+# ruff, configured in pyproject.toml; a lint error fails `make test` (and so CI) before any test runs.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check $(LINTED)
 
 lab: $(VENV)/.installed
 	$(BIN)/wodlab db start

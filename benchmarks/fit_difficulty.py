@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import time
 
-from common import arguments, server_and_box
-
 import wodlab
+from common import arguments, server_and_box
 
 
 def timed(label: str, action):

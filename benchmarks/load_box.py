@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 import sqlalchemy as sa
-from common import arguments, server_and_box
 
 import wodlab
+from common import arguments, server_and_box
 
 
 def main() -> None:

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from wodcraft import library
 
 import wodlab
 from wodlab import db
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+BOX = FIXTURES / "box"
 TEMPLATE = "wodlab_template"
 _names = itertools.count()
 
@@ -142,6 +144,30 @@ def sim_copy(sim_lab, new_database):
     handle = wodlab.connect(new_database(from_template="wodlab_sim"))
     yield handle
     handle.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def box(admin, server_url, template):
+    """Read only: fixtures/wods + Fran, with the athletes, sessions, results and events of fixtures/box."""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE wodlab_box TEMPLATE {template}"))
+    lab = wodlab.connect(database_url(server_url, "wodlab_box"))
+    assert lab.load_wods(FIXTURES / "wods", progress=False).ok
+    lab.store_wod(library.get("girls/fran").source)
+    # Fixed difficulties, so the filters below test the query, not the heuristic.
+    difficulty = {"Fran": 45, "Push Pull Twelve": 55, "Pull Day": 60, "Deadlift Ladder": 72,
+                  "Tuesday Class / Warm-up": 10, "Tuesday Class / Metcon": 50}
+    with lab.engine.begin() as conn:
+        for title, score in difficulty.items():
+            conn.execute(sa.text("UPDATE wod_definitions SET difficulty_score = :s WHERE title = :t"), {"s": score, "t": title})
+    lab.load_athletes(BOX / "athletes.csv")
+    lab.load_sessions(BOX / "sessions.csv")
+    lab.load_results(BOX / "results.csv")
+    lab.load_events(BOX / "events.jsonl")
+    yield lab
+    lab.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE wodlab_box WITH (FORCE)"))
 
 
 def count_rows(lab, table: str) -> int:

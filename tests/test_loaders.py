@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 import subprocess
 import sys
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from conftest import FIXTURES
 from wodlab import loading, results
+from wodlab.athletes import athlete_id
 from wodlab.errors import DatabaseError
 from wodlab.loading import LoadError
-from wodlab.athletes import athlete_id
 
 BOX = FIXTURES / "box"
 BAD_ROWS = {118: ("score", "7+12"), 405: ("athlete", "nobody"), 871: ("session_date", "2026-13-01")}

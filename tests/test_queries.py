@@ -7,41 +7,15 @@ import re
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from wodcraft import library
 
-import wodlab
-from conftest import FIXTURES, ROOT, database_url
+from conftest import FIXTURES, ROOT
 from wodlab import queries
-from wodlab.errors import QueryError
 from wodlab.athletes import athlete_id
+from wodlab.errors import QueryError
 
 ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
     str(athlete_id(name)) for name in ("alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"))
 BOX = FIXTURES / "box"
-
-
-@pytest.fixture(scope="module")
-def box(admin, server_url, template):
-    """fixtures/wods + Fran, with the athletes, sessions, results and events of fixtures/box."""
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE wodlab_box TEMPLATE {template}"))
-    lab = wodlab.connect(database_url(server_url, "wodlab_box"))
-    assert lab.load_wods(FIXTURES / "wods", progress=False).ok
-    lab.store_wod(library.get("girls/fran").source)
-    # Fixed difficulties, so the filters below test the query, not the heuristic.
-    difficulty = {"Fran": 45, "Push Pull Twelve": 55, "Pull Day": 60, "Deadlift Ladder": 72,
-                  "Tuesday Class / Warm-up": 10, "Tuesday Class / Metcon": 50}
-    with lab.engine.begin() as conn:
-        for title, score in difficulty.items():
-            conn.execute(sa.text("UPDATE wod_definitions SET difficulty_score = :s WHERE title = :t"), {"s": score, "t": title})
-    lab.load_athletes(BOX / "athletes.csv")
-    lab.load_sessions(BOX / "sessions.csv")
-    lab.load_results(BOX / "results.csv")
-    lab.load_events(BOX / "events.jsonl")
-    yield lab
-    lab.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE wodlab_box WITH (FORCE)"))
 
 
 def session(box, title: str, track: str = "RX") -> str:

@@ -139,7 +139,7 @@ def test_live_events_agree_with_the_results_they_come_from(sim_lab, truth):
         external = lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes")
         names = dict(zip(external["athlete_id"], external["external_id"]))
         date = str(board["session_date"].iloc[0].date())
-        board = board[~board["athlete_id"].map(lambda a: (names[a], row.wod_id, date) in slips)]
+        board = board[~board["athlete_id"].map(lambda a, names=names, wod=row.wod_id, date=date: (names[a], wod, date) in slips)]
         board = board[board["result_status"].isin(["finished", "capped"])]
         live = lab.live_leaderboard(row.session)
         live = live[live["athlete_id"].isin(board["athlete_id"])]

@@ -11,8 +11,8 @@ import time
 import pandas as pd
 import pytest
 
-from wodlab.errors import WodlabError
 from wodlab.athletes import athlete_id
+from wodlab.errors import WodlabError
 from wodlab.tracker import replay
 
 ATHLETES = ["alice", "bruno", "chloe"]

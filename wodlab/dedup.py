@@ -101,9 +101,9 @@ def _workouts(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         stored = sorted(documents(conn), key=lambda w: w.id)
     frame = pd.DataFrame([(w.id, w.title, w.source, w.document) for w in stored],
-                         columns=["id", "title", "dsl_source", "ast_json"])
+                         columns=["id", "title", "dsl_source", "document"])
     frame["text_key"] = frame["dsl_source"].map(lambda s: _key(normalized_text(s)))
-    frame["canonical"] = frame["ast_json"].map(canonical)
+    frame["canonical"] = frame["document"].map(canonical)
     frame["semantic_key"] = frame["canonical"].map(_key)
     frame["skeleton_key"] = frame["canonical"].map(lambda c: _key(skeleton(c)))
     return frame

@@ -51,7 +51,7 @@ def time_of_day(record: dict, column: str) -> dt.time | None:
 
 def timestamp(record: dict, column: str) -> dt.datetime | None:
     value = parsed(record, column, dt.datetime.fromisoformat, "an ISO timestamp")
-    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def integer(record: dict, column: str, default: int | None = None, low: int | None = None) -> int | None:

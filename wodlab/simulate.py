@@ -45,8 +45,8 @@ import io
 import json
 import math
 import re
-from decimal import Decimal
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -173,8 +173,8 @@ def _extra_workouts(paths: tuple[str, ...]) -> list[Workout]:
     found = []
     for wod_file in expand_paths(list(paths)) if paths else []:
         for record in compile_file(wod_file):
-            if _programmable(record.ast_json):
-                found.append(Workout(f"extra:{record.title}", record.title, record.dsl_source, record.ast_json))
+            if _programmable(record.document):
+                found.append(Workout(f"extra:{record.title}", record.title, record.dsl_source, record.document))
     return found
 
 

@@ -149,7 +149,7 @@ class Scoring:
 
     @classmethod
     def of(cls, document: dict) -> Scoring:
-        """From a compiled document (ast_json); quantities are read for the men's Rx values."""
+        """From a compiled workout document (StoredWod.document); quantities are read for the men's Rx values."""
         score = document.get("score") or {"type": "none"}
         kind = score.get("type", "none")
         if kind == "multi" and score.get("unit"):

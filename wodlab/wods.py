@@ -24,8 +24,8 @@ from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
-from wodlab.workout_texts import split_workouts
 from wodlab.structure import duration_seconds, walk_movements
+from wodlab.workout_texts import split_workouts
 
 CATEGORIES = ("men", "women")
 
@@ -57,6 +57,11 @@ class WodRecord:
     @property
     def id(self):
         return stable_id("wod", self.source_hash)
+
+    @property
+    def document(self) -> dict:
+        """The compiled workout, by the name every module outside this one uses (StoredWod.document)."""
+        return self.ast_json
 
 
 def _compile(source: str, name: str | None, library_paths: list[Path]) -> list[dict]:

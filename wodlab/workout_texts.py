@@ -2,7 +2,7 @@
 
 A file may hold several `#` documents, and a document with `##` sections is a session whose
 sections are workouts. wodlab stores one row per workout, and each row's `dsl_source` must compile
-on its own to the row's `ast_json`. So a session section becomes a standalone workout text: a
+on its own to the row's compiled document. So a session section becomes a standalone workout text: a
 `# Session / Section` heading, the session's meta lines that a workout accepts, and the section
 body.
 """

@@ -27,7 +27,14 @@ from wodlab.difficulty.features import features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
 from wodlab.difficulty.observed import ObservedDifficulty, estimate
 from wodlab.errors import WodlabError
+from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.wods import documents
+
+METRICS_SCHEMA = {"model": TEXT, "spearman": FLOAT, "mae_points": FLOAT, "n_items": INT}
+PREDICTIONS_SCHEMA = {"fold": INT, "wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "n_results": INT,
+                      "observed_difficulty": FLOAT, "observed_points": FLOAT, "calibrated_points": FLOAT,
+                      "baseline_points": FLOAT}
+WEIGHTS_SCHEMA = {"term": TEXT, "weight": FLOAT, "meaning": TEXT, "monotone": BOOL}
 
 
 @dataclass
@@ -87,7 +94,7 @@ def _folds(wod_ids: pd.Series, k: int, seed: int) -> np.ndarray:
 
 def _spread(observed: ObservedDifficulty) -> float:
     """sd of (ability + noise) in the box: maps a log-pace difficulty to the share who miss the standard."""
-    return math.sqrt(float(np.var(observed.athletes["ability"])) + observed.residual_sd**2)
+    return math.sqrt(float(np.var(observed.athletes["ability"].to_numpy(dtype=float))) + observed.residual_sd**2)
 
 
 def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: int = 5, seed: int = 0,
@@ -98,7 +105,7 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
         raise WodlabError(f"only {table['wod_id'].nunique()} workouts have {min_results}+ results: too few to calibrate")
-    Z, target = _terms(table, terms), table["difficulty"].to_numpy()
+    Z, target = _terms(table, terms), table["difficulty"].to_numpy(dtype=float)
     spread = _spread(observed)
     fold = _folds(table["wod_id"], folds, seed)
     predicted = np.empty(len(table))
@@ -111,7 +118,7 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     predictions.insert(0, "fold", fold)
     predictions["calibrated_points"] = 100 * norm.cdf(predicted / spread)
     predictions["baseline_points"] = [BASELINE.points(r) for r in table.to_dict("records")]
-    metrics = pd.DataFrame([_metrics(name, predictions) for name in ("baseline", "calibrated")])
+    metrics = typed_frame([_metrics(name, predictions) for name in ("baseline", "calibrated")], METRICS_SCHEMA)
 
     intercept, weights = fit_weights(Z, target, terms, ridge)
     # Parameters rounded to 6 decimals: the version is a fingerprint of them, and must not change
@@ -121,11 +128,11 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
                                   {"ridge": ridge, "folds": folds, "seed": seed, "min_results": min_results})
     model = DifficultyModel(version or f"calibrated-{provisional.fingerprint}", provisional.link, provisional.weights,
                             provisional.intercept, provisional.spread, notes, provisional.extra)
-    weight_frame = pd.DataFrame({"term": ["intercept", *terms], "weight": [intercept, *weights],
-                                 "meaning": ["difficulty when every term is 0", *(TERMS[t].meaning for t in terms)],
-                                 "monotone": [False, *(TERMS[t].monotone for t in terms)]})
-    return model, CalibrationReport(metrics, predictions.sort_values(["title", "track"], ignore_index=True), weight_frame,
-                                    observed)
+    weight_frame = typed_frame(zip(["intercept", *terms], [intercept, *weights],
+                                   ["difficulty when every term is 0", *(TERMS[t].meaning for t in terms)],
+                                   [False, *(TERMS[t].monotone for t in terms)]), WEIGHTS_SCHEMA)
+    predictions = conform(predictions.sort_values(["title", "track"]), PREDICTIONS_SCHEMA)
+    return model, CalibrationReport(metrics, predictions, weight_frame, observed)
 
 
 def _metrics(name: str, predictions: pd.DataFrame) -> dict:

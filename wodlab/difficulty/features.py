@@ -63,7 +63,7 @@ def load_ratios(items: list[dict]) -> list[float]:
 
 
 def features(document: dict) -> dict[str, float]:
-    """The FEATURES of one compiled workout (ast_json, or a resolved version of it)."""
+    """The FEATURES of one compiled workout document (as written, or a resolved version of it)."""
     blocks = document.get("blocks", [])
     items = list(walk_movements(blocks))
     movements = list(dict.fromkeys(i["movement"] for i in items))

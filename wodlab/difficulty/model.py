@@ -93,7 +93,7 @@ class DifficultyModel:
         return 100.0 * float(norm.cdf(eta / self.spread))
 
     def score(self, document: dict) -> int:
-        """The seed's calculate_difficulty_score(ast_json): an integer 0-100."""
+        """The seed's calculate_difficulty_score of a compiled workout document: an integer 0-100."""
         value = self.points(features(document))
         if math.isnan(value):
             raise ValueError(f"difficulty of {document.get('title')!r} is not a number")

@@ -43,9 +43,10 @@ from scipy.stats import norm
 from sqlalchemy.engine import Engine
 
 from wodlab.errors import WodlabError
-from wodlab.wods import documents
+from wodlab.frames import FLOAT, INT, TEXT, conform
 from wodlab.scores import KG_PER_UNIT
 from wodlab.structure import Scoring, standard_performance, total_work
+from wodlab.wods import documents
 
 
 class DisconnectedWarning(UserWarning):
@@ -62,6 +63,11 @@ _RESULTS = sa.text("""
 """)
 
 
+ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "n_results": INT, "difficulty": FLOAT,
+                "se": FLOAT, "naive_difficulty": FLOAT, "component": INT, "points": FLOAT}
+ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "component": INT}
+
+
 @dataclass
 class ObservedDifficulty:
     items: pd.DataFrame  # wod_id, title, track, kind, n_results, difficulty, se, naive_difficulty, points, component
@@ -72,7 +78,7 @@ class ObservedDifficulty:
 
     def points(self, difficulty: float | np.ndarray) -> np.ndarray:
         """Expected share (0-100) of the box's athletes who miss the standard at this difficulty."""
-        abilities = self.athletes["ability"].to_numpy()
+        abilities = self.athletes["ability"].to_numpy(dtype=float)
         d = np.atleast_1d(np.asarray(difficulty, dtype=float))
         return 100 * norm.cdf((d[:, None] - abilities[None, :]) / self.residual_sd).mean(axis=1)
 
@@ -209,5 +215,6 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
     })
     observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components))
     item_frame["points"] = observed.points(item_frame["difficulty"].to_numpy())
-    observed.items = item_frame.sort_values(["title", "track"], ignore_index=True)
+    observed.items = conform(item_frame.sort_values(["title", "track"], ignore_index=True), ITEMS_SCHEMA)
+    observed.athletes = conform(athlete_frame, ATHLETES_SCHEMA)
     return observed

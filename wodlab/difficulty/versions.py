@@ -8,8 +8,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab import queries, wods
+from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import WodlabError
 from wodlab.frames import BOOL, INT, OBJECT, TEXT, TIMESTAMP, conform
 

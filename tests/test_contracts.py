@@ -1,0 +1,183 @@
+"""Every DataFrame wodlab returns has its declared dtypes, with rows and without (issue: one contract).
+
+Each public Lab method and module function that returns a frame is called twice: with arguments
+that match something (on the hand-written box of fixtures/box) and with arguments that match
+nothing (a box without results or events). Both times the columns and dtypes must be exactly the
+declared ones.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from wodlab import dedup, frames, queries, tracker
+from wodlab.athletes import athlete_id
+from wodlab.difficulty import calibrate, observed, versions
+from wodlab.difficulty.features import FRAME_SCHEMA as FEATURES_SCHEMA
+from wodlab.errors import QueryError
+from wodlab.loading import REPORT_SCHEMA
+
+
+def _session(lab, title: str, track: str = "RX") -> str:
+    return lab.sql("SELECT ss.id::text AS id FROM scheduled_sessions ss JOIN wod_definitions w ON w.id = ss.wod_definition_id "
+                   "WHERE w.title = :t AND ss.track = :k", t=title, k=track)["id"].iloc[0]
+
+
+def q(name: str) -> dict:
+    return queries.get(name).dtypes
+
+
+# (name, call on a Lab, declared schema): `match` runs on the full box, `empty` on the box without results.
+CASES = [
+    ("search_wods", lambda lab, m: lab.search_wods(movements_all=["thruster"] if m else ["ring_muscle_up"]), q("search_wods")),
+    ("wods", lambda lab, m: lab.wods() if m else lab.search_wods(form="tabata"), q("search_wods")),
+    ("leaderboard", lambda lab, m: lab.leaderboard("Fran", track="rx" if m else "intermediate"), q("leaderboard")),
+    ("workout_results", lambda lab, m: lab.workout_results("Fran"), q("workout_results")),
+    ("athletes", lambda lab, m: lab.athletes(), q("athletes")),
+    ("athlete_history", lambda lab, m: lab.athlete_history("alice"), q("athlete_history")),
+    ("athlete_progression", lambda lab, m: lab.athlete_progression("alice", "thruster" if m else "deadlift"),
+     q("athlete_movement_progression")),
+    ("tracked_sessions", lambda lab, m: lab.tracked_sessions(), q("tracked_sessions")),
+    ("session_events", lambda lab, m: lab.session_events(_session(lab, "Push Pull Twelve")), q("session_events")),
+    ("live_leaderboard", lambda lab, m: lab.live_leaderboard(_session(lab, "Push Pull Twelve")), q("live_leaderboard")),
+    ("athlete_timeline", lambda lab, m: lab.athlete_timeline(_session(lab, "Push Pull Twelve"), "alice"),
+     q("athlete_timeline")),
+    ("reconcile", lambda lab, m: lab.reconcile(_session(lab, "Push Pull Twelve")), tracker.RECONCILE_SCHEMA),
+    ("duplicates", lambda lab, m: lab.duplicates(threshold=0.35 if m else 0.0), dedup.PAIRS_SCHEMA),
+    ("merge_plan", lambda lab, m: lab.merge_plan(lab.duplicates(threshold=0.35 if m else 0.0)), dedup.PLAN_SCHEMA),
+    ("difficulty.features", lambda lab, m: lab.difficulty.features(tracks=("RX", "scaled") if m else ()),
+     FEATURES_SCHEMA),
+    ("difficulty.list", lambda lab, m: lab.difficulty.list(), versions.MODELS_SCHEMA),
+    ("load report", lambda lab, m: lab.load_wods([], progress=False).to_frame(), REPORT_SCHEMA),
+    ("query best_times", lambda lab, m: lab.query("best_times", title="Fran" if m else "Pull Day", limit=10), q("best_times")),
+]
+
+
+@pytest.fixture
+def near_twin_box(box_lab):
+    """box_lab plus a near duplicate of Push Pull Twelve, so duplicates() has a pair to find."""
+    text = box_lab.sql("SELECT dsl_source FROM wod_definitions WHERE title = 'Push Pull Twelve'")["dsl_source"].iloc[0]
+    box_lab.store_wod(text.replace("Push Pull Twelve", "Push Pull Twelve Lite").replace("10 ", "9 ", 1))
+    return box_lab
+
+
+@pytest.mark.parametrize("name, call, schema", CASES, ids=[c[0] for c in CASES])
+def test_a_frame_that_matches_has_its_declared_dtypes(box, name, call, schema):
+    frame = call(box, True)
+    assert frames.dtypes_of(frame) == dict(schema), name
+    if name not in ("load report", "duplicates", "merge_plan"):
+        assert len(frame), f"{name}: the matching call found nothing, so it tests nothing"
+
+
+@pytest.mark.parametrize("name, call, schema", CASES, ids=[c[0] for c in CASES])
+def test_a_frame_that_matches_nothing_is_empty_with_the_full_schema(box_lab, name, call, schema):
+    frame = call(box_lab, False)
+    assert frames.dtypes_of(frame) == dict(schema), name
+    if name not in ("athletes", "wods", "difficulty.list"):
+        assert frame.empty, name
+
+
+def test_duplicates_and_merge_plan_with_rows_keep_their_dtypes(near_twin_box):
+    pairs = near_twin_box.duplicates()
+    assert len(pairs) == 1 and frames.dtypes_of(pairs) == dedup.PAIRS_SCHEMA
+    plan = near_twin_box.merge_plan(pairs)
+    assert len(plan) == 1 and frames.dtypes_of(plan) == dedup.PLAN_SCHEMA
+
+
+def test_load_reports_of_tables_and_workouts_share_one_schema(box_lab, tmp_path):
+    bad = tmp_path / "results.csv"
+    bad.write_text("wod,session_date,session_time,track,location,athlete,score\n"
+                   "Fran,2026-09-01,18:00,RX,Main floor,alice,4:05\nFran,2026-09-01,18:00,RX,Main floor,nobody,4:05\n")
+    table = box_lab.load_results(bad, skip_bad=True).to_frame()
+    assert frames.dtypes_of(table) == REPORT_SCHEMA
+    assert table[["row", "status"]].values.tolist() == [[3, "rejected"]]
+    wods = box_lab.load_wods(tmp_path, progress=False).to_frame()
+    assert frames.dtypes_of(wods) == REPORT_SCHEMA and wods.empty
+
+
+def test_replay_of_no_event_is_an_empty_typed_leaderboard():
+    assert frames.dtypes_of(tracker.replay([])) == tracker.LEADERBOARD_SCHEMA
+    one = tracker.replay([{"athlete_id": "a", "quantity_completed": 10.0, "timestamp_offset": 5, "event_type": "COMPLETE"}])
+    assert frames.dtypes_of(one) == tracker.LEADERBOARD_SCHEMA and one["total_reps"].tolist() == [10.0]
+
+
+def test_difficulty_frames_are_typed(sim_lab):
+    fitted = sim_lab.difficulty.observed()
+    assert frames.dtypes_of(fitted.items) == observed.ITEMS_SCHEMA
+    assert frames.dtypes_of(fitted.athletes) == observed.ATHLETES_SCHEMA
+    model, report = sim_lab.difficulty.fit(observed=fitted)
+    assert frames.dtypes_of(report.metrics) == calibrate.METRICS_SCHEMA
+    assert frames.dtypes_of(report.predictions) == calibrate.PREDICTIONS_SCHEMA
+    assert frames.dtypes_of(report.weights) == calibrate.WEIGHTS_SCHEMA
+    scores = sim_lab.difficulty.scores(model)
+    assert frames.dtypes_of(scores) == {"wod_id": "string", "title": "string", model.version: "Float64"}
+
+
+def test_every_schema_uses_one_spelling_per_kind():
+    schemas = [tracker.RECONCILE_SCHEMA, tracker.LEADERBOARD_SCHEMA, dedup.PAIRS_SCHEMA, dedup.PLAN_SCHEMA,
+               FEATURES_SCHEMA, versions.MODELS_SCHEMA, REPORT_SCHEMA, observed.ITEMS_SCHEMA,
+               observed.ATHLETES_SCHEMA, calibrate.METRICS_SCHEMA, calibrate.PREDICTIONS_SCHEMA,
+               calibrate.WEIGHTS_SCHEMA, *(query.dtypes for query in queries.catalog().values())]
+    used = {dtype for schema in schemas for dtype in schema.values()}
+    assert used <= set(frames.DTYPES)
+
+
+# --- a uniform Lab ----------------------------------------------------------------------------------------
+
+def test_every_athlete_parameter_takes_an_external_id(box):
+    session = _session(box, "Push Pull Twelve")
+    by_external = box.athlete_timeline(session, "alice")
+    by_id = box.athlete_timeline(session, str(athlete_id("alice")))
+    pd.testing.assert_frame_equal(by_external, by_id)
+    assert len(by_external) > 0
+
+
+def test_tracks_and_genders_are_case_insensitive(box):
+    pd.testing.assert_frame_equal(box.leaderboard("Fran", track="rx"), box.leaderboard("Fran", track="RX"))
+    pd.testing.assert_frame_equal(box.leaderboard("Fran", gender="f"), box.leaderboard("Fran", gender="F"))
+    assert len(box.leaderboard("Fran", track="Rx")) > 0
+    with pytest.raises(QueryError, match="unknown track 'elite'"):
+        box.leaderboard("Fran", track="elite")
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda lab: lab.leaderboard("Frann"), "Frann"),
+    (lambda lab: lab.workout_results("No Such Workout"), "No Such Workout"),
+    (lambda lab: lab.athlete_history("nobody"), "nobody"),
+    (lambda lab: lab.athlete("nobody"), "nobody"),
+    (lambda lab: lab.tracker("Fran"), "Fran"),
+    (lambda lab: lab.session_events("00000000-0000-0000-0000-000000000000"), "00000000-0000-0000-0000-000000000000"),
+    (lambda lab: lab.reconcile("00000000-0000-0000-0000-000000000001"), "00000000-0000-0000-0000-000000000001"),
+])
+def test_unknown_names_raise_query_error_naming_them(box, call, named):
+    with pytest.raises(QueryError) as caught:
+        call(box)
+    assert named in str(caught.value)
+
+
+def test_an_unknown_workout_suggests_the_closest_titles(box):
+    with pytest.raises(QueryError, match="did you mean 'Fran'"):
+        box.leaderboard("Frann")
+
+
+def test_a_workout_title_in_another_case_finds_the_workout(box):
+    pd.testing.assert_frame_equal(box.leaderboard("fran"), box.leaderboard("Fran"))
+
+
+def test_scratch_copy_refuses_its_own_name_and_quotes_names(sim_copy):
+    copy = sim_copy.scratch_copy('odd"name')
+    assert copy.engine.url.database == 'odd"name' and copy.require_results() > 0
+    with pytest.raises(Exception, match="other than the database it copies"):
+        copy.scratch_copy('odd"name')
+    assert copy.require_results() > 0  # still there
+    copy.engine.dispose()
+    with sim_copy.engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+        conn.commit()
+    sim_copy.engine.dispose()
+    from wodlab.errors import DatabaseError
+
+    with pytest.raises(DatabaseError, match="not a wodlab scratch copy"):
+        sim_copy.scratch_copy("postgres")
