@@ -15,7 +15,7 @@ _resources = contextlib.ExitStack()
 
 def pytest_sessionstart(session):
     from wodlab import db
-    from wodlab.box import fixture_database
+    from wodlab.reports import fixture_database
 
     url = _resources.enter_context(fixture_database(FIXTURE))
     _resources.enter_context(db.url_in_environment(url))

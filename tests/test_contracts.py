@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from wodlab import dedup, frames, queries, tracker
 from wodlab.athletes import athlete_id
 from wodlab.difficulty import calibrate, observed, versions
-from wodlab.difficulty.features import FRAME_SCHEMA as FEATURES_SCHEMA
+from wodlab.difficulty.calibrate import FEATURES_SCHEMA
 from wodlab.errors import QueryError
 from wodlab.loading import REPORT_SCHEMA
 

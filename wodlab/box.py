@@ -12,13 +12,11 @@ leaves the database as it was, and the error names the file and the line.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from wodlab import db, ingest, loading
+from wodlab import ingest, loading
 from wodlab.athletes import ATHLETES
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import WodlabError
@@ -63,15 +61,3 @@ def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = 
         if "events" in files:
             reports["events"] = loading.load(conn, EVENTS, files["events"], progress=progress)
     return reports
-
-
-@contextlib.contextmanager
-def fixture_database(directory: Path | str) -> Iterator[str]:
-    """A throw-away embedded server loaded with a box folder (the notebooks' fixture); yields its URL."""
-    from wodlab.lab import connect
-
-    with db.temporary_server() as url:
-        lab = connect(url)
-        lab.load_box(directory, progress=False)
-        lab.engine.dispose()  # the notebooks' scratch copies need the database to themselves
-        yield url

@@ -76,8 +76,8 @@ class DifficultyTools:
         self.engine = engine
 
     def features(self, tracks: tuple[str, ...] = ("RX",)) -> pd.DataFrame:
-        """Features of every stored workout; columns difficulty.features.FRAME_SCHEMA."""
-        return difficulty.feature_frame(self.engine, tuple(_track(t) for t in tracks))
+        """Features of every stored workout; columns difficulty.calibrate.FEATURES_SCHEMA."""
+        return calibrate.feature_frame(self.engine, tuple(_track(t) for t in tracks))
 
     def observed(self, **options) -> observed.ObservedDifficulty:
         """Each item's difficulty and each athlete's ability, fitted jointly from the results."""

@@ -7,13 +7,28 @@ drawn by plotly.io.to_html, and embeds plotly.js once per report (no CDN: report
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+@contextlib.contextmanager
+def fixture_database(directory: Path | str) -> Iterator[str]:
+    """A throw-away embedded server loaded with a box folder (the notebooks' fixture); yields its URL."""
+    from wodlab import db
+    from wodlab.lab import connect
+
+    with db.temporary_server() as url:
+        lab = connect(url)
+        lab.load_box(directory, progress=False)
+        lab.engine.dispose()  # the notebooks' scratch copies need the database to themselves
+        yield url
 
 
 def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | None, timeout: int = 600) -> None:
@@ -28,8 +43,6 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | N
 
 def refresh(paths: list[Path], fixture: Path) -> None:
     """Re-execute notebooks in place against a fresh fixture database: their new committed outputs."""
-    from wodlab.box import fixture_database
-
     with fixture_database(fixture) as url:
         for path in paths:
             notebook = nbformat.read(path, as_version=4)

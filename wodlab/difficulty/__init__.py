@@ -7,7 +7,7 @@
 - versions.py   the difficulty_models table: save, list, apply (write every score back), active
 """
 
-from wodlab.difficulty.features import FEATURES, feature_frame, features
+from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, TERMS, DifficultyModel
 
-__all__ = ["BASELINE", "FEATURES", "TERMS", "DifficultyModel", "feature_frame", "features"]
+__all__ = ["BASELINE", "FEATURES", "TERMS", "DifficultyModel", "features"]

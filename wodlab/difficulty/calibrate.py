@@ -23,7 +23,7 @@ from scipy.optimize import lsq_linear
 from scipy.stats import norm, spearmanr
 from sqlalchemy.engine import Engine
 
-from wodlab.difficulty.features import features
+from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
 from wodlab.difficulty.observed import ObservedDifficulty, estimate
 from wodlab.errors import WodlabError
@@ -58,6 +58,18 @@ class CalibrationReport:
         from wodlab.plots import calibration_plot
 
         return calibration_plot(self.predictions)
+
+
+FEATURES_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT} | {name: FLOAT for name in FEATURES}
+
+
+def feature_frame(engine: Engine, tracks: tuple[str, ...] = ("RX",)) -> pd.DataFrame:
+    """Features of every stored workout (one row per workout and track), with wod_id, title, track."""
+    with engine.connect() as conn:
+        stored = documents(conn)
+    records = [{"wod_id": w.id, "title": w.title, "track": track, **features(w.level_document(track))}
+               for w in stored for track in tracks]
+    return typed_frame(records, FEATURES_SCHEMA)
 
 
 def item_table(engine: Engine, observed: ObservedDifficulty, min_results: int) -> pd.DataFrame:

@@ -1,18 +1,14 @@
 """Named, documented features of a compiled WODCraft workout: what makes it hard, as numbers.
 
 Every feature is defined in FEATURES (name -> meaning); `features(document)` returns them in that
-order, and `feature_frame(engine)` computes them for every stored workout in one call.
+order (difficulty.calibrate.feature_frame computes them for every stored workout).
 """
 
 from __future__ import annotations
 
 import math
 
-import pandas as pd
-from sqlalchemy.engine import Engine
-
 from wodlab.catalog import FAMILIES, catalog_movements, enrichment
-from wodlab.frames import FLOAT, TEXT, typed_frame
 from wodlab.structure import Scoring, estimated_seconds, men_value, volume_by_kind, walk_movements
 
 # Reference loads (kg) where the catalog has no Rx standard, by equipment: the defaults wodcraft's
@@ -103,17 +99,3 @@ def features(document: dict) -> dict[str, float]:
         "vest_kg": men_value(vest.get("kg")) if vest else 0.0,
         "scaled_level": float((document.get("resolved") or {}).get("level", "rx") != "rx"),
     }
-
-
-FRAME_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT} | {name: FLOAT for name in FEATURES}
-
-
-def feature_frame(engine: Engine, tracks: tuple[str, ...] = ("RX",)) -> pd.DataFrame:
-    """Features of every stored workout (one row per workout and track), with wod_id, title, track."""
-    from wodlab.wods import documents  # here, not at the top: wods scores new workouts with difficulty.model
-
-    with engine.connect() as conn:
-        stored = documents(conn)
-    records = [{"wod_id": w.id, "title": w.title, "track": track, **features(w.level_document(track))}
-               for w in stored for track in tracks]
-    return typed_frame(records, FRAME_SCHEMA)
