@@ -167,7 +167,7 @@ def test_cli_loads_and_reports(box_lab, tmp_path):
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "results", str(BOX / "results.csv")],
                          env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "athlete_results: 13 rows read, 13 new, 0 already present"
+    assert run.stdout.strip() == "athlete_results: 13 rows read, 13 new, 0 unchanged, 0 updated"
     bad = tmp_path / "bad.csv"
     bad.write_text("wod,session_date,session_time,track,location,athlete,score\nFran,2026-09-01,18:00,RX,Main floor,zed,4:00\n")
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "results", str(bad)], env=env, capture_output=True, text=True)

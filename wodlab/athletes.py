@@ -41,4 +41,5 @@ ATHLETES = TableSpec(
     optional=("gender", "birth_year"),
     row=_athlete_row,
     context=lambda conn, frame: None,
+    key_names="external_id",
 )

@@ -87,7 +87,8 @@ def _load_table(args) -> int:
         return _load_box(args)
     lab = _connect()
     loader = getattr(lab, f"load_{args.what}")
-    result = loader(args.paths[0], skip_bad=args.skip_bad, rejects=args.rejects, progress=False if args.quiet else None)
+    result = loader(args.paths[0], skip_bad=args.skip_bad, update=args.update, rejects=args.rejects,
+                    progress=False if args.quiet else None)
     print(result.summary())
     return 0 if not result.rejected else 1
 
@@ -211,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--library", action="store_true", help="every workout of wodcraft's standard library")
     p.add_argument("--skip-bad", action="store_true", help="load the good rows, write the bad ones to a reject file")
     p.add_argument("--rejects", help="where --skip-bad writes bad rows (default: FILE.rejects.csv)")
+    p.add_argument("--update", action="store_true",
+                   help="apply corrections: update rows stored with other values (old values kept in load_history)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_load)
 

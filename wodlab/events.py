@@ -17,6 +17,7 @@ from wodlab.loading import TableSpec
 from wodlab.sessions import SESSION_KEY, SessionRefs
 
 EVENT_TYPES = ("COMPLETE", "START", "REST", "FINISH", "NOTE")
+MAX_QUANTITY = 10**8  # quantity_completed is DECIMAL(10,2)
 
 
 class EventRefs(SessionRefs):
@@ -56,7 +57,7 @@ def _event_row(record: dict, refs: EventRefs) -> tuple:
     if offset is None:
         raise RowProblem("timestamp_offset", "is empty")
     event_type = choice(record, "event_type", EVENT_TYPES, "COMPLETE")
-    movement, quantity = _movement(record), decimal(record, "quantity_completed")
+    movement, quantity = _movement(record), decimal(record, "quantity_completed", low=0, below=MAX_QUANTITY)
     if event_type == "COMPLETE" and quantity is None:
         raise RowProblem("quantity_completed", "a COMPLETE event needs a quantity")
     explicit = optional(record, "event_id")
@@ -78,4 +79,5 @@ EVENTS = TableSpec(
     row=_event_row,
     context=lambda conn, frame: EventRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
+    key_names="event_id",
 )

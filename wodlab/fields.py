@@ -54,17 +54,33 @@ def timestamp(record: dict, column: str) -> dt.datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def integer(record: dict, column: str, default: int | None = None, low: int | None = None) -> int | None:
+INT_MAX = 2**31 - 1  # PostgreSQL INT: a bigger number would fail inside COPY, far from its row
+
+
+def integer(record: dict, column: str, default: int | None = None, low: int | None = None,
+            high: int = INT_MAX) -> int | None:
     value = parsed(record, column, int, "a whole number")
     if value is None:
         return default
     if low is not None and value < low:
         raise RowProblem(column, f"{value} is below {low}")
+    if value > high:
+        raise RowProblem(column, f"{value} is above {high:,}")
     return value
 
 
-def decimal(record: dict, column: str) -> Decimal | None:
-    return parsed(record, column, Decimal, "a number")
+def decimal(record: dict, column: str, low: Decimal | int | None = None, below: Decimal | int | None = None) -> Decimal | None:
+    """A finite number (NaN and infinities refused), at least `low` and below `below` when given."""
+    value = parsed(record, column, Decimal, "a number")
+    if value is None:
+        return None
+    if not value.is_finite():
+        raise RowProblem(column, f"{record[column].strip()!r} is not a finite number")
+    if low is not None and value < low:
+        raise RowProblem(column, f"{value} is below {low}")
+    if below is not None and abs(value) >= below:
+        raise RowProblem(column, f"{value} is too large (the column holds numbers below {below:,})")
+    return value
 
 
 def choice(record: dict, column: str, choices: tuple[str, ...], default: str | None = None) -> str | None:

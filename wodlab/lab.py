@@ -166,28 +166,31 @@ class Lab:
         """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box."""
         return box.load_box(self.engine, directory, model=self.difficulty.model(), progress=progress)
 
-    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, rejects, progress) -> LoadReport:
-        return loading.load(self.engine, spec, source, skip_bad=skip_bad, rejects=rejects, progress=progress)
+    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, update: bool, rejects, progress) -> LoadReport:
+        return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress)
 
-    def load_athletes(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+    # Loaders: every row checked first; all or nothing unless skip_bad (bad rows to a reject file);
+    # rows already stored with other values are corrections, refused unless update=True (see loading.py).
+
+    def load_athletes(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                       progress: bool | None = None) -> LoadReport:
         """Athletes from a CSV/JSONL path or a DataFrame: external_id, name[, gender, birth_year]."""
-        return self._load(athletes.ATHLETES, source, skip_bad, rejects, progress)
+        return self._load(athletes.ATHLETES, source, skip_bad, update, rejects, progress)
 
-    def load_sessions(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+    def load_sessions(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                       progress: bool | None = None) -> LoadReport:
         """Scheduled sessions: wod, session_date[, session_time, track, gender_mode, team_size, location, ...]."""
-        return self._load(sessions.SESSIONS, source, skip_bad, rejects, progress)
+        return self._load(sessions.SESSIONS, source, skip_bad, update, rejects, progress)
 
-    def load_results(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+    def load_results(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                      progress: bool | None = None) -> LoadReport:
         """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score."""
-        return self._load(RESULTS, source, skip_bad, rejects, progress)
+        return self._load(RESULTS, source, skip_bad, update, rejects, progress)
 
-    def load_events(self, source: Source, *, skip_bad: bool = False, rejects: str | Path | None = None,
+    def load_events(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                     progress: bool | None = None) -> LoadReport:
         """Realized events (CSV or JSON Lines): the session, athlete, timestamp_offset, movement, quantity..."""
-        return self._load(EVENTS, source, skip_bad, rejects, progress)
+        return self._load(EVENTS, source, skip_bad, update, rejects, progress)
 
     # --- resolving what the caller names --------------------------------------------------------------
 

@@ -10,7 +10,12 @@ RowProblem. This module does the rest:
 - loads nothing when any row is bad, unless skip_bad, which loads the good rows and writes the
   bad ones, with their reasons, to a reject file;
 - writes with COPY into a temporary table, then INSERT ... ON CONFLICT DO NOTHING, all in one
-  transaction: loading the same file twice adds nothing, and a failure leaves the table as it was.
+  transaction: loading the same file twice adds nothing, and a failure leaves the table as it was;
+- a row whose id is stored with other values is a correction: the load is refused (ConflictError,
+  each conflict with its row, old and new values) unless update=True, which updates the row and
+  keeps its previous values in load_history, with when and from which file;
+- a deadlock with a concurrent load of the same rows is retried (rows are written in id order,
+  which makes deadlocks rare; a few retries make them harmless).
 
 Every load returns a LoadReport, the one report type of wodlab's loads (workouts included).
 """
@@ -48,17 +53,46 @@ class Problem:
         return f"row {self.row}, column {self.column!r}: {self.reason}"
 
 
+def _listed(problems: list) -> str:
+    shown = "\n".join(f"  {p}" for p in problems[:MAX_PROBLEMS_SHOWN])
+    more = f"\n  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+    return shown + more
+
+
 class LoadError(WodlabError):
     """Bad rows: nothing was loaded. Carries every problem."""
 
     def __init__(self, source: str, problems: list[Problem]):
         self.source, self.problems = source, problems
-        shown = "\n".join(f"  {p}" for p in problems[:MAX_PROBLEMS_SHOWN])
-        more = f"\n  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more" if len(problems) > MAX_PROBLEMS_SHOWN else ""
         super().__init__(
             f"{source}: {len(problems)} bad row(s), nothing was loaded (fix them, or load the good rows with "
-            f"--skip-bad / skip_bad=True):\n{shown}{more}"
+            f"--skip-bad / skip_bad=True):\n{_listed(problems)}"
         )
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A row whose id is stored with other values: a correction."""
+
+    row: int
+    row_id: str
+    changes: dict  # column -> (stored value, value in the file)
+
+    def __str__(self) -> str:
+        shown = "; ".join(f"{c} stored {old!r}, file says {new!r}" for c, (old, new) in list(self.changes.items())[:3])
+        return f"row {self.row}: {shown}"
+
+
+class ConflictError(LoadError):
+    """Rows that would change stored rows: nothing was loaded. Carries every conflict."""
+
+    def __init__(self, source: str, conflicts: list[Conflict]):
+        self.source, self.conflicts = source, conflicts
+        self.problems = [Problem(c.row, next(iter(c.changes)), str(c)) for c in conflicts]
+        WodlabError.__init__(
+            self, f"{source}: {len(conflicts)} row(s) would change what is stored, nothing was loaded (load with "
+                  f"--update / update=True to apply the corrections; the old values are kept in load_history):\n"
+                  f"{_listed(conflicts)}")
 
 
 # --- the load report ---------------------------------------------------------------------------------------
@@ -76,33 +110,41 @@ class Outcome:
 
 
 REPORT_SCHEMA = {"source": TEXT, "row": INT, "title": TEXT, "wod_id": TEXT, "status": TEXT, "reason": TEXT}
-STATUSES = ("new", "present", "rejected")
+STATUSES = ("new", "present", "updated", "rejected")
 
 
 @dataclass
 class LoadReport:
-    """What a load did: counts of new, already present and rejected rows, and why rows were rejected."""
+    """What a load did: counts of new, unchanged, updated and rejected rows, and why rows were rejected."""
 
     table: str
     source: str = ""
     rows_read: int = 0
     inserted: int = 0
-    already_present: int = 0
+    unchanged: int = 0  # already stored with the same values
+    updated: int = 0  # corrections applied (update=True); the old values are in load_history
     rejected: int = 0
     reject_file: Path | None = None
-    outcomes: list[Outcome] = field(default_factory=list)  # workouts: each one; tables: each rejected row
+    outcomes: list[Outcome] = field(default_factory=list)  # workouts: each one; tables: each rejected or updated row
+
+    @property
+    def already_present(self) -> int:
+        """Rows that were there already, whether unchanged or updated."""
+        return self.unchanged + self.updated
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         if outcome.status == "new":
             self.inserted += 1
         elif outcome.status == "present":
-            self.already_present += 1
+            self.unchanged += 1
+        elif outcome.status == "updated":
+            self.updated += 1
         else:
             self.rejected += 1
 
     def count(self, status: str) -> int:
-        return {"new": self.inserted, "present": self.already_present, "rejected": self.rejected}[status]
+        return {"new": self.inserted, "present": self.unchanged, "updated": self.updated, "rejected": self.rejected}[status]
 
     @property
     def ok(self) -> bool:
@@ -113,16 +155,17 @@ class LoadReport:
         return [o.wod_id for o in self.outcomes if o.wod_id]
 
     def to_frame(self) -> pd.DataFrame:
-        """REPORT_SCHEMA: one row per workout or rejected file (workouts), per rejected row (tables)."""
+        """REPORT_SCHEMA: one row per workout or rejected file (workouts), per rejected or updated row (tables)."""
         return typed_frame([o.__dict__ for o in self.outcomes], REPORT_SCHEMA)
 
     def summary(self) -> str:
         if self.table == "wod_definitions":
-            lines = [f"{self.inserted} new, {self.already_present} already present, {self.rejected} rejected"]
+            lines = [f"{self.inserted} new, {self.unchanged} already present, {self.rejected} rejected"]
             lines += [f"  rejected {o.source}:\n    {o.reason.replace(chr(10), chr(10) + '    ')}"
                       for o in self.outcomes if o.status == "rejected"]
             return "\n".join(lines)
-        text = f"{self.table}: {self.rows_read} rows read, {self.inserted} new, {self.already_present} already present"
+        text = (f"{self.table}: {self.rows_read} rows read, {self.inserted} new, {self.unchanged} unchanged, "
+                f"{self.updated} updated")
         if self.rejected:
             text += f", {self.rejected} rejected (written to {self.reject_file})"
         return text
@@ -139,6 +182,12 @@ class TableSpec:
     row: Callable  # (dict of input text, context) -> tuple of column values; raises RowProblem
     context: Callable  # (connection, DataFrame) -> whatever the row function needs to look up
     casts: dict = field(default_factory=dict)  # column -> SQL expression over the staged column (defaults)
+    key_names: str = "id"  # how a row's id is named in messages ("external_id", "athlete and session"...)
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        """The columns a reload may correct: all but the id and the defaulted ones (recorded_at)."""
+        return tuple(c for c in self.columns[1:] if c not in self.casts)
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -223,18 +272,31 @@ def _check_header(spec: TableSpec, frame: pd.DataFrame, name: str) -> None:
 
 # --- validating and writing -----------------------------------------------------------------------------------
 
-def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool) -> tuple[list, list[Problem], list[int]]:
-    """Every row through the row function: (good rows, problems, positions of bad rows)."""
-    good, problems, bad = [], [], []
+def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool) -> tuple[list, list, list[Problem], list[int]]:
+    """Every row through the row function: (good rows, their row labels, problems, positions of bad rows).
+
+    The first column of a row is its id (from its natural key): a second row with the same id and the
+    same values is dropped (loaded once); with other values it is a problem naming the first row.
+    """
+    good, rows, problems, bad = [], [], [], []
+    first_seen: dict = {}
     records = frame.to_dict("records")
     labels = list(frame.index)
     for position, record in enumerate(with_progress(records, progress, desc=f"checking {spec.table}", unit="row")):
         try:
-            good.append(spec.row(record, context))
+            values = spec.row(record, context)
+            if values[0] in first_seen:
+                earlier, earlier_values = first_seen[values[0]]
+                if earlier_values != values:
+                    raise RowProblem(spec.key_names, f"the same {spec.key_names} as row {earlier}, with other values")
+                continue
+            first_seen[values[0]] = (labels[position], values)
+            good.append(values)
+            rows.append(labels[position])
         except RowProblem as problem:
             problems.append(Problem(labels[position], problem.column, problem.reason))
             bad.append(position)
-    return good, problems, bad
+    return good, rows, problems, bad
 
 
 def write_rejects(frame: pd.DataFrame, bad: list[int], problems: list[Problem], path: Path) -> Path:
@@ -246,21 +308,61 @@ def write_rejects(frame: pd.DataFrame, bad: list[int], problems: list[Problem], 
     return path
 
 
-def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple]) -> int:
-    """COPY rows into a temporary table, then insert the ones not already there; return how many."""
+@dataclass
+class Written:
+    inserted: int
+    unchanged: int
+    updated: list  # ids updated
+    conflicts: list  # (id, old row, new row) of stored rows the file would change
+
+
+def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update: bool = False, source: str = "") -> Written:
+    """COPY rows into a temporary table, compare them with what is stored, then write.
+
+    New ids are inserted in id order (concurrent loads of the same rows then lock them in the same
+    order). Ids stored with other values are conflicts: returned untouched, or with update=True,
+    updated after their stored values are copied to load_history.
+    """
     raw = conn.connection.driver_connection  # the psycopg connection, inside SQLAlchemy's transaction
     staging = f"staging_{spec.table}"
     columns = ", ".join(spec.columns)
     selected = ", ".join(spec.casts.get(c, c) for c in spec.columns)
+    differs = (f"ROW({', '.join('s.' + c for c in spec.compared)}) IS DISTINCT FROM "
+               f"ROW({', '.join('t.' + c for c in spec.compared)})")
     with raw.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE {staging} (LIKE {spec.table} INCLUDING DEFAULTS) ON COMMIT DROP")
         with cur.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cur.execute(f"INSERT INTO {spec.table} ({columns}) SELECT {selected} FROM {staging} ON CONFLICT DO NOTHING")
+        cur.execute(f"SELECT s.id, to_jsonb(t), to_jsonb(s) FROM {staging} s JOIN {spec.table} t ON t.id = s.id "
+                    f"WHERE {differs} ORDER BY s.id")
+        conflicts = cur.fetchall()
+        updated = []
+        if conflicts and update:
+            cur.execute(f"INSERT INTO load_history (table_name, row_id, old_row, new_row, source) "
+                        f"SELECT %s, s.id, to_jsonb(t), to_jsonb(s), %s FROM {staging} s JOIN {spec.table} t ON t.id = s.id "
+                        f"WHERE {differs} ORDER BY s.id", (spec.table, source))
+            assignments = ", ".join(f"{c} = s.{c}" for c in spec.compared)
+            cur.execute(f"UPDATE {spec.table} t SET {assignments} FROM {staging} s WHERE t.id = s.id AND {differs}")
+            updated = [c[0] for c in conflicts]
+            conflicts = []
+        if conflicts:
+            cur.execute(f"DROP TABLE {staging}")
+            return Written(0, 0, [], conflicts)
+        cur.execute(f"INSERT INTO {spec.table} ({columns}) SELECT {selected} FROM {staging} ORDER BY id ON CONFLICT DO NOTHING")
         inserted = cur.rowcount
         cur.execute(f"DROP TABLE {staging}")
-    return inserted
+    return Written(inserted, len(rows) - inserted - len(updated), updated, [])
+
+
+def _conflicts(spec: TableSpec, found: list, rows: list, good: list) -> list[Conflict]:
+    """Conflicts in the order of the file, each with the row label it came from."""
+    position = {r[0]: i for i, r in enumerate(good)}
+    out = []
+    for row_id, old, new in sorted(found, key=lambda f: position[f[0]]):
+        changes = {c: (old.get(c), new.get(c)) for c in spec.compared if old.get(c) != new.get(c)}
+        out.append(Conflict(rows[position[row_id]], str(row_id), changes))
+    return out
 
 
 @contextlib.contextmanager
@@ -273,7 +375,11 @@ def transaction(target: Engine | Connection) -> Iterator[Connection]:
         yield conn
 
 
-def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool = False,
+DEADLOCK_RETRIES = 3
+_RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+
+def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool = False, update: bool = False,
          rejects: Path | str | None = None, progress: bool | None = None) -> LoadReport:
     """Load one file or DataFrame into spec.table: all rows or none (unless skip_bad); see the module docstring."""
     frame, name = read_rows(source)
@@ -282,20 +388,50 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
         if column not in frame.columns:
             frame[column] = ""
     show = (sys.stderr.isatty() and len(frame) > 10_000) if progress is None else progress
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return _load_once(target, spec, frame, name, skip_bad, update, rejects, show)
+        except _RETRYABLE as exc:
+            if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
+                raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "
+                                    f"{exc}; load the file again") from exc
+        except psycopg.Error as exc:  # e.g. a session deleted between the checks and the write
+            raise DatabaseError(f"{name}: writing {spec.table} failed, nothing was loaded: {exc}") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _load_once(target, spec: TableSpec, frame: pd.DataFrame, name: str, skip_bad: bool, update: bool, rejects,
+               show: bool) -> LoadReport:
     report = LoadReport(spec.table, name, rows_read=len(frame))
-    try:
-        with transaction(target) as conn:
-            good, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
-            if problems and not skip_bad:
-                raise LoadError(name, problems)
-            if problems:
-                default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
-                report.reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
-                for p in problems:
-                    report.add(Outcome(name, p.row if isinstance(p.row, int) else None, None, None, "rejected",
-                                       f"column {p.column!r}: {p.reason}"))
-            report.inserted = copy_insert(conn, spec, good) if good else 0
-            report.already_present = len(good) - report.inserted
-    except psycopg.Error as exc:  # e.g. a session deleted between the checks and the write
-        raise DatabaseError(f"{name}: writing {spec.table} failed, nothing was loaded: {exc}") from exc
+    with transaction(target) as conn:
+        good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
+        if problems and not skip_bad:
+            raise LoadError(name, problems)
+        repeated = len(frame) - len(good) - len(problems)  # identical rows given twice: stored once
+        written = copy_insert(conn, spec, good, update=update, source=name) if good else Written(0, 0, [], [])
+        if written.conflicts:
+            conflicts = _conflicts(spec, written.conflicts, rows, good)
+            if not skip_bad:
+                raise ConflictError(name, conflicts)
+            clash = {c.row_id for c in conflicts}
+            kept = [(r, label) for r, label in zip(good, rows) if str(r[0]) not in clash]
+            positions = {label: i for i, label in enumerate(frame.index)}
+            problems += [Problem(c.row, next(iter(c.changes)), f"{c} (load with --update to correct it)") for c in conflicts]
+            bad += [positions[c.row] for c in conflicts]
+            good, rows = [r for r, _ in kept], [label for _, label in kept]
+            written = copy_insert(conn, spec, good, source=name) if good else Written(0, 0, [], [])
+        if problems:
+            default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
+            report.reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
+            for p in problems:
+                report.add(Outcome(name, p.row if isinstance(p.row, int) else None, None, None, "rejected",
+                                   f"column {p.column!r}: {p.reason}"))
+        row_of = dict(zip((r[0] for r in good), rows))
+        for row_id in written.updated:
+            report.add(Outcome(name, _int_or_none(row_of.get(row_id)), None, None, "updated", "corrected; old values in load_history"))
+        report.inserted, report.unchanged = written.inserted, written.unchanged + repeated
     return report
+
+
+def _int_or_none(value) -> int | None:
+    return value if isinstance(value, int) else None

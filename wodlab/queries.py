@@ -28,6 +28,10 @@ _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))
 _COLUMN = re.compile(r"^-- column (\w+): (.+?)\s*(?:—\s*(.*))?$")
 
 
+# Parameters that count rows: never negative.
+COUNT_PARAMS = ("limit", "offset")
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -116,6 +120,9 @@ def _check_value(query: Query, param: Param, value):
     if param.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise QueryError(f"{where} expects an integer, got {value!r}")
+        low = 0 if param.name in COUNT_PARAMS else -(2**31)
+        if not low <= value < 2**31:
+            raise QueryError(f"{where} expects an integer from {low} to {2**31 - 1:,}, got {value}")
         return value
     if param.type == "uuid":
         try:

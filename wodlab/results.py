@@ -68,4 +68,5 @@ RESULTS = TableSpec(
     row=_result_row,
     context=lambda conn, frame: ResultRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
+    key_names="athlete and session",
 )

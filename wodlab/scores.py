@@ -60,12 +60,44 @@ class ScoreMismatch(WodlabError):
     """A well-formed score that cannot be a score of this workout."""
 
 
-def _clock_seconds(text: str) -> Decimal:
-    parts = text.split(":")
+# Scores are stored in DECIMAL(10,3) columns: a number past this is a slip, not a score.
+MAX_NUMBER = Decimal(10_000_000)
+# Above this many units of work a second (reps, calories, metres) no athlete does an AMRAP: a slip.
+MAX_UNITS_PER_SECOND = 20
+
+
+class _BadToken(Exception):
+    """Raised inside the transformer; _parse_text turns it into a ScoreSyntaxError pointing at the token."""
+
+    def __init__(self, token: Token, expected: str):
+        super().__init__(expected)
+        self.token, self.expected = token, expected
+
+
+def _clock_seconds(token: Token) -> Decimal:
+    """h:mm:ss or m:ss (fractions allowed); every part after the first must be below 60.
+
+    A leading part may be 60 or more ("65:12" is 65 minutes): whiteboards write long workouts so.
+    "4:75" or "1:75:00" are refused, never carried over into 5:15 or 2:15:00.
+    """
+    parts = str(token).split(":")
     seconds = Decimal(parts[-1])
+    if seconds >= 60:
+        raise _BadToken(token, "seconds below 60")
     minutes = int(parts[-2])
+    if len(parts) == 3 and minutes >= 60:
+        raise _BadToken(token, "minutes below 60 after the hours")
     hours = int(parts[0]) if len(parts) == 3 else 0
     return Decimal(hours * 3600 + minutes * 60) + seconds
+
+
+def _number(token: Token, whole: bool = False) -> Decimal:
+    value = Decimal(str(token))
+    if value >= MAX_NUMBER:
+        raise _BadToken(token, "a number below 10,000,000")
+    if whole and value != value.to_integral_value():
+        raise _BadToken(token, "a whole number of rounds and reps")
+    return value
 
 
 def _plain(value: Decimal) -> str:
@@ -157,13 +189,13 @@ class _ToScore(Transformer):
 
     def rounds_reps(self, children):
         numbers = [c for c in children if c.type == "NUMBER"]
-        return Score("ROUNDS", Decimal(numbers[0]), Decimal(numbers[1]), "rounds")
+        return Score("ROUNDS", _number(numbers[0], whole=True), _number(numbers[1], whole=True), "rounds")
 
     def rounds_only(self, children):
-        return Score("ROUNDS", Decimal(children[0]), None, "rounds")
+        return Score("ROUNDS", _number(children[0], whole=True), None, "rounds")
 
     def amount(self, children):
-        number = Decimal(children[0])
+        number = _number(children[0])
         if len(children) == 1:
             return Score("REPS", number, score_unit="reps")
         score_type, unit = _UNITS[children[1].type]
@@ -171,7 +203,7 @@ class _ToScore(Transformer):
 
     def capped(self, children):
         number = next(c for c in children if isinstance(c, Token) and c.type == "NUMBER")
-        return Score("REPS", Decimal(number), score_unit="reps", status="capped")
+        return Score("REPS", _number(number), score_unit="reps", status="capped")
 
     def dnf(self, _):
         return Score("TIME", None, score_unit="s", status="dnf")
@@ -207,6 +239,8 @@ def _parse_text(text: str) -> Score:
         return _ToScore().transform(tree)
     except Exception as error:  # lark wraps transformer errors
         cause = getattr(error, "orig_exc", error)
+        if isinstance(cause, _BadToken):
+            raise ScoreSyntaxError(text, cause.token.column or 1, [cause.expected]) from None
         if isinstance(cause, WodlabError):
             raise cause from None
         raise
@@ -243,6 +277,7 @@ def check_score(score: Score, scoring: Scoring) -> Score:
             raise ScoreMismatch(f"{score.format()!r} on an AMRAP: write rounds+reps, e.g. 7+12")
         if per_round and (score.score_secondary or 0) >= per_round:
             raise ScoreMismatch(f"{score.format()!r}: a round of this workout is {_plain(per_round)} reps")
+        _check_pace(score, scoring)
         return replace(score, score_secondary=score.score_secondary or Decimal(0))
     if kind == "load":
         if score.score_type == "REPS" and not score.capped:  # a bare number: the workout's unit
@@ -256,6 +291,17 @@ def check_score(score: Score, scoring: Scoring) -> Score:
     if expected and score.score_type != expected:
         raise ScoreMismatch(f"{score.format()!r} on a workout scored by {kind}")
     return score
+
+
+def _check_pace(score: Score, scoring: Scoring) -> None:
+    """An AMRAP total no one can do in the clock (more than MAX_UNITS_PER_SECOND) is a slip: refused."""
+    if not scoring.clock_seconds or not scoring.reps_per_round:
+        return
+    total = total_work(score.score_value, score.score_secondary, Decimal(str(scoring.reps_per_round)))
+    limit = Decimal(MAX_UNITS_PER_SECOND) * Decimal(str(scoring.clock_seconds))
+    if total > limit:
+        raise ScoreMismatch(f"{score.format()!r}: {_plain(total)} units of work in {format_clock(Decimal(str(scoring.clock_seconds)))} "
+                            f"is more than {MAX_UNITS_PER_SECOND} a second, which no one does; check the score")
 
 
 _DEFAULT_TYPE = {"time": "TIME", "rounds+reps": "ROUNDS", "rounds": "ROUNDS", "reps": "REPS", "load": "LOAD",

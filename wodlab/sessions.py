@@ -90,6 +90,7 @@ SESSIONS = TableSpec(
     optional=("session_time", "track", "gender_mode", "team_size", "location", "coach_notes", "max_participants"),
     row=_session_row,
     context=lambda conn, frame: Workouts(conn),
+    key_names="session (wod, session_date, session_time, track, location)",
 )
 
 

@@ -146,6 +146,7 @@ class Scoring:
     total_reps: float  # units of the whole Rx prescription (0 when open-ended)
     load_unit: str  # the unit a bare load number is read in
     rounds: int = 1  # "N rounds for time": N, so a capped "4+10" can be turned into reps
+    clock_seconds: float | None = None  # AMRAP: its clock (wodcraft's estimate is exactly the clock)
 
     @classmethod
     def of(cls, document: dict) -> Scoring:
@@ -163,6 +164,7 @@ class Scoring:
             total_reps=volume(blocks),
             load_unit=_load_unit(blocks) or "kg",
             rounds=int(blocks[0].get("rounds") or 1) if blocks else 1,
+            clock_seconds=estimated_seconds(document) if kind == "rounds+reps" else None,
         )
 
 

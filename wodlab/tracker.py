@@ -8,6 +8,7 @@ are committed, and a replay of realized_events gives exactly what listeners saw.
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,8 +18,11 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from wodlab.athletes import athlete_id
 from wodlab.catalog import resolve_movement
 from wodlab.errors import WodlabError
+from wodlab.events import EVENT_TYPES, MAX_QUANTITY
+from wodlab.fields import INT_MAX
 from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.structure import round_volume, total_work, volume
 
@@ -43,26 +47,29 @@ class RealtimeTracker:
     def record_movement_completion(self, athlete_id, movement: str | None, quantity: float | None, unit: str = "reps",
                                    *, event_type: str = "COMPLETE", offset: int | None = None,
                                    metadata: dict | None = None) -> dict:
-        """Write the event and publish it; return it as published. `offset` defaults to now - start."""
-        try:
-            movement_id = resolve_movement(movement) if movement else None
-        except ValueError as problem:
-            raise WodlabError(str(problem)) from None
+        """Write the event and publish it; return it as published. `offset` defaults to now - start.
+
+        The athlete is an id or the box's external id. Checked as the events loader checks a file's
+        rows: a known event type, a finite quantity >= 0 (required for COMPLETE), an offset >= 0,
+        metadata a JSON object; anything else raises WodlabError and nothing is written.
+        """
+        event_type = _event_type(event_type)
         event = {
             "id": str(uuid.uuid4()),  # live events have no natural key: two identical reps are two events
             "session_id": str(self.session_id),
-            "athlete_id": str(uuid.UUID(str(athlete_id))),
-            "timestamp_offset": int(time.monotonic() - self.start_time) if offset is None else int(offset),
-            "movement": movement_id,
-            "quantity_completed": None if quantity is None else float(quantity),
+            "athlete_id": _athlete(athlete_id),
+            "timestamp_offset": _offset(int(time.monotonic() - self.start_time) if offset is None else offset),
+            "movement": _movement(movement),
+            "quantity_completed": _quantity(quantity, event_type),
             "quantity_unit": unit,
             "event_type": event_type,
             "metadata": metadata,
         }
+        stored_metadata = _metadata_text(metadata)
         with self.engine.begin() as conn:
-            conn.execute(_INSERT, {**event, "metadata": json.dumps(metadata) if metadata is not None else None})
+            conn.execute(_INSERT, {**event, "metadata": stored_metadata})
             # Delivered when the transaction commits, never for a rolled-back event.
-            conn.execute(sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": json.dumps(event)})
+            conn.execute(sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": _payload(event)})
         return event
 
     def get_live_leaderboard(self) -> pd.DataFrame:
@@ -70,6 +77,70 @@ class RealtimeTracker:
         from wodlab import queries
 
         return queries.run(self.engine, "live_leaderboard", session_id=self.session_id)
+
+
+# pg_notify refuses payloads of 8000 bytes or more; an event with big metadata is announced without
+# it ("metadata_in_row": true) and listen() reads the metadata back from the stored row.
+MAX_PAYLOAD = 7500
+
+
+def _payload(event: dict) -> str:
+    text = json.dumps(event)
+    if len(text.encode()) <= MAX_PAYLOAD:
+        return text
+    return json.dumps({**event, "metadata": None, "metadata_in_row": True})
+
+
+def _event_type(event_type: str) -> str:
+    upper = str(event_type).strip().upper()
+    if upper not in EVENT_TYPES:
+        raise WodlabError(f"unknown event_type {event_type!r}; use one of {', '.join(EVENT_TYPES)}")
+    return upper
+
+
+def _athlete(athlete) -> str:
+    try:
+        return str(uuid.UUID(str(athlete)))
+    except ValueError:
+        return str(athlete_id(str(athlete)))
+
+
+def _offset(offset) -> int:
+    if isinstance(offset, bool) or not isinstance(offset, (int, float)) or offset != offset or not 0 <= offset <= INT_MAX:
+        raise WodlabError(f"timestamp_offset {offset!r} must be whole seconds from the session's start, 0 to {INT_MAX:,}")
+    return int(offset)
+
+
+def _movement(movement: str | None) -> str | None:
+    try:
+        return resolve_movement(movement) if movement else None
+    except ValueError as problem:
+        raise WodlabError(str(problem)) from None
+
+
+def _quantity(quantity, event_type: str) -> float | None:
+    if quantity is None:
+        if event_type == "COMPLETE":
+            raise WodlabError("a COMPLETE event needs a quantity")
+        return None
+    try:
+        value = float(quantity)
+    except (TypeError, ValueError):
+        raise WodlabError(f"quantity {quantity!r} is not a number") from None
+    if not math.isfinite(value) or not 0 <= value < MAX_QUANTITY:
+        raise WodlabError(f"quantity {quantity!r} must be a finite number, at least 0 and below {MAX_QUANTITY:,}")
+    return value
+
+
+def _metadata_text(metadata) -> str | None:
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise WodlabError(f"metadata must be a dict (a JSON object), got {type(metadata).__name__}")
+    try:
+        return json.dumps(metadata, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise WodlabError(f"metadata is not JSON: {exc}") from None
 
 
 def _psycopg_url(engine: Engine) -> str:
@@ -91,6 +162,9 @@ def listen(engine: Engine, session_id=None, timeout: float | None = None, stop_a
             for notice in conn.notifies(timeout=timeout, stop_after=1):
                 got_one = True
                 event = json.loads(notice.payload)
+                if event.pop("metadata_in_row", False):
+                    event["metadata"] = conn.execute("SELECT metadata FROM realized_events WHERE id = %s",
+                                                     (event["id"],)).fetchone()[0]
                 if wanted is None or event["session_id"] == wanted:
                     yielded += 1
                     yield event
