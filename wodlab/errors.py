@@ -13,6 +13,10 @@ class DatabaseError(WodlabError):
     """The database cannot be reached, started, or is not at the schema wodlab expects."""
 
 
+class DatabaseUnavailable(DatabaseError):
+    """The server cannot be reached (stopped, killed, wrong address): the command line exits 3."""
+
+
 class QueryError(WodlabError):
     """An unknown query name, or parameters that do not fit the query."""
 

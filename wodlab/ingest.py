@@ -12,12 +12,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from wodcraft import library
 
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError, WodlabError
-from wodlab.loading import LoadReport, Outcome, transaction
+from wodlab.loading import DEADLOCK_RETRIES, RETRYABLE, LoadReport, Outcome, transaction
 from wodlab.progress import progress as with_progress
 from wodlab.wods import compile_records, insert_record
 
@@ -93,11 +94,34 @@ def import_files(target: Engine | Connection, files: list[WodFile], *, strict: b
             first = exc.diagnostics[0].line if exc.diagnostics else None
             reason = "\n".join(str(d) for d in exc.diagnostics)
             report.add(Outcome(wod_file.name, first, None, None, "rejected", reason))
+        except (OSError, RecursionError, ValueError, KeyError, TypeError) as exc:  # unreadable, or the compiler choked
+            if strict:
+                raise WodCompileError([Diagnostic("W004", 1, 1, f"could not be compiled: {exc!r}")], wod_file.name) from exc
+            report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be compiled: {exc!r}"))
     show = sys.stderr.isatty() if progress is None else progress
     for wod_file, records in with_progress(compiled, show and len(compiled) >= 20, desc="storing workouts", unit="file"):
-        with transaction(target) as conn:
-            for record in records:
-                status = "new" if insert_record(conn, record) else "present"
-                report.add(Outcome(wod_file.name, record.first_line, record.title, str(record.id), status))
+        try:
+            created = _store(target, records)
+        except sa.exc.DBAPIError as exc:
+            if isinstance(target, Connection):  # the caller's transaction is lost: the caller reports it
+                raise
+            report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be stored: {exc.orig}"))
+            continue
+        for record in records:
+            status = "new" if created[record.id] else "present"
+            report.add(Outcome(wod_file.name, record.first_line, record.title, str(record.id), status))
     report.rows_read = len(report.outcomes)
     return report
+
+
+def _store(target: Engine | Connection, records: list) -> dict:
+    """Insert one file's workouts in one transaction; {id: created?}. In id order, so that two imports of
+    the same workouts in opposite orders lock them in the same order; a deadlock is retried a few times."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            with transaction(target) as conn:
+                return {r.id: insert_record(conn, r) for r in sorted(records, key=lambda r: str(r.id))}
+        except sa.exc.OperationalError as exc:
+            if not isinstance(exc.orig, RETRYABLE) or isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

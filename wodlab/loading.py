@@ -35,7 +35,7 @@ import pandas as pd
 import psycopg
 from sqlalchemy.engine import Connection, Engine
 
-from wodlab.errors import DatabaseError, WodlabError
+from wodlab.errors import DatabaseError, DatabaseUnavailable, WodlabError
 from wodlab.fields import RowProblem
 from wodlab.frames import INT, TEXT, typed_frame
 from wodlab.progress import progress as with_progress
@@ -376,7 +376,7 @@ def transaction(target: Engine | Connection) -> Iterator[Connection]:
 
 
 DEADLOCK_RETRIES = 3
-_RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool = False, update: bool = False,
@@ -391,10 +391,13 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
     for attempt in range(DEADLOCK_RETRIES):
         try:
             return _load_once(target, spec, frame, name, skip_bad, update, rejects, show)
-        except _RETRYABLE as exc:
+        except RETRYABLE as exc:
             if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
                 raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "
                                     f"{exc}; load the file again") from exc
+        except psycopg.OperationalError as exc:  # the server went away mid-load: the transaction is lost whole
+            raise DatabaseUnavailable(f"{name}: the database went away while writing {spec.table}; nothing was "
+                                      f"loaded ({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r})") from exc
         except psycopg.Error as exc:  # e.g. a session deleted between the checks and the write
             raise DatabaseError(f"{name}: writing {spec.table} failed, nothing was loaded: {exc}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
