@@ -42,4 +42,5 @@ ATHLETES = TableSpec(
     row=_athlete_row,
     context=lambda conn, frame: None,
     key_names="external_id",
+    shown=("display_name", "gender", "birth_year"),
 )

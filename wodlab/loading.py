@@ -183,6 +183,7 @@ class TableSpec:
     context: Callable  # (connection, DataFrame) -> whatever the row function needs to look up
     casts: dict = field(default_factory=dict)  # column -> SQL expression over the staged column (defaults)
     key_names: str = "id"  # how a row's id is named in messages ("external_id", "athlete and session"...)
+    shown: tuple[str, ...] = ()  # columns a conflict message shows first (what a person reads: the score as written)
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -359,8 +360,9 @@ def _conflicts(spec: TableSpec, found: list, rows: list, good: list) -> list[Con
     """Conflicts in the order of the file, each with the row label it came from."""
     position = {r[0]: i for i, r in enumerate(good)}
     out = []
+    order = [*spec.shown, *(c for c in spec.compared if c not in spec.shown)]
     for row_id, old, new in sorted(found, key=lambda f: position[f[0]]):
-        changes = {c: (old.get(c), new.get(c)) for c in spec.compared if old.get(c) != new.get(c)}
+        changes = {c: (old.get(c), new.get(c)) for c in order if old.get(c) != new.get(c)}
         out.append(Conflict(rows[position[row_id]], str(row_id), changes))
     return out
 

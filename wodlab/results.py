@@ -69,4 +69,5 @@ RESULTS = TableSpec(
     context=lambda conn, frame: ResultRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="athlete and session",
+    shown=("score_text", "notes"),
 )

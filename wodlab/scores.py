@@ -272,7 +272,9 @@ def check_score(score: Score, scoring: Scoring) -> Score:
     if kind == "rounds+reps":
         if score.score_type == "REPS" and not score.capped and per_round:
             rounds, reps = divmod(score.score_value, per_round)  # a total of reps: split it
-            return replace(score, score_type="ROUNDS", score_value=rounds, score_secondary=reps, score_unit="rounds")
+            score = replace(score, score_type="ROUNDS", score_value=rounds, score_secondary=reps, score_unit="rounds")
+            _check_pace(score, scoring)
+            return score
         if score.score_type != "ROUNDS" or score.capped:
             raise ScoreMismatch(f"{score.format()!r} on an AMRAP: write rounds+reps, e.g. 7+12")
         if per_round and (score.score_secondary or 0) >= per_round:

@@ -158,9 +158,11 @@ def listen(engine: Engine, session_id=None, timeout: float | None = None, stop_a
         if on_ready:
             on_ready()
         while stop_after is None or yielded < stop_after:
-            got_one = False
-            for notice in conn.notifies(timeout=timeout, stop_after=1):
-                got_one = True
+            # Collected before use: the connection cannot run a query while notifies() waits on it.
+            notices = list(conn.notifies(timeout=timeout, stop_after=1))
+            if not notices:
+                return
+            for notice in notices:
                 event = json.loads(notice.payload)
                 if event.pop("metadata_in_row", False):
                     event["metadata"] = conn.execute("SELECT metadata FROM realized_events WHERE id = %s",
@@ -168,8 +170,6 @@ def listen(engine: Engine, session_id=None, timeout: float | None = None, stop_a
                 if wanted is None or event["session_id"] == wanted:
                     yielded += 1
                     yield event
-            if not got_one:
-                return
 
 
 LEADERBOARD_SCHEMA = {"athlete_id": TEXT, "total_reps": FLOAT, "last_update": INT}
