@@ -116,3 +116,21 @@ def test_two_processes_connecting_at_once_share_one_embedded_server(tmp_path):
         import shutil
 
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_embedded_server_demands_its_generated_password(pg_home, server_url):
+    """No `trust`: a connection without the password kept (0600) in WODLAB_HOME is refused."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    secret = pg_home / db.SECRET_FILE
+    assert oct(secret.stat().st_mode & 0o777) == "0o600"
+    assert make_url(server_url).password == secret.read_text().strip()
+    assert "trust" not in (pg_home / "pgdata" / "pg_hba.conf").read_text().split("Written by wodlab")[1]
+    socket_dir = make_url(server_url).query["host"]
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(f"postgresql://postgres@/postgres?host={socket_dir}").close()
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(f"postgresql://postgres:wrong@/postgres?host={socket_dir}").close()
+    with psycopg.connect(f"postgresql://postgres:{secret.read_text().strip()}@/postgres?host={socket_dir}") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)

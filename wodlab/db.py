@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -77,14 +78,56 @@ def start_embedded(home: Path | None = None) -> str:
             _clear_stale_state(pgdata)
             # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
             server = get_server(pgdata, cleanup_mode=None)
+            url = _require_password(pgdata, to_sqlalchemy_url(server.get_uri()))
     except (subprocess.SubprocessError, OSError, RuntimeError, ValueError, AssertionError) as exc:
         raise DatabaseError(
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
             f"See {pgdata / 'log'} for the server's own words."
         ) from exc
-    url = to_sqlalchemy_url(server.get_uri())
     _ensure_database(url, EMBEDDED_DATABASE)
     return make_url(url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+SECRET_FILE = "password"
+# Every connection, local socket included, must give the generated password: as root, every
+# embedded server on a machine runs as the same system user, and `trust` (initdb's default) would
+# let one project's server account read another's data.
+PG_HBA = """# Written by wodlab: every connection gives the password kept in the data folder's parent (0600).
+local   all   all                  scram-sha-256
+host    all   all   127.0.0.1/32   scram-sha-256
+host    all   all   ::1/128        scram-sha-256
+"""
+
+
+def _secret(home: Path) -> str:
+    """The embedded server's password: generated once, kept in HOME/password, readable by its owner only."""
+    path = home / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def _with_secret(pgdata: Path, url: str) -> str:
+    path = pgdata.parent / SECRET_FILE
+    return make_url(url).set(password=path.read_text().strip()).render_as_string(hide_password=False) if path.exists() else url
+
+
+def _require_password(pgdata: Path, url: str) -> str:
+    """The server's URL with its password; a server still trusting local connections is switched to passwords."""
+    secret = _secret(pgdata.parent)
+    hba = pgdata / "pg_hba.conf"
+    if hba.read_text() != PG_HBA:
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:  # still trusted: set the password, then demand it
+                conn.exec_driver_sql(f"ALTER USER postgres PASSWORD {_literal(secret)}")
+                hba.write_text(PG_HBA)
+                conn.exec_driver_sql("SELECT pg_reload_conf()")
+        finally:
+            admin.dispose()
+    return make_url(url).set(password=secret).render_as_string(hide_password=False)
 
 
 def _postmaster(pgdata: Path):
@@ -243,7 +286,7 @@ def embedded_status(home: Path | None = None) -> dict:
         "pgdata": str(pgdata),
         "running": running,
         "pid": info.pid if running else None,
-        "url": to_sqlalchemy_url(info.get_uri(database=EMBEDDED_DATABASE)) if running else None,
+        "url": _with_secret(pgdata, to_sqlalchemy_url(info.get_uri(database=EMBEDDED_DATABASE))) if running else None,
     }
 
 
