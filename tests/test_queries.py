@@ -99,13 +99,14 @@ def test_athlete_timeline(box):
     assert pd.isna(timeline["movement"].iloc[0])
 
 
-def test_leaderboard_ranks_rx_finishers_then_capped_then_dnf_then_scaled(box):
+def test_leaderboard_ranks_rx_finishers_then_capped_then_scaled_then_no_scores(box):
     board = box.leaderboard("Fran", track="RX")
-    # Bruno and Diego tie at 3:18: the tie-break (1:40 vs 1:52) decides. Emma's 3:00 was scaled.
-    assert board["athlete"].tolist() == ["Bruno", "Diego", "Alice", "Chloé", "Farid", "Gina", "Emma"]
+    # Bruno and Diego tie at 3:18: the tie-break (1:40 vs 1:52) decides. Emma's 3:00 was scaled;
+    # Gina's DNF is a no-score: last, below the scaled score (the official rule).
+    assert board["athlete"].tolist() == ["Bruno", "Diego", "Alice", "Chloé", "Farid", "Emma", "Gina"]
     assert board["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
-    assert board["score"].tolist() == ["3:18 tb 1:40", "3:18 tb 1:52", "4:05", "5:12 Rx", "CAP+80", "DNF", "3:00 Sc"]
-    assert board["result_status"].tolist()[4:6] == ["capped", "dnf"]
+    assert board["score"].tolist() == ["3:18 tb 1:40", "3:18 tb 1:52", "4:05", "5:12 Rx", "CAP+80", "3:00 Sc", "DNF"]
+    assert board["result_status"].tolist()[4:7] == ["capped", "finished", "dnf"]
     assert board["percentile"].tolist() == [100.0, pytest.approx(83.333, abs=1e-3), pytest.approx(66.667, abs=1e-3),
                                             50.0, pytest.approx(33.333, abs=1e-3), pytest.approx(16.667, abs=1e-3), 0.0]
     assert box.leaderboard("Fran", track="SCALED")["athlete"].tolist() == ["Hugo"]
@@ -113,7 +114,7 @@ def test_leaderboard_ranks_rx_finishers_then_capped_then_dnf_then_scaled(box):
 
 
 def test_leaderboard_splits_by_gender(box):
-    assert box.leaderboard("Fran", gender="F")["athlete"].tolist() == ["Alice", "Chloé", "Gina", "Emma"]
+    assert box.leaderboard("Fran", gender="F")["athlete"].tolist() == ["Alice", "Chloé", "Emma", "Gina"]
     assert box.leaderboard("Fran", gender="M", track=None)["athlete"].tolist() == ["Bruno", "Diego", "Farid", "Hugo"]
 
 

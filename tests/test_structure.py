@@ -12,7 +12,8 @@ import pytest
 from wodcraft.api import compile_source
 
 from wodlab import simulate
-from wodlab.scores import parse_score, rank_key
+from wodlab.ranking import rank_key
+from wodlab.scores import parse_score
 from wodlab.structure import (
     Scoring,
     bounded_by_cap,

@@ -11,7 +11,8 @@ from wodlab import difficulty, plots
 from wodlab.errors import DatabaseError, QueryError, WodCompileError, WodlabError
 from wodlab.lab import Lab, connect
 from wodlab.loading import LoadError, LoadReport
-from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score, personal_records, rank_key
+from wodlab.ranking import personal_records, rank_key
+from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.wods import WodRecord, compile_records, generate_wod_hash
 
 __version__ = "0.1.0"

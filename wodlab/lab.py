@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import athletes, box, db, dedup, difficulty, ingest, loading, queries, schema, sessions, tracker, wods
+from wodlab import athletes, box, db, dedup, difficulty, ingest, loading, queries, ranking, schema, sessions, tracker, wods
 from wodlab.catalog import sync_catalog
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
@@ -255,10 +255,12 @@ class Lab:
         return self.search_wods()
 
     def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None,
-                    session: str | uuid.UUID | None = None, limit: int | None = 10) -> pd.DataFrame:
-        """Each athlete's best result on a workout (title or id), ranked; None means no filter."""
+                    session: str | uuid.UUID | None = None, limit: int | None = 10, policy: str = "box") -> pd.DataFrame:
+        """Each athlete's best result on a workout (title or id), ranked by a policy of wodlab.ranking
+        ("box" or "crossfit"); None means no filter."""
         return self.query("leaderboard", wod=self.wod_reference(wod), track=_track(track), gender=_gender(gender),
-                          session_id=None if session is None else self.session_id(session), limit=limit)
+                          session_id=None if session is None else self.session_id(session), limit=limit,
+                          policy=ranking.check_policy(policy))
 
     def workout_results(self, wod: str, track: str | None = None) -> pd.DataFrame:
         """Every result on a workout (title or id), by session, with the rank key and class percentile."""

@@ -13,7 +13,8 @@ from functools import lru_cache
 from wodlab.fields import RowProblem, optional, required, timestamp
 from wodlab.ids import stable_id
 from wodlab.loading import TableSpec
-from wodlab.scores import ScoreMismatch, ScoreSyntaxError, parse_score, rank_key
+from wodlab.ranking import rank_key
+from wodlab.scores import ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.sessions import SESSION_KEY, SessionRefs
 from wodlab.structure import Scoring
 

@@ -1,17 +1,29 @@
-"""Scores as coaches write them: parse (lark grammar score.lark), format, check, rank.
+"""Scores as coaches and leaderboards write them: parse (lark grammar score.lark), check, format.
 
 A Score holds the seed's athlete_results columns (score_type, score_value, score_secondary,
-score_unit, is_rx, is_dnf) plus what the whiteboard says besides: the division (Rx, Rx+, scaled),
-the status (finished, capped, DNF, DNS) and a tie-break time.
+score_unit, is_rx, is_dnf) plus what the text says besides: the division (Rx, Rx+, scaled), the
+status (finished, capped, DNF, DNS, WD, none) and a tie-break time. Ranking is wodlab.ranking.
 
-Conventions (also in the README):
-- a bare number is reps; `CAP+12`, `cap 12`, `TC + 12 reps` mean capped with 12 reps done;
-- `7 rounds` alone has no reps part (score_secondary None); `7+0` has 0;
-- times are seconds; loads, distances and calories keep the unit written.
+Two notations, named by whose conventions the text follows (also in the README):
+
+- "box" (the default), as coaches write on the whiteboard: `CAP+12`, `cap 12`, `TC + 12 reps` are
+  capped with 12 reps *done*;
+- "games", as CrossFit's competition leaderboards print: `CAP+24` (no space) is capped with 24
+  reps *left* when the cap fell, `CAP +234` (a space, as some regional boards print) is 234 reps
+  done.
+
+Both read: a bare number as reps; `7 rounds` alone with no reps part (score_secondary None), `7+0`
+with 0; the ` - s` scaled suffix of leaderboards (`10:23 - s`, `222 reps - s`); `0` and an empty
+cell as no score; `WD` (withdrawn); a bare `CAP` (capped, reps unknown); `N pt` (points events);
+`h:mm:ss.cc` and `m:ss.cc`; `mm:ss:ff` read as minutes, seconds and hundredths where the hours
+reading is impossible (past the workout's cap, or past 10 hours); `225 lb`, `102.5 kg`, `1.0 pood`,
+`48 cal`, `5000 m`. Times are seconds; loads, distances, calories and points keep the unit written.
+Impossible clocks (`4:75`, `1:75:00`) are refused, never carried over.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -22,13 +34,15 @@ from lark import Lark, Token, Transformer, UnexpectedInput
 from wodlab.errors import WodlabError
 from wodlab.structure import Scoring, total_work
 
-STATUSES = ("finished", "capped", "dnf", "dns")
+STATUSES = ("finished", "capped", "dnf", "dns", "wd", "none")
+NO_SCORES = ("dnf", "dns", "wd", "none")  # a result with no score: below every score on every board
 DIVISIONS = ("rx", "rx+", "scaled")
+NOTATIONS = ("box", "games")
 
 _UNITS = {  # token type -> (score_type, canonical unit)
     "REPS": ("REPS", "reps"), "LB": ("LOAD", "lb"), "KG": ("LOAD", "kg"), "POOD": ("LOAD", "pood"),
     "CAL": ("CALORIES", "cal"), "METRE": ("DISTANCE", "m"), "KM": ("DISTANCE", "km"),
-    "MILE": ("DISTANCE", "mi"), "FOOT": ("DISTANCE", "ft"),
+    "MILE": ("DISTANCE", "mi"), "FOOT": ("DISTANCE", "ft"), "POINT": ("POINTS", "pt"),
 }
 KG_PER_UNIT = {"kg": Decimal(1), "lb": Decimal("0.45359237"), "pood": Decimal(16)}
 METRES_PER_UNIT = {"m": Decimal(1), "km": Decimal(1000), "mi": Decimal("1609.344"), "ft": Decimal("0.3048")}
@@ -37,7 +51,8 @@ METRES_PER_UNIT = {"m": Decimal(1), "km": Decimal(1000), "mi": Decimal("1609.344
 _EXPECTED_NAMES = {
     "CLOCK": "a time (4:32)", "NUMBER": "a number", "ROUNDS": "'rounds'", "REPS": "'reps'",
     "LB": "'lb'", "KG": "'kg'", "POOD": "'pood'", "CAL": "'cal'", "METRE": "'m'", "KM": "'km'",
-    "MILE": "'mi'", "FOOT": "'ft'", "CAP": "'CAP'", "DNF": "'DNF'", "DNS": "'DNS'", "RX": "'Rx'",
+    "MILE": "'mi'", "FOOT": "'ft'", "POINT": "'pt'", "CAP": "'CAP'", "DNF": "'DNF'", "DNS": "'DNS'", "WD": "'WD'",
+    "RX": "'Rx'",
     "RX_PLUS": "'Rx+'", "SCALED": "'Sc'", "TIEBREAK": "'tb'", "PLUS": "'+'", "LPAR": "'('",
     "RPAR": "')'", "COLON": "':'", "$END": "the end of the score", "COMMA": "','", "MINUS": "'-'",
     "SEMICOLON": "';'", "SLASH": "'/'",
@@ -118,13 +133,14 @@ def format_clock(seconds: Decimal) -> str:
 
 @dataclass(frozen=True)
 class Score:
-    score_type: str  # TIME, ROUNDS, REPS, LOAD, CALORIES, DISTANCE
+    score_type: str  # TIME, ROUNDS, REPS, LOAD, CALORIES, DISTANCE, POINTS
     score_value: Decimal | None
     score_secondary: Decimal | None = None
-    score_unit: str | None = None  # s, rounds, reps, kg, lb, pood, cal, m, km, mi, ft
-    status: str = "finished"  # finished, capped, dnf, dns
+    score_unit: str | None = None  # s, rounds, reps, kg, lb, pood, cal, m, km, mi, ft, pt
+    status: str = "finished"  # finished, capped, dnf, dns, wd, none
     division: str | None = None  # rx, rx+, scaled; None when the text does not say
     tiebreak: Decimal | None = None  # seconds
+    reps_left: Decimal | None = None  # games notation CAP+N: reps left at the cap (score_value: reps done, once known)
 
     @property
     def is_rx(self) -> bool | None:
@@ -132,33 +148,47 @@ class Score:
 
     @property
     def is_dnf(self) -> bool:
-        return self.status in ("dnf", "dns")
+        """The seed's is_dnf: no score (did not finish, did not start, withdrew, nothing entered)."""
+        return self.status in NO_SCORES
 
     @property
     def capped(self) -> bool:
         return self.status == "capped"
 
-    def format(self) -> str:
-        """Canonical text; parse_score(score.format()) == score."""
-        if self.status == "dnf":
-            body = "DNF"
-        elif self.status == "dns":
-            body = "DNS"
-        elif self.status == "capped":
-            body = f"CAP+{_plain(self.score_value)}"
-        elif self.score_type == "TIME":
-            body = format_clock(self.score_value)
-        elif self.score_type == "ROUNDS":
-            rounds = _plain(self.score_value)
-            body = f"{rounds} rounds" if self.score_secondary is None else f"{rounds}+{_plain(self.score_secondary)}"
-        else:
-            body = f"{_plain(self.score_value)} {self.score_unit}"
-        parts = [body]
-        if self.division:
+    def format(self, notation: str = "box") -> str:
+        """Canonical text in a notation; parse_score(score.format(n), notation=n) == score."""
+        _check_notation(notation)
+        parts = [self._body(notation)]
+        if self.division == "scaled" and notation == "games":
+            parts.append("- s")
+        elif self.division:
             parts.append({"rx": "Rx", "rx+": "Rx+", "scaled": "Sc"}[self.division])
         if self.tiebreak is not None:
             parts.append(f"tb {format_clock(self.tiebreak)}")
         return " ".join(parts)
+
+    def _body(self, notation: str) -> str:
+        if self.status in ("dnf", "dns", "wd"):
+            return self.status.upper()
+        if self.status == "none":
+            return "0"
+        if self.status == "capped":
+            if notation == "games" and self.reps_left is not None:
+                return f"CAP+{_plain(self.reps_left)}"
+            if self.score_value is None:
+                return "CAP"
+            return f"CAP +{_plain(self.score_value)}" if notation == "games" else f"CAP+{_plain(self.score_value)}"
+        if self.score_type == "TIME":
+            return format_clock(self.score_value)
+        if self.score_type == "ROUNDS":
+            rounds = _plain(self.score_value)
+            return f"{rounds} rounds" if self.score_secondary is None else f"{rounds}+{_plain(self.score_secondary)}"
+        return f"{_plain(self.score_value)} {self.score_unit}"
+
+
+def _check_notation(notation: str) -> None:
+    if notation not in NOTATIONS:
+        raise WodlabError(f"unknown score notation {notation!r}; notations are {', '.join(NOTATIONS)}")
 
 
 class _ToScore(Transformer):
@@ -202,14 +232,17 @@ class _ToScore(Transformer):
         return Score(score_type, number, score_unit=unit)
 
     def capped(self, children):
-        number = next(c for c in children if isinstance(c, Token) and c.type == "NUMBER")
-        return Score("REPS", _number(number), score_unit="reps", status="capped")
+        number = next((c for c in children if isinstance(c, Token) and c.type == "NUMBER"), None)
+        return Score("REPS", None if number is None else _number(number), score_unit="reps", status="capped")
 
     def dnf(self, _):
         return Score("TIME", None, score_unit="s", status="dnf")
 
     def dns(self, _):
         return Score("TIME", None, score_unit="s", status="dns")
+
+    def wd(self, _):
+        return Score("TIME", None, score_unit="s", status="wd")
 
 
 @lru_cache(maxsize=1)
@@ -246,14 +279,52 @@ def _parse_text(text: str) -> Score:
         raise
 
 
-def parse_score(text: str, wod: Scoring | dict | None = None) -> Score:
-    """Read a score; with its workout (Scoring or compiled document), check and normalise it."""
-    if not isinstance(text, str) or not text.strip():
+_SCALED_SUFFIX = re.compile(r"\s+-\s*s\s*$", re.IGNORECASE)  # "10:23 - s": leaderboards' scaled mark
+_NO_SCORE = re.compile(r"^(0|-+|)$")  # "0", "--" or an empty cell: no score entered
+_CAP_LEFT = re.compile(r"^(cap|tc)\+(\d+)(?=\s|$)", re.IGNORECASE)  # games: "CAP+24", no space: reps left
+_THREE_PART_CLOCK = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?![\d.:])")
+MAX_HOURS = 10  # a workout longer than this is a misreading of mm:ss:ff
+
+
+def parse_score(text: str, wod: Scoring | dict | None = None, notation: str = "box") -> Score:
+    """Read a score written in `notation` ("box" or "games"); with its workout (Scoring or compiled
+    document), check it against the workout and normalise it. See the module docstring."""
+    _check_notation(notation)
+    if not isinstance(text, str):
         raise ScoreSyntaxError(str(text), 1, ["a score"])
-    score = _parse_text(text.strip())
-    if wod is None:
-        return score
-    return check_score(score, wod if isinstance(wod, Scoring) else Scoring.of(wod))
+    scoring = None if wod is None else wod if isinstance(wod, Scoring) else Scoring.of(wod)
+    body = text.strip()
+    scaled = _SCALED_SUFFIX.search(body)
+    if scaled:
+        body = body[: scaled.start()].strip()
+    reps_left = None
+    if notation == "games" and (cap := _CAP_LEFT.match(body)):
+        reps_left = Decimal(cap[2])
+        body = "CAP" + body[cap.end():]
+    if _NO_SCORE.match(body):
+        score = Score("REPS", None, score_unit="reps", status="none")
+    else:
+        score = _parse_text(_hundredths_if_hours_impossible(body, scoring))
+    if scaled:
+        if score.division not in (None, "scaled"):
+            raise ScoreMismatch(f"two different divisions in one score: {score.division} and scaled")
+        score = replace(score, division="scaled")
+    if reps_left is not None:
+        score = replace(score, score_value=None, reps_left=reps_left)
+    return score if scoring is None else check_score(score, scoring)
+
+
+def _hundredths_if_hours_impossible(text: str, scoring: Scoring | None) -> str:
+    """ "17:22:00" as 17:22.00 when 17 hours cannot be a time of this workout (past its cap, or past MAX_HOURS)."""
+    match = _THREE_PART_CLOCK.match(text)
+    if not match:
+        return text
+    hours, minutes, seconds = (int(g) for g in match.groups())
+    as_hours = hours * 3600 + minutes * 60 + seconds
+    limit = scoring.cap_seconds if scoring and scoring.cap_seconds else MAX_HOURS * 3600
+    if as_hours <= limit or minutes >= 60:
+        return text
+    return f"{hours}:{minutes:02d}.{seconds:02d}{text[match.end():]}"
 
 
 def _rounds_to_total(score: Score, per_round: float) -> Decimal:
@@ -263,7 +334,7 @@ def _rounds_to_total(score: Score, per_round: float) -> Decimal:
 def check_score(score: Score, scoring: Scoring) -> Score:
     """The score as this workout scores it, or ScoreMismatch saying why it cannot be one."""
     kind, per_round = scoring.kind, Decimal(str(scoring.reps_per_round))
-    if score.status in ("dnf", "dns"):
+    if score.status in NO_SCORES:
         return replace(score, score_type=_DEFAULT_TYPE.get(kind, score.score_type))
     if kind == "none":
         raise ScoreMismatch("this workout is not scored (score: none)")
@@ -325,71 +396,12 @@ def _check_for_time(score: Score, scoring: Scoring) -> Score:
                         score_unit="reps", status="capped")
     if score.score_type != "REPS":
         raise ScoreMismatch(f"{score.format()!r} on a for-time workout: write a time, or CAP+reps")
-    if scoring.total_reps and score.score_value >= Decimal(str(scoring.total_reps)):
-        raise ScoreMismatch(f"{score.format()!r}: the whole workout is {_plain(Decimal(str(scoring.total_reps)))} reps")
+    total = Decimal(str(scoring.total_reps)) if scoring.total_reps else None
+    if score.reps_left is not None and total is not None:  # games' CAP+N: reps done = the workout's total - N
+        if not 0 < score.reps_left <= total:
+            raise ScoreMismatch(f"{score.format('games')!r}: {_plain(score.reps_left)} reps left, but the whole workout "
+                                f"is {_plain(total)} reps")
+        score = replace(score, score_value=total - score.reps_left)
+    if total is not None and score.score_value is not None and score.score_value >= total:
+        raise ScoreMismatch(f"{score.format()!r}: the whole workout is {_plain(total)} reps")
     return replace(score, status="capped", score_unit="reps")
-
-
-@dataclass(frozen=True, order=True)
-class RankKey:
-    """Sorts ascending from best to worst: (tier, value, tie-break).
-
-    tier: 0 finished, 1 capped, 2 DNF, 3 DNS; plus 4 when the score is not Rx (every Rx score
-    ranks ahead of every scaled one, as on CrossFit leaderboards).
-    value: seconds for a time; minus the amount for everything else (more is better), with
-    rounds+reps as total reps using the workout's reps per round, loads in kg, distances in m.
-    tiebreak: seconds, missing ones last.
-    """
-
-    tier: int
-    value: Decimal
-    tiebreak: Decimal
-
-
-_NO_TIEBREAK = Decimal("1e9")
-
-
-def rank_key(score: Score, scoring: Scoring | None = None, is_rx: bool | None = None) -> RankKey:
-    """The one ordering of results: every leaderboard and percentile sorts by it.
-
-    is_rx: what to assume when the score itself does not say (the class's track); unknown is Rx.
-    """
-    rx = score.is_rx if score.is_rx is not None else is_rx
-    tier = STATUSES.index(score.status) + (4 if rx is False else 0)
-    tiebreak = score.tiebreak if score.tiebreak is not None else _NO_TIEBREAK
-    if score.status in ("dnf", "dns") or score.score_value is None:
-        return RankKey(tier, Decimal(0), tiebreak)
-    if score.score_type == "TIME" and score.status == "finished":
-        return RankKey(tier, score.score_value, tiebreak)
-    amount = score.score_value
-    if score.score_type == "ROUNDS":
-        per_round = scoring.reps_per_round if scoring and scoring.reps_per_round else 10_000  # lexicographic
-        amount = _rounds_to_total(score, per_round)
-    elif score.score_type == "LOAD":
-        amount = score.score_value * KG_PER_UNIT[score.score_unit]
-    elif score.score_type == "DISTANCE":
-        amount = score.score_value * METRES_PER_UNIT[score.score_unit]
-    return RankKey(tier, -amount, tiebreak)
-
-
-def personal_records(history):
-    """True for each result that beats every earlier one of the athlete on the same workout and level.
-
-    `history` is lab.athlete_history(...): it carries the stored rank key (rank_tier, rank_value,
-    tiebreak_seconds), so a PR is judged by the same ordering as every leaderboard. A first result
-    on a workout sets the mark to beat; it is not a PR. Returns a boolean Series on history's index.
-    """
-    import pandas as pd
-
-    best: dict = {}
-    flags = []
-    ordered = history.sort_values(["session_date"], kind="stable")
-    for row in ordered.itertuples():
-        key = (row.rank_tier, row.rank_value, _NO_TIEBREAK if pd.isna(row.tiebreak_seconds) else row.tiebreak_seconds)
-        group = (row.wod_id, bool(row.is_rx))
-        counts = row.result_status in ("finished", "capped")
-        is_record = counts and group in best and key < best[group]
-        if counts and (group not in best or key < best[group]):
-            best[group] = key
-        flags.append(is_record)
-    return pd.Series(flags, index=ordered.index).reindex(history.index)

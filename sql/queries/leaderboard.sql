@@ -1,13 +1,16 @@
 -- wodlab: the seed's "Top 10" generalised to any workout, track and gender, ranked by the rank key
--- wodlab.scores.rank_key stored with each result (rank_tier, rank_value, tiebreak_seconds): Rx
--- before scaled, finishers by time, then capped athletes by reps, then DNF and DNS; AMRAPs by total
--- reps, loads in kg; tie-breaks last. Each athlete appears once, with their best result on the
--- workout (over every session of it, unless session_id is given).
+-- wodlab.ranking.rank_key stored with each result (rank_tier, rank_value, tiebreak_seconds): Rx
+-- before scaled, finishers by time, then capped athletes by reps; AMRAPs by total reps, loads in
+-- kg; tie-breaks last; every no-score (DNF, DNS, WD, none) below every scaled score. Policy "box"
+-- puts DNF before the other no-scores; "crossfit" ranks every no-score equal (LEAST(rank_tier, 8)).
+-- Each athlete appears once, with their best result on the workout (over every session of it,
+-- unless session_id is given).
 -- param wod: text — the workout's title, or its id as text
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL
 -- param gender: text, optional — M or F; everyone when NULL
 -- param session_id: uuid, optional — one session only
 -- param limit: int, optional — at most this many rows
+-- param policy: text, optional — the ranking policy: crossfit, or box (the default, also for NULL)
 -- column rank: Int64 — 1 for the best; equal scores share a rank
 -- column percentile: Float64 — 100 for the best, 0 for the last: 100 x (1 - (rank - 1) / (n - 1))
 -- column athlete_id: string — the athlete's id
@@ -36,14 +39,17 @@ WITH results AS (
     AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
     AND (CAST(:session_id AS UUID) IS NULL OR ss.id = :session_id)
     ORDER BY ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST, ss.session_date
+), policed AS (
+    SELECT r.*, CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN LEAST(r.rank_tier, 8) ELSE r.rank_tier END AS policy_tier
+    FROM results r
 ), ranked AS (
     SELECT r.*, a.display_name, a.gender,
            RANK() OVER w AS rank,
            100 * (1 - PERCENT_RANK() OVER w) AS percentile
-    FROM results r
+    FROM policed r
     LEFT JOIN athletes a ON a.id = r.athlete_id
     WHERE CAST(:gender AS TEXT) IS NULL OR a.gender = :gender
-    WINDOW w AS (ORDER BY r.rank_tier, r.rank_value, r.tiebreak_seconds NULLS LAST)
+    WINDOW w AS (ORDER BY r.policy_tier, r.rank_value, r.tiebreak_seconds NULLS LAST)
 )
 SELECT rank, percentile, athlete_id, display_name AS athlete, gender, score_text AS score, score_type, score_value,
        score_secondary, score_unit, result_status, tiebreak_seconds, is_rx, is_dnf, track, session_date
