@@ -152,7 +152,8 @@ def scores(draw):
         score_type, unit = draw(st.sampled_from([("REPS", "reps"), ("LOAD", "kg"), ("LOAD", "lb"), ("LOAD", "pood"),
                                                  ("CALORIES", "cal"), ("DISTANCE", "m"), ("DISTANCE", "km"),
                                                  ("DISTANCE", "mi"), ("DISTANCE", "ft")]))
-        base = Score(score_type, draw(_amounts), None, unit)
+        amount = draw(_amounts.filter(bool) if score_type == "REPS" else _amounts)  # zero reps is no score
+        base = Score(score_type, amount, None, unit)
     elif kind == "capped":
         base = Score("REPS", draw(_counts), None, "reps", "capped")
     else:

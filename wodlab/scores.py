@@ -159,12 +159,13 @@ class Score:
         """Canonical text in a notation; parse_score(score.format(n), notation=n) == score."""
         _check_notation(notation)
         parts = [self._body(notation)]
-        if self.division == "scaled" and notation == "games":
-            parts.append("- s")
-        elif self.division:
+        games_scaled = self.division == "scaled" and notation == "games"
+        if self.division and not games_scaled:
             parts.append({"rx": "Rx", "rx+": "Rx+", "scaled": "Sc"}[self.division])
         if self.tiebreak is not None:
             parts.append(f"tb {format_clock(self.tiebreak)}")
+        if games_scaled:
+            parts.append("- s")  # the leaderboards' suffix: always last
         return " ".join(parts)
 
     def _body(self, notation: str) -> str:
@@ -305,6 +306,8 @@ def parse_score(text: str, wod: Scoring | dict | None = None, notation: str = "b
         score = Score("REPS", None, score_unit="reps", status="none")
     else:
         score = _parse_text(_hundredths_if_hours_impossible(body, scoring))
+        if score.status == "finished" and score.score_type == "REPS" and score.score_value == 0:
+            score = replace(score, score_value=None, status="none")  # "0 Rx": zero reps is no score
     if scaled:
         if score.division not in (None, "scaled"):
             raise ScoreMismatch(f"two different divisions in one score: {score.division} and scaled")
