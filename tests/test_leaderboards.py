@@ -17,6 +17,7 @@ from wodcraft.library import get
 
 from conftest import FIXTURES
 from wodlab.errors import WodlabError
+from wodlab.loading import LoadError
 from wodlab.ranking import rank_key
 from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.structure import Scoring
@@ -143,3 +144,90 @@ def test_format_then_parse_gives_the_score_back_in_each_notation(score, notation
     if score.status == "none" and score.tiebreak is not None:
         return  # "0 tb 1:00" is not something a board prints; no score has no tie-break
     assert parse_score(score.format(notation), notation=notation) == score
+
+
+# --- competitions: a board as exported, standings by the official rules -------------------------------------
+
+def _standings(lab) -> list:
+    frame = lab.standings("Open Test")
+    return frame.assign(athlete_id=frame["athlete_id"].map(_external(lab)))[["division", "rank", "athlete_id", "points"]
+                                                                           ].values.tolist()
+
+
+def _external(lab) -> dict:
+    return dict(lab.sql("SELECT id::text AS id, external_id FROM athletes").values.tolist())
+
+
+def _expected() -> list:
+    return pd.read_csv(BOARDS / "open_standings.csv").values.tolist()
+
+
+@pytest.fixture
+def open_lab(lab):
+    assert lab.load_wods(library=True, progress=False).ok
+    return lab
+
+
+@pytest.mark.parametrize("board", ["open_long.csv", "open_wide.csv"])
+def test_a_board_as_exported_loads_in_one_call_and_gives_the_official_standings(open_lab, board):
+    report = open_lab.load_leaderboard(BOARDS / board, competition="Open Test")
+    assert report.inserted == 20 and report.ok
+    assert _standings(open_lab) == _expected()
+
+
+def test_per_workout_ranks_within_divisions(open_lab):
+    open_lab.load_leaderboard(BOARDS / "open_long.csv", competition="Open Test")
+    ranks = open_lab.competition_results("Open Test", division="Men")
+    names = _external(open_lab)
+    by_workout = {label: dict(zip(group["athlete_id"].map(names), group["workout_rank"]))
+                  for label, group in ranks.groupby("label")}
+    assert by_workout["23.1"] == {"m1": 1, "m3": 1, "m2": 3, "m4": 4, "m5": 5}
+    assert by_workout["24.1"] == {"m1": 1, "m3": 2, "m2": 3, "m4": 4, "m5": 5}
+    capped = open_lab.sql("SELECT score_value FROM athlete_results WHERE score_text = 'CAP+170'")
+    assert capped["score_value"].tolist() == [170]  # CAP+10 on a 180-rep workout: 170 reps done
+
+
+def test_the_competition_leaderboard_of_one_workout_uses_the_crossfit_policy(open_lab):
+    open_lab.load_leaderboard(BOARDS / "open_long.csv", competition="Open Test")
+    board = open_lab.leaderboard("Open 24.1", track=None, limit=None, policy="crossfit", gender="F")
+    names = _external(open_lab)
+    assert board["athlete_id"].map(names).tolist()[:4] == ["w2", "w5", "w1", "w4"]
+    assert board["rank"].tolist()[-1] == len(board)  # w3's empty cell: a no-score, last
+
+
+def test_a_bad_score_on_a_board_loads_nothing_and_names_line_and_column(open_lab, tmp_path, count):
+    text = (BOARDS / "open_wide.csv").read_text().replace("9:50", "4:75")
+    (tmp_path / "board.csv").write_text(text)
+    before = count(open_lab, "athletes")
+    with pytest.raises(LoadError) as caught:
+        open_lab.load_leaderboard(tmp_path / "board.csv", competition="Open Test")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "24.1")]
+    assert count(open_lab, "athletes") == before and count(open_lab, "athlete_results") == 0
+
+
+def test_an_unknown_workout_label_says_how_to_map_it(open_lab, tmp_path):
+    (tmp_path / "board.csv").write_text("athlete_id,name,gender,Event 1\nx,X,M,4:00\n")
+    with pytest.raises(LoadError, match="workouts=.*'Event 1'"):
+        open_lab.load_leaderboard(tmp_path / "board.csv", competition="Other")
+    report = open_lab.load_leaderboard(tmp_path / "board.csv", competition="Other", workouts={"Event 1": "Fran"})
+    assert report.inserted == 1
+
+
+def test_an_unknown_competition_is_named(open_lab):
+    from wodlab.errors import QueryError
+
+    with pytest.raises(QueryError, match="no competition 'Nope'"):
+        open_lab.standings("Nope")
+
+
+def test_cli_loads_a_leaderboard_in_one_command(open_lab):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": open_lab.engine.url.render_as_string(hide_password=False)}
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "leaderboard", str(BOARDS / "open_wide.csv"),
+                          "--competition", "Open Test", "--notation", "games"], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "Open Test: athlete_results: 20 rows read, 20 new, 0 unchanged, 0 updated"
+    assert _standings(open_lab) == _expected()

@@ -81,11 +81,30 @@ def _load_box(args) -> int:
     return 0
 
 
+def _load_leaderboard(args) -> int:
+    if not args.competition:
+        raise WodlabError("`wodlab load leaderboard FILE --competition NAME`: which competition is it?")
+    workouts = dict(_pair(text) for text in args.workout)
+    report = _connect().load_leaderboard(args.paths[0], args.competition, notation=args.notation, workouts=workouts,
+                                         update=args.update)
+    print(f"{args.competition}: {report.summary()}")
+    return 0
+
+
+def _pair(text: str) -> tuple[str, str]:
+    label, sep, title = text.partition("=")
+    if not sep:
+        raise WodlabError(f"--workout takes LABEL=TITLE (e.g. 25.1='Open 25.1'), got {text!r}")
+    return label.strip(), title.strip()
+
+
 def _load_table(args) -> int:
     if len(args.paths) != 1 or args.library:
         raise WodlabError(f"`wodlab load {args.what}` takes one file (CSV, or JSON Lines for events), or a folder for box")
     if args.what == "box":
         return _load_box(args)
+    if args.what == "leaderboard":
+        return _load_leaderboard(args)
     lab = _connect()
     loader = getattr(lab, f"load_{args.what}")
     result = loader(args.paths[0], skip_bad=args.skip_bad, update=args.update, rejects=args.rejects,
@@ -207,8 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="apply schema migrations and refresh the movement catalog")
     p.set_defaults(func=_cmd_init)
 
-    p = sub.add_parser("load", help="import data: wods PATH... | wods --library | athletes|sessions|results|events FILE | box DIR")
-    p.add_argument("what", choices=["wods", "athletes", "sessions", "results", "events", "box"])
+    p = sub.add_parser("load", help="import data: wods PATH... | wods --library | athletes|sessions|results|events FILE | box DIR"
+                                    " | leaderboard FILE --competition NAME")
+    p.add_argument("what", choices=["wods", "athletes", "sessions", "results", "events", "box", "leaderboard"])
     p.add_argument("paths", nargs="*", help=".wod files or folders; one CSV/JSONL file for the other tables")
     p.add_argument("--library", action="store_true", help="every workout of wodcraft's standard library")
     p.add_argument("--skip-bad", action="store_true", help="load the good rows, write the bad ones to a reject file")
@@ -216,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true",
                    help="apply corrections: update rows stored with other values (old values kept in load_history)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--competition", help="for leaderboard: the competition's name")
+    p.add_argument("--notation", default="games", choices=["games", "box"], help="for leaderboard: how scores are written")
+    p.add_argument("--workout", action="append", default=[], metavar="LABEL=TITLE",
+                   help="for leaderboard: the stored workout of a board's label (repeatable)")
     p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("simulate", help="a synthetic box with known ground truth (deterministic from --seed)")

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import athletes, box, db, dedup, difficulty, ingest, loading, queries, ranking, schema, sessions, tracker, wods
+from wodlab import athletes, box, competitions, db, dedup, difficulty, ingest, loading, queries, ranking, schema, sessions, tracker, wods
 from wodlab.catalog import sync_catalog
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
@@ -161,6 +161,28 @@ class Lab:
         if paths is not None:
             files += ingest.expand_paths(paths)
         return ingest.import_files(self.engine, files, strict=strict, progress=progress, model=self.difficulty.model())
+
+    def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
+                         workouts: dict[str, str] | None = None, date=None, update: bool = False) -> LoadReport:
+        """A competition leaderboard as exported (long or wide; see wodlab.competitions), in one transaction."""
+        return competitions.load_leaderboard(self.engine, source, competition, notation=notation, workouts=workouts,
+                                             date=date, update=update)
+
+    def standings(self, competition: str, division: str | None = None) -> pd.DataFrame:
+        """Overall standings per division: points = sum of workout ranks, lowest wins (competition_standings)."""
+        return self.query("competition_standings", competition=self._competition(competition), division=division)
+
+    def competition_results(self, competition: str, division: str | None = None) -> pd.DataFrame:
+        """Each athlete's rank on each workout of a competition, within the division (competition_results)."""
+        return self.query("competition_results", competition=self._competition(competition), division=division)
+
+    def _competition(self, competition: str) -> str:
+        names = self.sql("SELECT name FROM competitions ORDER BY name")["name"].tolist()
+        if competition not in names:
+            close = difflib.get_close_matches(competition, names, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; known: {', '.join(names) or 'none'}"
+            raise QueryError(f"no competition {competition!r}{hint}")
+        return competition
 
     def load_box(self, directory: str | Path, *, progress: bool | None = None) -> dict[str, LoadReport]:
         """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box."""

@@ -356,7 +356,7 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     return Written(inserted, len(rows) - inserted - len(updated), updated, [])
 
 
-def _conflicts(spec: TableSpec, found: list, rows: list, good: list) -> list[Conflict]:
+def conflicts_of(spec: TableSpec, found: list, rows: list, good: list) -> list[Conflict]:
     """Conflicts in the order of the file, each with the row label it came from."""
     position = {r[0]: i for i, r in enumerate(good)}
     out = []
@@ -415,7 +415,7 @@ def _load_once(target, spec: TableSpec, frame: pd.DataFrame, name: str, skip_bad
         repeated = len(frame) - len(good) - len(problems)  # identical rows given twice: stored once
         written = copy_insert(conn, spec, good, update=update, source=name) if good else Written(0, 0, [], [])
         if written.conflicts:
-            conflicts = _conflicts(spec, written.conflicts, rows, good)
+            conflicts = conflicts_of(spec, written.conflicts, rows, good)
             if not skip_bad:
                 raise ConflictError(name, conflicts)
             clash = {c.row_id for c in conflicts}

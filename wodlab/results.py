@@ -14,7 +14,7 @@ from wodlab.fields import RowProblem, optional, required, timestamp
 from wodlab.ids import stable_id
 from wodlab.loading import TableSpec
 from wodlab.ranking import rank_key
-from wodlab.scores import ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.sessions import SESSION_KEY, SessionRefs
 from wodlab.structure import Scoring
 
@@ -50,11 +50,17 @@ def _result_row(record: dict, refs: ResultRefs) -> tuple:
     except (ScoreSyntaxError, ScoreMismatch) as problem:
         raise RowProblem("score", str(problem).splitlines()[0]) from None
     refs.seen.add((session, athlete))
+    return result_values(session, athlete, score, scoring, track, optional(record, "notes"), timestamp(record, "recorded_at"))
+
+
+def result_values(session: uuid.UUID, athlete: uuid.UUID, score: Score, scoring: Scoring, track: str,
+                  notes: str | None = None, recorded_at=None) -> tuple:
+    """One athlete_results row (RESULTS.columns) of a checked score; the rank key stored is policy "box"."""
     is_rx = score.is_rx if score.is_rx is not None else track == "RX"  # unmarked: the class's track says
     key = rank_key(score, scoring, is_rx=is_rx)
     return (
         result_id(session, athlete), session, athlete, score.score_type, score.score_value, score.score_secondary,
-        score.score_unit, is_rx, score.is_dnf, optional(record, "notes"), timestamp(record, "recorded_at"),
+        score.score_unit, is_rx, score.is_dnf, notes, recorded_at,
         score.format(), score.division, score.status, score.tiebreak, key.tier, key.value,
     )
 

@@ -42,6 +42,18 @@ def session_info(conn: Connection, session) -> dict:
     return {"id": key, "wod_id": str(row.wod_definition_id), "track": row.track, "session_date": row.session_date}
 
 
+_ENSURE = sa.text("""
+    INSERT INTO scheduled_sessions (id, wod_definition_id, session_date, track, location)
+    VALUES (:id, :wod, :day, :track, :location)
+    ON CONFLICT (id) DO NOTHING
+""")
+
+
+def ensure_session(conn: Connection, session: uuid.UUID, wod_id: str, day: dt.date, track: str, location: str) -> None:
+    """A session created by another loader (a competition's workout), unless it exists."""
+    conn.execute(_ENSURE, {"id": session, "wod": wod_id, "day": day, "track": track, "location": location})
+
+
 class Workouts:
     """Workouts by id and by title, and their Scoring, read once per load (in the load's transaction)."""
 
