@@ -190,6 +190,10 @@ def _coerce(query: queries.Query, pair: str):
     kind = declared[name].type
     if kind == "text[]":
         return name, [v.strip() for v in raw.split(",") if v.strip()]
+    if kind == "bool":
+        if raw.lower() not in ("true", "false", "yes", "no", "1", "0"):
+            raise WodlabError(f"{name} expects true or false, got {raw!r}")
+        return name, raw.lower() in ("true", "yes", "1")
     if kind == "int":
         try:
             return name, int(raw)

@@ -21,7 +21,23 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import athletes, box, competitions, db, dedup, difficulty, ingest, loading, queries, ranking, schema, sessions, tracker, wods
+from wodlab import (
+    athletes,
+    box,
+    competitions,
+    db,
+    dedup,
+    difficulty,
+    flags,
+    ingest,
+    loading,
+    queries,
+    ranking,
+    schema,
+    sessions,
+    tracker,
+    wods,
+)
 from wodlab.catalog import sync_catalog
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
@@ -186,7 +202,9 @@ class Lab:
 
     def load_box(self, directory: str | Path, *, progress: bool | None = None) -> dict[str, LoadReport]:
         """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box."""
-        return box.load_box(self.engine, directory, model=self.difficulty.model(), progress=progress)
+        reports = box.load_box(self.engine, directory, model=self.difficulty.model(), progress=progress)
+        flags.refresh(self.engine)  # a box's leaderboards show their suspicious results at once
+        return reports
 
     def _load(self, spec: TableSpec, source: Source, skip_bad: bool, update: bool, rejects, progress) -> LoadReport:
         return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress)
@@ -277,12 +295,21 @@ class Lab:
         return self.search_wods()
 
     def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None,
-                    session: str | uuid.UUID | None = None, limit: int | None = 10, policy: str = "box") -> pd.DataFrame:
+                    session: str | uuid.UUID | None = None, limit: int | None = 10, policy: str = "box",
+                    exclude_flagged: bool = False) -> pd.DataFrame:
         """Each athlete's best result on a workout (title or id), ranked by a policy of wodlab.ranking
-        ("box" or "crossfit"); None means no filter."""
+        ("box" or "crossfit"); None means no filter. `flag` shows what the last check
+        (suspicious_results) found; exclude_flagged leaves those results out before ranking."""
         return self.query("leaderboard", wod=self.wod_reference(wod), track=_track(track), gender=_gender(gender),
                           session_id=None if session is None else self.session_id(session), limit=limit,
-                          policy=ranking.check_policy(policy))
+                          policy=ranking.check_policy(policy), exclude_flagged=bool(exclude_flagged))
+
+    def suspicious_results(self, refresh: bool = True) -> pd.DataFrame:
+        """Results to check before believing them (impossible for the workout, or far off the athlete's
+        level; see wodlab.flags), worst first. refresh=False shows the last check without redoing it."""
+        if refresh:
+            flags.refresh(self.engine)
+        return self.query("suspicious_results")
 
     def workout_results(self, wod: str, track: str | None = None) -> pd.DataFrame:
         """Every result on a workout (title or id), by session, with the rank key and class percentile."""

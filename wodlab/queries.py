@@ -124,6 +124,10 @@ def _check_value(query: Query, param: Param, value):
         if not low <= value < 2**31:
             raise QueryError(f"{where} expects an integer from {low} to {2**31 - 1:,}, got {value}")
         return value
+    if param.type == "bool":
+        if not isinstance(value, bool):
+            raise QueryError(f"{where} expects True or False, got {value!r}")
+        return value
     if param.type == "uuid":
         try:
             return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

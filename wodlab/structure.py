@@ -213,3 +213,40 @@ def standard_performance(document: dict, category: str = "men") -> float | None:
         lifts = sum(1 for b in document.get("blocks", []) if b.get("type") == "max_load") or 1
         return STANDARD_LIFT_KG[category] * lifts
     return None
+
+
+# --- what no one can do ---------------------------------------------------------------------------------------
+
+# The fastest anyone does a workout's work: four times wodcraft's catalog pace (which describes an
+# average Rx athlete, heavier loads slower), with no fatigue and no transitions. The binding case
+# is Diane: its catalog work time is 7:38 (225 lb deadlifts count slow) and world-class athletes
+# finish it in about 1:55, a ratio of 0.25; Fran (about 1:55 of 3:00) is 0.64, Grace (about 1:00
+# of 2:30) 0.4. A result beyond this bound is a logging error, not a record; results that are only
+# unlikely are caught by the athlete-level check (wodlab.flags).
+FASTEST_PACE_FACTOR = 0.25
+
+
+def _work_seconds(blocks: list[dict]) -> float:
+    from wodcraft.catalog import load_catalog
+    from wodcraft.semantics.estimate import block_seconds
+
+    catalog = load_catalog()
+    return sum(block_seconds(block, catalog) for block in blocks)
+
+
+def fastest_seconds(document: dict) -> float | None:
+    """The shortest time anyone finishes a for-time workout in (FASTEST_PACE_FACTOR); None when not for time."""
+    if Scoring.of(document).kind != "time":
+        return None
+    seconds = _work_seconds(document.get("blocks", []))
+    return seconds * FASTEST_PACE_FACTOR if seconds else None
+
+
+def most_work(document: dict) -> float | None:
+    """The most units of work (reps, calories, metres) anyone does in an AMRAP's clock; None when not an AMRAP."""
+    scoring = Scoring.of(document)
+    items = _amrap_items(document.get("blocks", []))
+    if scoring.kind != "rounds+reps" or not items or not scoring.clock_seconds or not scoring.reps_per_round:
+        return None
+    round_seconds = _work_seconds([{"type": "rounds", "rounds": 1, "items": items}])
+    return scoring.clock_seconds / (round_seconds * FASTEST_PACE_FACTOR) * scoring.reps_per_round if round_seconds else None

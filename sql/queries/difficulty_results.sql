@@ -1,4 +1,5 @@
 -- wodlab: every result with what the difficulty fit needs (athlete, level, workout), in id order.
+-- column result_id: string — the result's id
 -- column athlete_id: string — the athlete's id
 -- column gender: string — M or F
 -- column score_type: string — TIME, REPS, ROUNDS, LOAD, CALORIES, DISTANCE
@@ -9,7 +10,7 @@
 -- column is_rx: boolean — done as prescribed
 -- column track: string — the session's track
 -- column wod_id: string — the workout's id
-SELECT ar.athlete_id, a.gender, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
+SELECT ar.id AS result_id, ar.athlete_id, a.gender, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
        ar.result_status, ar.is_rx, ss.track, ss.wod_definition_id AS wod_id
 FROM athlete_results ar
 JOIN scheduled_sessions ss ON ss.id = ar.session_id

@@ -11,6 +11,7 @@
 -- param session_id: uuid, optional — one session only
 -- param limit: int, optional — at most this many rows
 -- param policy: text, optional — the ranking policy: crossfit, or box (the default, also for NULL)
+-- param exclude_flagged: bool, optional — true: leave out results the last check found impossible or outliers
 -- column rank: Int64 — 1 for the best; equal scores share a rank
 -- column percentile: Float64 — 100 for the best, 0 for the last: 100 x (1 - (rank - 1) / (n - 1))
 -- column athlete_id: string — the athlete's id
@@ -27,15 +28,18 @@
 -- column is_dnf: boolean — did not finish (or start)
 -- column track: string — the session's track
 -- column session_date: datetime64[ns] — the session's date
+-- column flag: string — impossible, outlier or leader when the last check flagged the result (lab.suspicious_results)
 WITH results AS (
     SELECT DISTINCT ON (ar.athlete_id)
            ar.athlete_id, ar.score_text, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
            ar.result_status, ar.tiebreak_seconds, ar.is_rx, ar.is_dnf, ar.rank_tier, ar.rank_value,
-           ar.recorded_at, ss.track, ss.session_date
+           ar.recorded_at, ss.track, ss.session_date, rf.flag
     FROM athlete_results ar
     JOIN scheduled_sessions ss ON ar.session_id = ss.id
     JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
+    LEFT JOIN result_flags rf ON rf.result_id = ar.id
     WHERE (wd.title = :wod OR wd.id::text = :wod)
+    AND (NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) OR rf.flag IS NULL OR rf.flag = 'leader')
     AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
     AND (CAST(:session_id AS UUID) IS NULL OR ss.id = :session_id)
     ORDER BY ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST, ss.session_date
@@ -52,7 +56,7 @@ WITH results AS (
     WINDOW w AS (ORDER BY r.policy_tier, r.rank_value, r.tiebreak_seconds NULLS LAST)
 )
 SELECT rank, percentile, athlete_id, display_name AS athlete, gender, score_text AS score, score_type, score_value,
-       score_secondary, score_unit, result_status, tiebreak_seconds, is_rx, is_dnf, track, session_date
+       score_secondary, score_unit, result_status, tiebreak_seconds, is_rx, is_dnf, track, session_date, flag
 FROM ranked
 ORDER BY rank, recorded_at, athlete_id
 LIMIT :limit;

@@ -36,12 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import sqlalchemy as sa
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsmr
 from scipy.stats import norm
 from sqlalchemy.engine import Engine
 
+from wodlab import queries
 from wodlab.errors import WodlabError
 from wodlab.frames import FLOAT, INT, TEXT, conform
 from wodlab.scores import KG_PER_UNIT
@@ -53,19 +53,10 @@ class DisconnectedWarning(UserWarning):
     """The athlete-item graph has several components: difficulties are comparable only within one."""
 
 
-_RESULTS = sa.text("""
-    SELECT ar.athlete_id::text AS athlete_id, a.gender, ar.score_type, ar.score_value, ar.score_secondary,
-           ar.score_unit, ar.result_status, ar.is_rx, ss.track, ss.wod_definition_id::text AS wod_id
-    FROM athlete_results ar
-    JOIN scheduled_sessions ss ON ss.id = ar.session_id
-    LEFT JOIN athletes a ON a.id = ar.athlete_id
-    ORDER BY ar.id
-""")
-
-
 ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "n_results": INT, "difficulty": FLOAT,
                 "se": FLOAT, "naive_difficulty": FLOAT, "component": INT, "points": FLOAT}
 ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "component": INT}
+RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "y": FLOAT, "z": FLOAT}
 
 
 @dataclass
@@ -75,6 +66,7 @@ class ObservedDifficulty:
     residual_sd: float  # robust sd of y around ability - difficulty
     dropped: dict  # results left out, by reason
     components: int
+    residuals: pd.DataFrame | None = None  # RESIDUALS_SCHEMA: each fitted result, z = its robust residual
 
     def points(self, difficulty: float | np.ndarray) -> np.ndarray:
         """Expected share (0-100) of the box's athletes who miss the standard at this difficulty."""
@@ -158,10 +150,8 @@ def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, ridge: float, scale:
 def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iterations: int = 6,
              min_results: int = 1) -> ObservedDifficulty:
     """Fit abilities and difficulties to every result in the database (see the module docstring)."""
-    with engine.connect() as conn:
-        results = pd.DataFrame(conn.execute(_RESULTS).all(), columns=["athlete_id", "gender", "score_type", "score_value",
-                                                                     "score_secondary", "score_unit", "result_status",
-                                                                     "is_rx", "track", "wod_id"])
+    results = queries.run(engine, "difficulty_results")
+    results["gender"] = results["gender"].fillna("")
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
     standards = _standards(engine, sorted(results["wod_id"].unique()))
@@ -179,7 +169,8 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
     a_index = np.searchsorted(athletes, used["athlete_id"].to_numpy())
     i_index = np.searchsorted(items, used["item"].to_numpy())
     X = _design(a_index, i_index, len(athletes), len(items))
-    coef, weights, scale = _fit(X, used["y"].to_numpy(), ridge, huber, iterations)
+    coef, weights, scale = _fit(X, used["y"].to_numpy(dtype=float), ridge, huber, iterations)
+    used["z"] = (used["y"].to_numpy(dtype=float) - X @ coef) / scale  # how far each result is from its athlete's level
     se = _standard_errors(X, weights, ridge, scale)
     ability, difficulty = coef[: len(athletes)], coef[len(athletes):]
     centre = ability.mean()  # the box's average athlete meets the standard at difficulty 0
@@ -213,7 +204,8 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
         "se": se[: len(athletes)],
         "component": labels[: len(athletes)],
     })
-    observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components))
+    residuals = conform(used.rename(columns={"item_track": "track"}), RESIDUALS_SCHEMA)
+    observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components), residuals)
     item_frame["points"] = observed.points(item_frame["difficulty"].to_numpy())
     observed.items = conform(item_frame.sort_values(["title", "track"], ignore_index=True), ITEMS_SCHEMA)
     observed.athletes = conform(athlete_frame, ATHLETES_SCHEMA)

@@ -1,0 +1,82 @@
+"""Flags, not silence: impossible and suspicious results are flagged, leaderboards show or drop them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from wodcraft.api import compile_source
+from wodcraft.library import get
+
+from conftest import FIXTURES
+from wodlab import frames, queries
+from wodlab.flags import impossible
+from wodlab.structure import FASTEST_PACE_FACTOR, fastest_seconds, most_work
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return json.loads((FIXTURES / "sim" / "truth.json").read_text())
+
+
+def _planted_result_ids(lab, truth) -> set[str]:
+    externals = dict(lab.sql("SELECT id::text AS id, external_id FROM athletes").values.tolist())
+    planted = {(e["athlete"], e["wod_id"], e["session_date"]) for e in truth["gross_errors"]}
+    rows = lab.sql("SELECT ar.id::text AS id, ar.athlete_id::text AS athlete, ss.wod_definition_id::text AS wod, "
+                   "ss.session_date::text AS day FROM athlete_results ar JOIN scheduled_sessions ss ON ss.id = ar.session_id")
+    return {r.id for r in rows.itertuples() if (externals[r.athlete], r.wod, r.day) in planted}
+
+
+def test_every_planted_error_that_tops_a_leaderboard_is_flagged(sim_lab, truth):
+    planted = _planted_result_ids(sim_lab, truth)
+    leaders = sim_lab.sql("""
+        SELECT DISTINCT ON (ss.wod_definition_id, ss.track) ar.id::text AS id
+        FROM athlete_results ar JOIN scheduled_sessions ss ON ss.id = ar.session_id
+        ORDER BY ss.wod_definition_id, ss.track, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST""")["id"]
+    on_top = planted & set(leaders)
+    flagged = set(sim_lab.suspicious_results(refresh=False)["result_id"])
+    assert len(on_top) >= 3, "the fixture should put planted errors at the top of some boards"
+    assert on_top <= flagged
+
+
+def test_flags_find_most_planted_errors_and_few_clean_results(sim_lab, truth):
+    planted = _planted_result_ids(sim_lab, truth)
+    found = sim_lab.suspicious_results(refresh=False)
+    flagged = set(found[found["flag"] != "leader"]["result_id"])
+    assert len(flagged & planted) / len(planted) >= 0.65  # slips of a few percent are within a day's spread
+    assert len(flagged - planted) <= 0.005 * sim_lab.require_results()
+    boards = len(sim_lab.query("board_leaders"))
+    assert (found["flag"] == "leader").sum() <= boards / 4  # a leader is questioned, not every leader
+
+
+def test_the_46_second_fran_is_flagged_and_left_out_on_request(sim_lab):
+    top = sim_lab.leaderboard("Fran", limit=1)
+    assert (top["score"][0], top["flag"][0]) == ("0:46", "outlier")
+    clean = sim_lab.leaderboard("Fran", limit=1, exclude_flagged=True)
+    assert clean["score"][0] != "0:46" and clean["rank"][0] == 1
+
+
+def test_suspicious_results_are_typed_worst_first_with_reasons(sim_lab):
+    found = sim_lab.suspicious_results(refresh=False)
+    assert frames.dtypes_of(found) == queries.get("suspicious_results").dtypes
+    assert len(found) > 0 and found["reason"].str.len().gt(10).all()
+    outliers = found[found["flag"] == "outlier"]["severity"].tolist()
+    assert outliers == sorted(outliers, reverse=True) and min(outliers) > 3.5
+
+
+def test_the_impossible_bound_is_catalog_pace_four_times_over_without_fatigue():
+    fran = compile_source(get("girls/fran").source).document
+    assert FASTEST_PACE_FACTOR == 0.25
+    assert fastest_seconds(fran) == pytest.approx(45.0)  # 45 thrusters x 2.5 s + 45 pull-ups x 1.5 s, / 4
+    assert fastest_seconds(compile_source(get("girls/cindy").source).document) is None
+    assert most_work(compile_source(get("girls/cindy").source).document) == pytest.approx(3200.0)
+
+
+def test_a_time_under_the_bound_is_impossible_and_one_above_is_not():
+    fran = compile_source(get("girls/fran").source).document
+    results = pd.DataFrame({"result_id": ["a", "b"], "wod_id": ["w", "w"], "score_type": ["TIME", "TIME"],
+                            "score_value": [30.0, 115.0], "score_secondary": [None, None],
+                            "result_status": ["finished", "finished"]})
+    found = impossible(results, {"w": fran})
+    assert list(found) == ["a"] and "faster than anyone" in found["a"][0]
