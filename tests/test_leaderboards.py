@@ -231,3 +231,33 @@ def test_cli_loads_a_leaderboard_in_one_command(open_lab):
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "Open Test: athlete_results: 20 rows read, 20 new, 0 unchanged, 0 updated"
     assert _standings(open_lab) == _expected()
+
+
+# --- competition scoring of distances and ladders ------------------------------------------------------------
+
+def _open(path: str) -> dict:
+    return compile_source(get(path).source).document
+
+
+def test_distances_count_as_the_workout_counts_them():
+    """Open 18.4: 5 ft of handstand walk is a rep (165 in all); Open 25.1: each 15 ft of lunge, per its note."""
+    assert Scoring.of(_open("open/18_4")).total_reps == 165
+    from wodlab.structure import FOOT_M, rep_distances
+
+    assert rep_distances(_open("open/25_1")) == {"lunge": pytest.approx(15 * FOOT_M)}
+    assert rep_distances(_open("open/18_4")) == {"handstand_walk": pytest.approx(5 * FOOT_M)}
+
+
+def test_an_open_ladder_has_no_fixed_total_and_accepts_capped_reps():
+    assert Scoring.of(_open("open/25_1")).total_reps == 0
+    for notation in ("box", "games"):
+        score = parse_score("CAP+124 Rx", _open("open/25_1"), notation=notation)
+        assert (score.status, score.score_value) == ("capped", 124)
+
+
+def test_capped_scores_beyond_what_official_scoring_allows_are_refused():
+    with pytest.raises(ScoreMismatch, match="165 reps"):
+        parse_score("CAP +170", _open("open/18_4"), notation="games")
+    with pytest.raises(ScoreMismatch, match="165 reps"):
+        parse_score("CAP+170", _open("open/18_4"), notation="games")
+    assert parse_score("CAP+20", _open("open/18_4"), notation="games").score_value == 145

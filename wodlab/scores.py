@@ -400,6 +400,9 @@ def _check_for_time(score: Score, scoring: Scoring) -> Score:
     if score.score_type != "REPS":
         raise ScoreMismatch(f"{score.format()!r} on a for-time workout: write a time, or CAP+reps")
     total = Decimal(str(scoring.total_reps)) if scoring.total_reps else None
+    if score.reps_left is not None and total is None:
+        # An open ladder has no total to count down from: its boards print the reps done after CAP+.
+        score = replace(score, score_value=score.reps_left, reps_left=None)
     if score.reps_left is not None and total is not None:  # games' CAP+N: reps done = the workout's total - N
         if not 0 < score.reps_left <= total:
             raise ScoreMismatch(f"{score.format('games')!r}: {_plain(score.reps_left)} reps left, but the whole workout "

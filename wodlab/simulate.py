@@ -57,7 +57,7 @@ from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.features import features
 from wodlab.ids import stable_id
 from wodlab.scores import format_clock
-from wodlab.structure import Scoring, bounded_by_cap, movement_sets, standard_performance, walk_movements
+from wodlab.structure import Scoring, bounded_by_cap, counted_work, movement_sets, rep_distances, standard_performance, walk_movements
 from wodlab.wods import generate_wod_hash, level_document, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
@@ -318,6 +318,10 @@ def perform(workout: Workout, y: float, category: str, per_round: int) -> dict:
     if scoring.kind == "time":
         seconds = standard * math.exp(-y)
         cap = scoring.cap_seconds
+        if cap and scoring.capped_scores_reps and not scoring.total_reps:
+            # An open ladder ("3-6-9 ..."): nobody finishes; the reps done at the cap grow with the pace.
+            one_pass = counted_work(workout.document.get("blocks", []), rep_distances(workout.document))
+            return {"status": "capped", "reps": max(1, int(one_pass * cap / seconds)), "seconds": cap}
         if cap and seconds > cap and scoring.capped_scores_reps:
             done = int(scoring.total_reps * cap / seconds)
             return {"status": "capped", "reps": min(done, int(scoring.total_reps) - 1), "seconds": cap}

@@ -6,6 +6,7 @@ against it, and the difficulty features start from it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Quantities counted as "reps" when a round or a workout is summed up: a calorie is a rep, a metre
@@ -107,15 +108,58 @@ def volume(nodes: list[dict]) -> float:
     return sum(volume_by_kind(nodes).values())
 
 
-def round_volume(nodes: list[dict]) -> float:
-    """Units of work in one round of the first AMRAP (its body done once)."""
+def round_volume(nodes: list[dict], per_rep: dict[str, float] | None = None) -> float:
+    """Units of work in one round of the first AMRAP (its body done once); counted with `per_rep` when given."""
     for node in nodes:
         if node.get("type") == "amrap":
-            return volume(node.get("items", []))
-        found = round_volume(node.get("items", []))
+            items = node.get("items", [])
+            return counted_work(items, per_rep) if per_rep is not None else volume(items)
+        found = round_volume(node.get("items", []), per_rep)
         if found:
             return found
     return 0.0
+
+
+# --- reps as competitions count them ---------------------------------------------------------------------------
+
+FOOT_M = 0.3048
+# "each 15 ft section counting as 1 rep", "every 5 ft counts as one rep"
+_SECTION_RULE = re.compile(r"(\d+(?:\.\d+)?)\s*(ft|feet|foot|m|metres?|meters?)\b(?:\s+\w+)?\s+count(?:ing|s)?\s+as\s+(?:1|one)\s+rep",
+                           re.IGNORECASE)
+
+
+def rep_distances(document: dict) -> dict[str, float]:
+    """Metres per rep of each distance movement of a workout scored in reps, as competitions count it.
+
+    The workout's own note wins ("each 15 ft section counting as 1 rep" applies to the distance
+    movements it names, or to the only one); otherwise the reviewed default of the movement
+    enrichment (a handstand walk: 5 ft). A distance movement with neither counts its metres.
+    """
+    from wodlab.catalog import enrichment
+
+    distance = {s.movement for s in movement_sets(document.get("blocks", [])) if s.kind == "distance"}
+    found = {m: enrichment()[m]["rep_distance_ft"] * FOOT_M for m in distance if "rep_distance_ft" in enrichment().get(m, {})}
+    notes = " ".join((document.get("meta") or {}).get("notes") or [])
+    for sentence in re.split(r"(?<=[.;])\s+", notes):
+        rule = _SECTION_RULE.search(sentence)
+        if not rule:
+            continue
+        metres = float(rule[1]) * (FOOT_M if rule[2].lower().startswith(("f", "foot")) else 1.0)
+        named = [m for m in distance if m.replace("_", " ") in sentence.lower() or m.split("_")[0] in sentence.lower()]
+        for movement in named or (sorted(distance) if len(distance) == 1 else []):
+            found[movement] = metres
+    return found
+
+
+def counted_work(nodes: list[dict], per_rep: dict[str, float]) -> float:
+    """Units of work as a competition counts them: a distance with a rep rule in reps, the rest as volume()."""
+    return sum(s.amount / per_rep[s.movement] if s.kind == "distance" and s.movement in per_rep else s.amount
+               for s in movement_sets(nodes))
+
+
+def _open_ended(nodes: list[dict]) -> bool:
+    """An open ladder ("3-6-9 ..."): the work has no fixed total."""
+    return any(node.get("reps_open") or _open_ended(node.get("items", [])) for node in nodes)
 
 
 def _cap(document: dict) -> float | None:
@@ -143,7 +187,7 @@ class Scoring:
     capped_scores_reps: bool  # for time with a cap: capped athletes score their reps
     cap_seconds: float | None
     reps_per_round: float  # AMRAP: units in one round (0 when not an AMRAP)
-    total_reps: float  # units of the whole Rx prescription (0 when open-ended)
+    total_reps: float  # units of the whole Rx prescription as competitions count reps (0 when open-ended)
     load_unit: str  # the unit a bare load number is read in
     rounds: int = 1  # "N rounds for time": N, so a capped "4+10" can be turned into reps
     clock_seconds: float | None = None  # AMRAP: its clock (wodcraft's estimate is exactly the clock)
@@ -156,12 +200,13 @@ class Scoring:
         if kind == "multi" and score.get("unit"):
             kind = score["unit"]  # "score: load, total": the parts add up to one load
         blocks = document.get("blocks", [])
+        per_rep = rep_distances(document)
         return cls(
             kind=kind,
             capped_scores_reps=score.get("capped") == "reps",
             cap_seconds=_cap(document),
-            reps_per_round=round_volume(blocks),
-            total_reps=volume(blocks),
+            reps_per_round=round_volume(blocks, per_rep),
+            total_reps=0.0 if _open_ended(blocks) else counted_work(blocks, per_rep),
             load_unit=_load_unit(blocks) or "kg",
             rounds=int(blocks[0].get("rounds") or 1) if blocks else 1,
             clock_seconds=estimated_seconds(document) if kind == "rounds+reps" else None,
