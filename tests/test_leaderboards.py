@@ -189,7 +189,7 @@ def test_per_workout_ranks_within_divisions(open_lab):
 
 def test_the_competition_leaderboard_of_one_workout_uses_the_crossfit_policy(open_lab):
     open_lab.load_leaderboard(BOARDS / "open_long.csv", competition="Open Test")
-    board = open_lab.leaderboard("Open 24.1", track=None, limit=None, policy="crossfit", gender="F")
+    board = open_lab.leaderboard("Open 24.1", track=None, limit=None, policy="crossfit", gender="F", competition="Open Test")
     names = _external(open_lab)
     assert board["athlete_id"].map(names).tolist()[:4] == ["w2", "w5", "w1", "w4"]
     assert board["rank"].tolist()[-1] == len(board)  # w3's empty cell: a no-score, last
@@ -261,3 +261,14 @@ def test_capped_scores_beyond_what_official_scoring_allows_are_refused():
     with pytest.raises(ScoreMismatch, match="165 reps"):
         parse_score("CAP+170", _open("open/18_4"), notation="games")
     assert parse_score("CAP+20", _open("open/18_4"), notation="games").score_value == 145
+
+
+def test_a_competition_leaderboard_leaves_out_the_same_workout_done_elsewhere(open_lab, tmp_path):
+    open_lab.load_leaderboard(BOARDS / "open_long.csv", competition="Open Test")
+    (tmp_path / "other.csv").write_text("athlete_id,name,gender,24.1\nz9,Zed,F,5:00\n")
+    open_lab.load_leaderboard(tmp_path / "other.csv", competition="Another")
+    assert "Zed" in open_lab.leaderboard("Open 24.1", track=None, limit=None)["athlete"].tolist()
+    board = open_lab.leaderboard("Open 24.1", track=None, limit=None, competition="Open Test")
+    assert "Zed" not in board["athlete"].tolist() and len(board) == 10
+    with pytest.raises(Exception, match="not a workout of the competition"):
+        open_lab.leaderboard("Fran", competition="Open Test")

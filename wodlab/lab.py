@@ -296,13 +296,26 @@ class Lab:
 
     def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None,
                     session: str | uuid.UUID | None = None, limit: int | None = 10, policy: str = "box",
-                    exclude_flagged: bool = False) -> pd.DataFrame:
+                    exclude_flagged: bool = False, competition: str | None = None) -> pd.DataFrame:
         """Each athlete's best result on a workout (title or id), ranked by a policy of wodlab.ranking
         ("box" or "crossfit"); None means no filter. `flag` shows what the last check
-        (suspicious_results) found; exclude_flagged leaves those results out before ranking."""
-        return self.query("leaderboard", wod=self.wod_reference(wod), track=_track(track), gender=_gender(gender),
+        (suspicious_results) found; exclude_flagged leaves those results out before ranking.
+        With `competition`, only that competition's results on the workout (its session)."""
+        reference = self.wod_reference(wod)
+        if competition is not None:
+            session = self._competition_session(competition, reference)
+        return self.query("leaderboard", wod=reference, track=_track(track), gender=_gender(gender),
                           session_id=None if session is None else self.session_id(session), limit=limit,
                           policy=ranking.check_policy(policy), exclude_flagged=bool(exclude_flagged))
+
+    def _competition_session(self, competition: str, wod_reference: str) -> str:
+        found = self.sql(
+            "SELECT cw.session_id::text AS id FROM competition_workouts cw JOIN competitions c ON c.id = cw.competition_id "
+            "JOIN scheduled_sessions ss ON ss.id = cw.session_id JOIN wod_definitions wd ON wd.id = ss.wod_definition_id "
+            "WHERE c.name = :c AND (wd.title = :w OR wd.id::text = :w)", c=self._competition(competition), w=wod_reference)
+        if found.empty:
+            raise QueryError(f"{wod_reference!r} is not a workout of the competition {competition!r}")
+        return found["id"].iloc[0]
 
     def suspicious_results(self, refresh: bool = True) -> pd.DataFrame:
         """Results to check before believing them (impossible for the workout, or far off the athlete's
