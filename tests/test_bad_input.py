@@ -362,7 +362,9 @@ def test_every_command_against_a_stopped_server_exits_3_without_traceback(tmp_pa
         bad = tmp_path / "athletes.csv"
         bad.write_text("external_id,name\nx,X\n")
         commands = [["init"], ["query", "athletes"], ["load", "athletes", bad], ["load", "wods", "--library"],
-                    ["load", "box", FIXTURES / "sim"], ["difficulty", "list"], ["difficulty", "fit"]]
+                    ["load", "box", FIXTURES / "sim"], ["difficulty", "list"], ["difficulty", "fit"],
+                    ["load", "leaderboard", FIXTURES / "leaderboards" / "open_wide.csv", "--competition", "X"],
+                    ["simulate", "--athletes", "5", "--weeks", "1", "--load", "--out", tmp_path / "box"]]
         for command in commands:
             run = subprocess.run([sys.executable, "-m", "wodlab.cli", *map(str, command)], env=env, capture_output=True,
                                  text=True)

@@ -181,3 +181,35 @@ def test_scratch_copy_refuses_its_own_name_and_quotes_names(sim_copy):
 
     with pytest.raises(DatabaseError, match="not a wodlab scratch copy"):
         sim_copy.scratch_copy("postgres")
+
+
+# --- frames added with competitions and flags ------------------------------------------------------------------
+
+@pytest.fixture
+def competition_lab(lab):
+    from conftest import FIXTURES
+
+    assert lab.load_wods(library=True, progress=False).ok
+    lab.load_leaderboard(FIXTURES / "leaderboards" / "open_long.csv", competition="Open Test")
+    return lab
+
+
+@pytest.mark.parametrize("method, query", [("standings", "competition_standings"),
+                                           ("competition_results", "competition_results")])
+def test_competition_frames_have_their_declared_dtypes(competition_lab, method, query):
+    full = getattr(competition_lab, method)("Open Test")
+    none = getattr(competition_lab, method)("Open Test", division="Teens 14-15")
+    assert len(full) > 0 and none.empty
+    for frame in (full, none):
+        assert frames.dtypes_of(frame) == queries.get(query).dtypes
+
+
+def test_suspicious_results_and_residuals_have_their_declared_dtypes(sim_lab, box_lab):
+    from wodlab.difficulty.observed import RESIDUALS_SCHEMA
+
+    found = sim_lab.suspicious_results(refresh=False)
+    empty = box_lab.suspicious_results()  # a box this small has nothing to fit outliers on
+    assert len(found) > 0 and empty.empty
+    for frame in (found, empty):
+        assert frames.dtypes_of(frame) == queries.get("suspicious_results").dtypes
+    assert frames.dtypes_of(sim_lab.difficulty.observed().residuals) == RESIDUALS_SCHEMA
