@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from wodlab.bulk import columnar, copy_frame
 from wodlab.errors import QueryError
 from wodlab.frames import check_schema, typed_frame
 from wodlab.resources import sql_dir
@@ -156,8 +157,12 @@ def to_frame(query: Query, rows: list, keys: list[str]) -> pd.DataFrame:
 
 
 def run(engine: Engine, name: str, **params) -> pd.DataFrame:
+    """The query's rows as a frame with its declared dtypes: through COPY when every column is a scalar
+    (wodlab.bulk), row by row when some hold lists or JSON."""
     query = get(name)
     values = bind(query, params)
+    if columnar(query.dtypes):
+        return copy_frame(engine, query.sql, values, query.dtypes)
     with engine.connect() as conn:
         result = conn.execute(sa.text(query.sql), values)
         return to_frame(query, result.fetchall(), list(result.keys()))
