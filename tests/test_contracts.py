@@ -213,3 +213,24 @@ def test_suspicious_results_and_residuals_have_their_declared_dtypes(sim_lab, bo
     for frame in (found, empty):
         assert frames.dtypes_of(frame) == queries.get("suspicious_results").dtypes
     assert frames.dtypes_of(sim_lab.difficulty.observed().residuals) == RESIDUALS_SCHEMA
+
+
+@pytest.mark.parametrize("method", ["results", "events"])
+def test_results_and_events_tables_whole_and_sliced(box, method):
+    whole = getattr(box, method)()
+    assert frames.dtypes_of(whole) == queries.get(method).dtypes and len(whole) > 0
+    sliced = getattr(box, method)(start="2026-09-03", end="2026-09-03", track="rx", athlete="alice")
+    assert frames.dtypes_of(sliced) == queries.get(method).dtypes and len(sliced) > 0
+    assert set(sliced["session_date"].dt.date.astype(str)) == {"2026-09-03"}
+    assert (sliced["athlete_id"] == box.athlete_id("alice")).all()
+    none = getattr(box, method)(start="2030-01-01")
+    assert none.empty and frames.dtypes_of(none) == queries.get(method).dtypes
+
+
+def test_results_table_matches_the_stored_rows(box):
+    table = box.results()
+    stored = box.sql("SELECT id::text AS result_id, score_text, score_value AS stored_value FROM athlete_results ORDER BY id")
+    merged = table.merge(stored, on="result_id")
+    assert len(merged) == len(stored) == len(table)
+    assert (merged["score"] == merged["score_text"]).all()
+    assert (merged["score_value"].astype(float).fillna(-1) == merged["stored_value"].astype(float).fillna(-1)).all()

@@ -190,6 +190,8 @@ def _coerce(query: queries.Query, pair: str):
     kind = declared[name].type
     if kind == "text[]":
         return name, [v.strip() for v in raw.split(",") if v.strip()]
+    if kind == "date":
+        return name, raw
     if kind == "bool":
         if raw.lower() not in ("true", "false", "yes", "no", "1", "0"):
             raise WodlabError(f"{name} expects true or false, got {raw!r}")

@@ -328,6 +328,22 @@ class Lab:
         """Every result on a workout (title or id), by session, with the rank key and class percentile."""
         return self.query("workout_results", wod=self.wod_reference(wod), track=_track(track))
 
+    def results(self, start=None, end=None, wod: str | None = None, track: str | None = None,
+                athlete: str | uuid.UUID | None = None, session: str | uuid.UUID | None = None) -> pd.DataFrame:
+        """Results as a table, whole or sliced (dates inclusive, as date or 'YYYY-MM-DD'); query `results`, read
+        through COPY."""
+        return self.query("results", **self._slice(start, end, wod, track, athlete, session))
+
+    def events(self, start=None, end=None, wod: str | None = None, track: str | None = None,
+               athlete: str | uuid.UUID | None = None, session: str | uuid.UUID | None = None) -> pd.DataFrame:
+        """Realized events as a table, whole or sliced like results(); query `events`, read through COPY."""
+        return self.query("events", **self._slice(start, end, wod, track, athlete, session))
+
+    def _slice(self, start, end, wod, track, athlete, session) -> dict:
+        return {"start": start, "end": end, "wod": None if wod is None else self.wod_reference(wod), "track": _track(track),
+                "athlete_id": None if athlete is None else self.athlete_id(athlete),
+                "session_id": None if session is None else self.session_id(session)}
+
     def athletes(self) -> pd.DataFrame:
         return self.query("athletes")
 

@@ -11,6 +11,7 @@ get exactly the declared columns and dtypes, and an empty result is an empty fra
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
@@ -125,6 +126,15 @@ def _check_value(query: Query, param: Param, value):
         if not low <= value < 2**31:
             raise QueryError(f"{where} expects an integer from {low} to {2**31 - 1:,}, got {value}")
         return value
+    if param.type == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise QueryError(f"{where} expects a date (YYYY-MM-DD), got {value!r}") from None
     if param.type == "bool":
         if not isinstance(value, bool):
             raise QueryError(f"{where} expects True or False, got {value!r}")

@@ -1,0 +1,31 @@
+-- wodlab: realized events as a table (lab.events): all of them, or a slice by date range, workout,
+-- track, athlete or session. The metadata documents are left out (read them per session with
+-- session_events).
+-- param start: date, optional — first session date (inclusive)
+-- param end: date, optional — last session date (inclusive)
+-- param wod: text, optional — the workout's title, or its id as text
+-- param track: text, optional — RX, SCALED, INTERMEDIATE
+-- param athlete_id: uuid, optional — one athlete
+-- param session_id: uuid, optional — one session
+-- column event_id: string — the event's id
+-- column session_id: string — the session's id
+-- column session_date: datetime64[ns] — the session's date
+-- column athlete_id: string — the athlete's id
+-- column timestamp_offset: Int64 — seconds from the session's start
+-- column movement: string — catalog id of the movement
+-- column quantity_completed: Float64 — how much was done
+-- column quantity_unit: string — reps, kg, m, cal...
+-- column event_type: string — COMPLETE, START, REST, FINISH, NOTE
+-- column recorded_at: datetime64[ns, UTC] — when the event was recorded
+SELECT re.id AS event_id, re.session_id, ss.session_date, re.athlete_id, re.timestamp_offset, re.movement,
+       re.quantity_completed, re.quantity_unit, re.event_type, re.recorded_at
+FROM realized_events re
+JOIN scheduled_sessions ss ON ss.id = re.session_id
+JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
+WHERE (CAST(:start AS DATE) IS NULL OR ss.session_date >= :start)
+AND (CAST(:end AS DATE) IS NULL OR ss.session_date <= :end)
+AND (CAST(:wod AS TEXT) IS NULL OR wd.title = :wod OR wd.id::text = :wod)
+AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
+AND (CAST(:athlete_id AS UUID) IS NULL OR re.athlete_id = :athlete_id)
+AND (CAST(:session_id AS UUID) IS NULL OR re.session_id = :session_id)
+ORDER BY ss.session_date, re.session_id, re.athlete_id, re.timestamp_offset, re.id;
