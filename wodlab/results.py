@@ -8,7 +8,7 @@ result's id is uuid5 of (session, athlete): one result per athlete and session.
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
+from dataclasses import dataclass
 
 from wodlab.fields import RowProblem, optional, required, timestamp
 from wodlab.ids import stable_id
@@ -24,17 +24,27 @@ def result_id(session: uuid.UUID, athlete: uuid.UUID) -> uuid.UUID:
 
 
 class ResultRefs(SessionRefs):
-    """SessionRefs, plus the (session, athlete) pairs read so far: a second result for one is refused."""
+    """SessionRefs, plus the (session, athlete) pairs read so far (a second result for one is refused),
+    and each distinct (score text, workout, track) read once: scores repeat heavily in a file."""
 
     def __init__(self, conn):
         super().__init__(conn)
         self.seen: set[tuple] = set()
+        self.scores: dict[tuple, tuple | RowProblem] = {}
 
-
-@lru_cache(maxsize=200_000)
-def _checked_score(text: str, scoring: Scoring):
-    # Scores repeat heavily (every "DNF", every "7+12" on one workout): each pair is checked once.
-    return parse_score(text, scoring)
+    def score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
+        """The score columns of a score text on a workout and track, or RowProblem; each distinct one checked once."""
+        key = (text, wod_id, track)
+        if key not in self.scores:
+            scoring = self.workouts.scoring(wod_id)
+            try:
+                self.scores[key] = score_columns(parse_score(text, scoring), scoring, track)
+            except (ScoreSyntaxError, ScoreMismatch) as problem:
+                self.scores[key] = RowProblem("score", str(problem).splitlines()[0])
+        found = self.scores[key]
+        if isinstance(found, RowProblem):
+            raise RowProblem(found.column, found.reason)
+        return found
 
 
 def _result_row(record: dict, refs: ResultRefs) -> tuple:
@@ -43,26 +53,35 @@ def _result_row(record: dict, refs: ResultRefs) -> tuple:
     if (session, athlete) in refs.seen:
         raise RowProblem("athlete", "a second result for this athlete in this session")
     wod_id, track = refs.sessions[session]
-    scoring = refs.workouts.scoring(wod_id)
-    text = required(record, "score")
-    try:
-        score = _checked_score(text, scoring)
-    except (ScoreSyntaxError, ScoreMismatch) as problem:
-        raise RowProblem("score", str(problem).splitlines()[0]) from None
+    columns = refs.score(required(record, "score"), wod_id, track)
     refs.seen.add((session, athlete))
-    return result_values(session, athlete, score, scoring, track, optional(record, "notes"), timestamp(record, "recorded_at"))
+    return _row(session, athlete, columns, optional(record, "notes"), timestamp(record, "recorded_at"))
+
+
+@dataclass(frozen=True)
+class ScoreColumns:
+    """What a checked score stores, the same for every athlete who wrote that text on that workout and track."""
+
+    first: tuple  # score_type, score_value, score_secondary, score_unit, is_rx, is_dnf
+    last: tuple  # score_text, division, result_status, tiebreak_seconds, rank_tier, rank_value
+
+
+def score_columns(score: Score, scoring: Scoring, track: str) -> ScoreColumns:
+    """The columns of a checked score; the rank key stored is policy "box"."""
+    is_rx = score.is_rx if score.is_rx is not None else track == "RX"  # unmarked: the class's track says
+    key = rank_key(score, scoring, is_rx=is_rx)
+    return ScoreColumns((score.score_type, score.score_value, score.score_secondary, score.score_unit, is_rx, score.is_dnf),
+                        (score.format(), score.division, score.status, score.tiebreak, key.tier, key.value))
+
+
+def _row(session: uuid.UUID, athlete: uuid.UUID, columns: ScoreColumns, notes, recorded_at) -> tuple:
+    return (result_id(session, athlete), session, athlete, *columns.first, notes, recorded_at, *columns.last)
 
 
 def result_values(session: uuid.UUID, athlete: uuid.UUID, score: Score, scoring: Scoring, track: str,
                   notes: str | None = None, recorded_at=None) -> tuple:
-    """One athlete_results row (RESULTS.columns) of a checked score; the rank key stored is policy "box"."""
-    is_rx = score.is_rx if score.is_rx is not None else track == "RX"  # unmarked: the class's track says
-    key = rank_key(score, scoring, is_rx=is_rx)
-    return (
-        result_id(session, athlete), session, athlete, score.score_type, score.score_value, score.score_secondary,
-        score.score_unit, is_rx, score.is_dnf, notes, recorded_at,
-        score.format(), score.division, score.status, score.tiebreak, key.tier, key.value,
-    )
+    """One athlete_results row (RESULTS.columns) of a checked score."""
+    return _row(session, athlete, score_columns(score, scoring, track), notes, recorded_at)
 
 
 RESULTS = TableSpec(

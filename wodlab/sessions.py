@@ -106,16 +106,41 @@ SESSIONS = TableSpec(
 )
 
 
+_SESSION_FIELDS = ("session_id", *SESSION_KEY)
+
+
 class SessionRefs:
-    """What a result or event row is checked against: workouts, sessions, athletes (read once per load)."""
+    """What a result or event row is checked against: workouts, sessions, athletes (read once per load).
+
+    A file names the same session and the same athlete on many rows: each distinct reference is
+    resolved once (its answer, or its problem, is remembered).
+    """
 
     def __init__(self, conn: Connection):
         self.workouts = Workouts(conn)
         rows = conn.execute(sa.text("SELECT id, wod_definition_id, track FROM scheduled_sessions")).all()
         self.sessions = {r.id: (str(r.wod_definition_id), r.track) for r in rows}
         self.athletes = athletes.known_ids(conn)
+        self._resolved: dict[tuple, uuid.UUID | RowProblem] = {}
 
     def session(self, record: dict) -> uuid.UUID:
+        return self._once(("session", *(record.get(f, "") for f in _SESSION_FIELDS)), self._session, record)
+
+    def athlete(self, record: dict) -> uuid.UUID:
+        return self._once(("athlete", record.get("athlete", "")), self._athlete, record)
+
+    def _once(self, key: tuple, resolve, record: dict) -> uuid.UUID:
+        if key not in self._resolved:
+            try:
+                self._resolved[key] = resolve(record)
+            except RowProblem as problem:
+                self._resolved[key] = problem
+        found = self._resolved[key]
+        if isinstance(found, RowProblem):
+            raise RowProblem(found.column, found.reason)
+        return found
+
+    def _session(self, record: dict) -> uuid.UUID:
         if record.get("session_id", "").strip():
             try:
                 found = uuid.UUID(record["session_id"].strip())
@@ -130,7 +155,7 @@ class SessionRefs:
             raise RowProblem(column, "no such scheduled session (load the sessions file first)")
         return found
 
-    def athlete(self, record: dict) -> uuid.UUID:
+    def _athlete(self, record: dict) -> uuid.UUID:
         external = required(record, "athlete")
         found = athletes.athlete_id(external)
         if found not in self.athletes:
