@@ -1,0 +1,21 @@
+"""The benchmark command runs end to end at the small scale (CI's smoke test; the figures are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def test_bench_small_writes_a_report_with_every_ratio(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "wodlab.bench", "--scale", "small", "--runs", "1", "--json",
+                          str(tmp_path / "small.json")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads((tmp_path / "small.json").read_text())
+    assert report["writes"]["rows"] > 4000 and report["reads"]["rows"] == report["writes"]["rows"]
+    for section, ratio in [("writes", "ratio_to_sql_over_wodlab"), ("writes", "ratio_copy_over_wodlab"),
+                           ("reads", "ratio_read_sql_over_wodlab"), ("reads", "ratio_wodlab_over_copy")]:
+        assert report[section][ratio] > 0
+    assert set(report["queries"]) == {"leaderboard", "best_times", "wods_with_any_movement"}
+    assert all("Scan" in q["explain"] or "Result" in q["explain"] for q in report["queries"].values())
+    assert "ratio to_sql/wodlab" in run.stdout

@@ -1,0 +1,187 @@
+"""Benchmarks: wodlab against what a user would otherwise write, measured in one run on the same rows.
+
+    python -m wodlab.bench --scale small|box|federation [--runs N] [--json PATH]
+
+Every comparison is a ratio measured in the same run, in the same throw-away embedded database,
+on the same rows (this machine is noisy: absolute seconds move, ratios much less); each figure is
+the median of --runs runs. The report is printed as a table and written as JSON; the EXPLAIN of
+each documented query timed is kept in the JSON.
+
+Scales (simulated boxes, wodlab.simulate): small = the fixture's box (120 athletes x 16 weeks);
+box = 1,000 athletes x 104 weeks; federation = 8,000 athletes x 46 weeks (about 1M results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from wodlab import db
+from wodlab.lab import Lab, connect
+from wodlab.simulate import SimulationConfig, simulate, write_box
+
+SCALES = {
+    "small": SimulationConfig(athletes=120, weeks=16, seed=7, tracked_weeks=4),
+    "box": SimulationConfig(athletes=1000, weeks=104, seed=11, tracked_weeks=2),
+    "federation": SimulationConfig(athletes=8000, weeks=46, seed=11, tracked_weeks=2),
+}
+QUERIES = {  # documented queries timed, with their parameters
+    "leaderboard": {"wod": "Fran", "track": "RX", "limit": 10},
+    "best_times": {"title": "Fran", "limit": 10},
+    "wods_with_any_movement": {"movements": ["deadlift", "thruster"]},
+}
+RESULT_TYPES = {"id": pg.UUID(as_uuid=False), "session_id": pg.UUID(as_uuid=False), "athlete_id": pg.UUID(as_uuid=False),
+                "tiebreak_seconds": sa.Numeric(10, 3), "score_value": sa.Numeric(10, 3), "score_secondary": sa.Numeric(10, 3),
+                "rank_value": sa.Numeric(14, 3)}
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median_of(runs: int, action, before=None) -> float:
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        times.append(timed(action))
+    return statistics.median(times)
+
+
+def _empty(lab: Lab, table: str) -> None:
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {table} CASCADE"))
+
+
+def bench_writes(lab: Lab, box_dir: Path, runs: int) -> dict:
+    """wodlab load_results from the score text, against to_sql and COPY of the same rows already typed."""
+    path = box_dir / "results.csv"
+    wodlab_s = median_of(runs, lambda: lab.load_results(path, progress=False), lambda: _empty(lab, "athlete_results"))
+    # The rows wodlab wrote, typed as an analyst would hold them (the timeline JSON column is empty, left out).
+    typed = lab.sql("SELECT * FROM athlete_results").drop(columns="realized_events")
+    for column in ("score_value", "score_secondary", "tiebreak_seconds", "rank_value"):
+        typed[column] = typed[column].astype(float)
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE bench_results (LIKE athlete_results INCLUDING DEFAULTS)"))
+    to_sql_s = median_of(runs, lambda: typed.to_sql("bench_results", lab.engine, if_exists="append", index=False,
+                                                     dtype=RESULT_TYPES), lambda: _empty(lab, "bench_results"))
+    rows = [tuple(None if pd.isna(v) else v for v in row) for row in typed.itertuples(index=False)]
+    copy_s = median_of(runs, lambda: _copy_rows(lab, list(typed.columns), rows), lambda: _empty(lab, "bench_results"))
+    return {"rows": len(typed), "wodlab_load_results_s": wodlab_s, "to_sql_typed_s": to_sql_s, "copy_typed_s": copy_s,
+            "ratio_to_sql_over_wodlab": to_sql_s / wodlab_s, "ratio_copy_over_wodlab": copy_s / wodlab_s}
+
+
+def _copy_rows(lab: Lab, columns: list[str], rows: list[tuple]) -> None:
+    with lab.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY bench_results ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def bench_reads(lab: Lab, runs: int) -> dict:
+    """lab.results() against pandas.read_sql and a hand-written COPY -> read_csv of the table."""
+    wodlab_s = median_of(runs, lab.results)
+    read_sql_s = median_of(runs, lambda: lab.sql("SELECT * FROM athlete_results"))
+    copy_s = median_of(runs, lambda: _copy_read(lab))
+    return {"rows": len(lab.results()), "wodlab_results_s": wodlab_s, "read_sql_s": read_sql_s, "copy_read_csv_s": copy_s,
+            "ratio_read_sql_over_wodlab": read_sql_s / wodlab_s, "ratio_wodlab_over_copy": wodlab_s / copy_s}
+
+
+def _copy_read(lab: Lab) -> pd.DataFrame:
+    buffer = io.BytesIO()
+    with lab.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy("COPY athlete_results TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    buffer.seek(0)
+    return pd.read_csv(buffer)
+
+
+def bench_queries(lab: Lab, repeats: int = 20) -> dict:
+    """p50 in milliseconds of each documented query, with its EXPLAIN."""
+    out = {}
+    for name, params in QUERIES.items():
+        times = [timed(lambda n=name, p=params: lab.query(n, **p)) for _ in range(repeats)]
+        out[name] = {"p50_ms": 1000 * statistics.median(times), "explain": lab.explain(name, **params)}
+    return out
+
+
+def bench_workouts(lab: Lab) -> dict:
+    seconds = timed(lambda: lab.load_wods(library=True, progress=False))
+    stored = int(lab.sql("SELECT count(*) AS n FROM wod_definitions")["n"][0])
+    return {"workouts": stored, "seconds": seconds, "workouts_per_s": stored / seconds}
+
+
+def run(scale: str, runs: int) -> dict:
+    config = SCALES[scale]
+    with tempfile.TemporaryDirectory(prefix="wlbench-") as scratch, db.temporary_server() as url:
+        say(f"simulating the {scale} box ({config.athletes} athletes x {config.weeks} weeks)...")
+        box_dir = Path(scratch) / "box"
+        write_box(simulate(config), box_dir)
+        lab = connect(url)
+        say("importing workouts...")
+        report = {"scale": scale, "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                  "machine": {"python": platform.python_version(), "system": platform.platform(),
+                              "processor": platform.machine()},
+                  "workouts": bench_workouts(lab)}
+        lab.load_wods(box_dir / "wods", progress=False)
+        lab.load_athletes(box_dir / "athletes.csv", progress=False)
+        lab.load_sessions(box_dir / "sessions.csv", progress=False)
+        say("timing result loads...")
+        report["writes"] = bench_writes(lab, box_dir, runs)
+        say("timing reads...")
+        report["reads"] = bench_reads(lab, runs)
+        say("timing documented queries...")
+        report["queries"] = bench_queries(lab)
+        lab.engine.dispose()
+    return report
+
+
+def table(report: dict) -> str:
+    w, r, q = report["writes"], report["reads"], report["queries"]
+    lines = [f"wodlab benchmark, scale {report['scale']} ({w['rows']:,} results), {report['when']}",
+             f"  load results from score text   {w['wodlab_load_results_s']:8.2f} s",
+             f"  to_sql of typed rows           {w['to_sql_typed_s']:8.2f} s   ratio to_sql/wodlab {w['ratio_to_sql_over_wodlab']:.2f}",
+             f"  COPY of typed rows             {w['copy_typed_s']:8.2f} s   ratio COPY/wodlab   {w['ratio_copy_over_wodlab']:.2f}",
+             f"  lab.results()                  {r['wodlab_results_s']:8.2f} s",
+             f"  pandas.read_sql                {r['read_sql_s']:8.2f} s   ratio read_sql/wodlab {r['ratio_read_sql_over_wodlab']:.2f}",
+             f"  COPY -> read_csv               {r['copy_read_csv_s']:8.2f} s   ratio wodlab/COPY   {r['ratio_wodlab_over_copy']:.2f}",
+             f"  workout import                 {report['workouts']['workouts_per_s']:8.0f} workouts/s"]
+    lines += [f"  query {name:<24} p50 {figures['p50_ms']:8.2f} ms" for name, figures in q.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wodlab.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=list(SCALES), default="small")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is reported)")
+    parser.add_argument("--json", help="where to write the report (default: bench-SCALE.json)")
+    args = parser.parse_args(argv)
+    report = run(args.scale, max(1, args.runs))
+    print(table(report))
+    Path(args.json or f"bench-{args.scale}.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
