@@ -313,83 +313,72 @@ def test_out_of_range_limits_are_query_errors(box_lab, limit):
     assert run.returncode == 2 and "Traceback" not in run.stderr
 
 
-def test_a_stale_postmaster_pid_of_a_live_process_does_not_block_the_server(tmp_path):
+@pytest.fixture
+def own_server_home(tmp_path):
+    """A data folder for a server of the test's own (short: the socket lives in it), stopped and deleted after."""
+    import shutil
+
     from wodlab import db
 
     home = tmp_path.parent / f"wls-{tmp_path.name[-6:]}"
-    try:
-        db.start_embedded(home)
-        db.stop_embedded(home)
-        pgdata = home / "pgdata"
-        (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n1700000000\n5432\n{pgdata}\n\n  1 2\nready   \n")
-        assert not db.embedded_status(home)["running"]
-        url = db.start_embedded(home)
-        assert db.embedded_status(home)["running"]
-        with sa.create_engine(url).connect() as conn:  # the server answers
-            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
-    finally:
-        db.stop_embedded(home)
-        import shutil
-
-        shutil.rmtree(home, ignore_errors=True)
+    yield home
+    db.stop_embedded(home)
+    shutil.rmtree(home, ignore_errors=True)
 
 
-def test_an_empty_handle_pids_file_does_not_block_the_server(tmp_path):
+def _answers(url: str) -> bool:
+    with sa.create_engine(url).connect() as conn:
+        return conn.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_a_stale_postmaster_pid_of_a_live_process_does_not_block_the_server(own_server_home):
     from wodlab import db
 
-    home = tmp_path.parent / f"wlh-{tmp_path.name[-6:]}"
-    try:
-        db.start_embedded(home)
-        (home / "pgdata" / ".handle_pids.json").write_text("")
-        url = db.start_embedded(home)
-        with sa.create_engine(url).connect() as conn:
-            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
-    finally:
-        db.stop_embedded(home)
-        import shutil
-
-        shutil.rmtree(home, ignore_errors=True)
+    home = own_server_home
+    db.start_embedded(home)
+    db.stop_embedded(home)
+    pgdata = home / "pgdata"
+    (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n1700000000\n5432\n{pgdata}\n\n  1 2\nready   \n")
+    assert not db.embedded_status(home)["running"]
+    url = db.start_embedded(home)
+    assert db.embedded_status(home)["running"] and _answers(url)
 
 
-def test_every_command_against_a_stopped_server_exits_3_without_traceback(tmp_path):
+def test_an_empty_handle_pids_file_does_not_block_the_server(own_server_home):
     from wodlab import db
 
-    home = tmp_path.parent / f"wlx-{tmp_path.name[-6:]}"
-    try:
-        url = db.start_embedded(home)
-        db.stop_embedded(home)
-        env = {**os.environ, "DATABASE_URL": url}
-        bad = tmp_path / "athletes.csv"
-        bad.write_text("external_id,name\nx,X\n")
-        commands = [["init"], ["query", "athletes"], ["load", "athletes", bad], ["load", "wods", "--library"],
-                    ["load", "box", FIXTURES / "sim"], ["difficulty", "list"], ["difficulty", "fit"],
-                    ["load", "leaderboard", FIXTURES / "leaderboards" / "open_wide.csv", "--competition", "X"],
-                    ["simulate", "--athletes", "5", "--weeks", "1", "--load", "--out", tmp_path / "box"]]
-        for command in commands:
-            run = subprocess.run([sys.executable, "-m", "wodlab.cli", *map(str, command)], env=env, capture_output=True,
-                                 text=True)
-            assert run.returncode == 3, (command, run.stderr)
-            assert "Traceback" not in run.stderr and "wodlab db start" in run.stderr, command
-    finally:
-        import shutil
-
-        shutil.rmtree(home, ignore_errors=True)
+    db.start_embedded(own_server_home)
+    (own_server_home / "pgdata" / ".handle_pids.json").write_text("")
+    assert _answers(db.start_embedded(own_server_home))
 
 
-def test_a_lab_whose_server_stopped_says_what_to_do(tmp_path):
+def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_server_home, tmp_path):
+    from wodlab import db
+
+    url = db.start_embedded(own_server_home)
+    db.stop_embedded(own_server_home)
+    env = {**os.environ, "DATABASE_URL": url}
+    bad = tmp_path / "athletes.csv"
+    bad.write_text("external_id,name\nx,X\n")
+    commands = [["init"], ["query", "athletes"], ["load", "athletes", bad], ["load", "wods", "--library"],
+                ["load", "box", FIXTURES / "sim"], ["difficulty", "list"], ["difficulty", "fit"],
+                ["load", "leaderboard", FIXTURES / "leaderboards" / "open_wide.csv", "--competition", "X"],
+                ["simulate", "--athletes", "5", "--weeks", "1", "--load", "--out", tmp_path / "box"]]
+    for command in commands:
+        run = subprocess.run([sys.executable, "-m", "wodlab.cli", *map(str, command)], env=env, capture_output=True,
+                             text=True)
+        assert run.returncode == 3, (command, run.stderr)
+        assert "Traceback" not in run.stderr and "wodlab db start" in run.stderr, command
+
+
+def test_a_lab_whose_server_stopped_says_what_to_do(own_server_home):
     from wodlab import db
     from wodlab.errors import DatabaseUnavailable
 
-    home = tmp_path.parent / f"wly-{tmp_path.name[-6:]}"
-    try:
-        lab = wodlab.connect(db.start_embedded(home))
-        db.stop_embedded(home)
-        with pytest.raises(DatabaseUnavailable, match="wodlab db start"):
-            lab.athletes()
-    finally:
-        import shutil
-
-        shutil.rmtree(home, ignore_errors=True)
+    lab = wodlab.connect(db.start_embedded(own_server_home))
+    db.stop_embedded(own_server_home)
+    with pytest.raises(DatabaseUnavailable, match="wodlab db start"):
+        lab.athletes()
 
 
 def test_every_cli_command_with_a_bad_file_exits_2_without_traceback(box_lab, tmp_path):
