@@ -209,3 +209,18 @@ def test_difficulty_is_in_range_for_every_library_workout(library_lab):
         "SELECT title FROM wod_definitions WHERE title IN ('Lynne', 'Fran', 'The Seven') ORDER BY difficulty_score"
     )
     assert ordered["title"].tolist() == ["Lynne", "Fran", "The Seven"]
+
+
+def test_store_wod_returns_the_id_of_the_row_actually_stored(lab):
+    """Another application sharing the database stored Fran first, under a random id (seed's store_wod_if_new)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    (record,) = compile_records(FRAN)
+    other = str(uuid.uuid4())
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO wod_definitions (id, title, dsl_source, ast_json, source_hash) "
+                             "VALUES (:id, 'Fran', :src, '{}'::jsonb, :h)"), {"id": other, "src": FRAN, "h": record.source_hash})
+    assert lab.store_wod(FRAN) == [other]
+    assert lab.sql("SELECT count(*) AS n FROM wod_definitions")["n"][0] == 1

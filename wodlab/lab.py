@@ -165,7 +165,7 @@ class Lab:
         with self.engine.begin() as conn:
             for record in records:
                 wods.insert_record(conn, record)
-        return [str(r.id) for r in records]
+            return [wods.stored_id(conn, r) for r in records]
 
     def load_wods(self, paths: str | Path | list | None = None, *, library: bool = False, strict: bool = False,
                   progress: bool | None = None) -> LoadReport:

@@ -153,6 +153,13 @@ _INSERT = sa.text("""
 # (tests/test_wods.py::test_two_processes_importing_the_same_workout_create_one_row).
 
 
+def stored_id(conn: Connection, record: WodRecord) -> str:
+    """The id of the row stored under the record's source_hash: its own uuid5, unless another application
+    sharing the database stored the same text first under another id (the seed's store_wod_if_new allows it)."""
+    found = conn.execute(sa.text("SELECT id::text FROM wod_definitions WHERE source_hash = :h"), {"h": record.source_hash}).scalar()
+    return found or str(record.id)
+
+
 def insert_record(conn: Connection, record: WodRecord) -> bool:
     """Insert unless a row with the same source_hash exists; True when this call created it.
 
