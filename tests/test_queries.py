@@ -220,3 +220,30 @@ def test_movement_search_uses_the_gin_index_at_10k_workouts(lab):
     assert "Index Scan on idx_wod_movements" in plan, plan
     plan = lab.explain("search_wods", movements_all=["thruster", "pull_up"])  # other filters NULL
     assert "Index Scan on idx_wod_movements" in plan, plan
+
+
+# --- search as the seed means it ---------------------------------------------------------------------------
+
+def test_search_takes_the_seeds_names_in_english_french_and_any_case(box):
+    by_id = titles(box.search_wods(movements_all=["thruster", "pull_up"]))
+    assert titles(box.search_wods(movements_all=["Thrusters", "pull-ups"])) == by_id
+    assert titles(box.search_wods(movements_all=["thrusters", "tractions"])) == by_id  # French: tractions
+    assert titles(box.search_wods(form="AMRAP")) == titles(box.search_wods(form="amrap")) != []
+
+
+def test_search_filters_equipment_and_modalities_and_pages(box):
+    barbell = box.search_wods(equipment="Barbell")
+    assert len(barbell) > 0 and all("barbell" in e for e in barbell["equipment_list"])
+    cardio = box.search_wods(modalities=["cardio"])
+    assert all("cardio" in m for m in cardio["modality_tags"])
+    everything = box.search_wods()
+    assert titles(box.search_wods(limit=2, offset=1)) == titles(everything)[1:3]
+
+
+@pytest.mark.parametrize("kwargs, message", [({"movements_all": ["thrustr"]}, "did you mean"),
+                                             ({"form": "amrapp"}, "did you mean 'amrap'"),
+                                             ({"equipment": ["barbel"]}, "did you mean 'barbell'"),
+                                             ({"modalities": ["strenght"]}, "did you mean 'strength'")])
+def test_unknown_search_names_are_query_errors_never_an_empty_frame(box, kwargs, message):
+    with pytest.raises(QueryError, match=message):
+        box.search_wods(**kwargs)

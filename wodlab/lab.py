@@ -38,7 +38,7 @@ from wodlab import (
     tracker,
     wods,
 )
-from wodlab.catalog import sync_catalog
+from wodlab.catalog import FAMILIES, catalog_movements, resolve_movement, sync_catalog
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
 from wodlab.events import EVENTS
@@ -64,6 +64,42 @@ def _ids(value) -> list[str] | None:
     if value is None:
         return None
     return [value] if isinstance(value, str) else list(value)
+
+
+_CATEGORIES = sorted({category for category, _ in FAMILIES.values()})
+_MODALITIES = sorted({modality for _, modality in FAMILIES.values()})
+
+
+def _equipment() -> list[str]:
+    return sorted({m.equipment for m in catalog_movements().values()} - {"bodyweight"})
+
+
+def _movements(value) -> list[str] | None:
+    """Catalog ids from ids or any English or French name; QueryError with suggestions otherwise."""
+    names = _ids(value)
+    if names is None:
+        return None
+    try:
+        return [resolve_movement(name) for name in names]
+    except ValueError as problem:
+        raise QueryError(str(problem)) from None
+
+
+def _known(what: str, value: str | None, known: list[str]) -> str | None:
+    """A value from a known vocabulary, any case; QueryError with the closest ones otherwise."""
+    if value is None:
+        return None
+    lowered = str(value).strip().lower()
+    if lowered in known:
+        return lowered
+    close = difflib.get_close_matches(lowered, known, n=3)
+    hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"known: {', '.join(known)}"
+    raise QueryError(f"unknown {what} {value!r}; {hint}")
+
+
+def _known_all(what: str, value, known: list[str]) -> list[str] | None:
+    names = _ids(value)
+    return None if names is None else [_known(what, name, known) for name in names]
 
 
 def _track(track: str | None) -> str | None:
@@ -280,15 +316,26 @@ class Lab:
 
     def search_wods(self, movements_all: str | list[str] | None = None, movements_any: str | list[str] | None = None,
                     category: str | None = None, form: str | None = None, duration: Pair | None = None,
-                    difficulty: Pair | None = None, limit: int | None = None) -> pd.DataFrame:
-        """Workouts matching every given filter. duration in seconds and difficulty as (low, high)."""
+                    difficulty: Pair | None = None, equipment: str | list[str] | None = None,
+                    modalities: str | list[str] | None = None, limit: int | None = None, offset: int | None = None
+                    ) -> pd.DataFrame:
+        """Workouts matching every given filter (the seed's searchWODs). duration in seconds and difficulty
+        as (low, high). Movements are catalog ids or any English or French name ("thrusters", "pompes");
+        forms, categories, equipment and modalities any case; an unknown name raises QueryError with the
+        closest ones, never an empty frame."""
         min_s, max_s = _pair("duration", duration)
         min_d, max_d = _pair("difficulty", difficulty)
         return self.query(
-            "search_wods", movements_all=_ids(movements_all), movements_any=_ids(movements_any),
-            category=category, form=form,
-            min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d, limit=limit,
+            "search_wods", movements_all=_movements(movements_all), movements_any=_movements(movements_any),
+            category=_known("category", category, _CATEGORIES), form=_known("form", form, self._forms()),
+            min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d,
+            equipment=_known_all("equipment", equipment, _equipment()),
+            modalities=_known_all("modality", modalities, _MODALITIES), limit=limit, offset=offset,
         )
+
+    def _forms(self) -> list[str]:
+        return self.sql("SELECT DISTINCT ast_json #>> '{blocks,0,type}' AS form FROM wod_definitions "
+                        "WHERE ast_json #>> '{blocks,0,type}' IS NOT NULL ORDER BY 1")["form"].tolist()
 
     def wods(self) -> pd.DataFrame:
         """Every stored workout (see search_wods for the columns)."""

@@ -9,7 +9,10 @@
 -- param max_seconds: int, optional — longest estimated duration, inclusive
 -- param min_difficulty: int, optional — inclusive
 -- param max_difficulty: int, optional — inclusive
+-- param equipment: text[], optional — equipment names that must all be needed (barbell, dumbbell...)
+-- param modalities: text[], optional — modality tags that must all be present: strength, gymnastics, cardio
 -- param limit: int, optional — at most this many rows
+-- param offset: int, optional — skip this many rows first (the seed's searchWODs paging)
 -- column id: string — the workout's id
 -- column title: string — the workout's title
 -- column form: string — first block type
@@ -31,5 +34,7 @@ AND (CAST(:min_seconds AS INT) IS NULL OR w.duration_seconds >= :min_seconds)
 AND (CAST(:max_seconds AS INT) IS NULL OR w.duration_seconds <= :max_seconds)
 AND (CAST(:min_difficulty AS INT) IS NULL OR w.difficulty_score >= :min_difficulty)
 AND (CAST(:max_difficulty AS INT) IS NULL OR w.difficulty_score <= :max_difficulty)
+AND (CAST(:equipment AS TEXT[]) IS NULL OR w.equipment_list @> CAST(:equipment AS TEXT[]))
+AND (CAST(:modalities AS TEXT[]) IS NULL OR w.modality_tags @> CAST(:modalities AS TEXT[]))
 ORDER BY w.title, w.id
-LIMIT :limit;
+LIMIT :limit OFFSET :offset;
