@@ -44,6 +44,7 @@ from wodlab.errors import DatabaseError, QueryError
 from wodlab.events import EVENTS
 from wodlab.loading import LoadReport, TableSpec
 from wodlab.results import RESULTS
+from wodlab.structure import block_forms
 
 Source = str | Path | pd.DataFrame  # a CSV / JSON Lines path, or a DataFrame of text columns
 Pair = tuple[float | None, float | None]
@@ -181,6 +182,7 @@ class Lab:
         """Apply pending migrations and refresh the movement catalog; return the migrations applied."""
         applied = schema.apply_migrations(self.engine)
         with self.engine.begin() as conn:
+            schema.serialize(conn)  # two kernels opening a new database at once: one catalog upsert at a time
             sync_catalog(conn)
         return [f"{m.version:03d}_{m.name}" for m in applied]
 
@@ -334,8 +336,7 @@ class Lab:
         )
 
     def _forms(self) -> list[str]:
-        return self.sql("SELECT DISTINCT ast_json #>> '{blocks,0,type}' AS form FROM wod_definitions "
-                        "WHERE ast_json #>> '{blocks,0,type}' IS NOT NULL ORDER BY 1")["form"].tolist()
+        return block_forms()
 
     def wods(self) -> pd.DataFrame:
         """Every stored workout (see search_wods for the columns)."""

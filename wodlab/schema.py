@@ -55,6 +55,11 @@ def _ensure_ledger(conn: Connection) -> None:
         )"""))
 
 
+def serialize(conn: Connection) -> None:
+    """Wait for any other wodlab process initialising this database (held until the transaction ends)."""
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
 def has_ledger(conn: Connection) -> bool:
     """Whether wodlab ever initialised this database."""
     return bool(conn.execute(sa.text("SELECT to_regclass('schema_migrations') IS NOT NULL")).scalar())
@@ -82,7 +87,7 @@ def apply_migrations(engine: Engine) -> list[Migration]:
     """
     applied = []
     with engine.begin() as conn:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        serialize(conn)
         _ensure_ledger(conn)
         done = applied_versions(conn)
         for migration in migrations():

@@ -6,12 +6,36 @@ against it, and the difficulty features start from it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Quantities counted as "reps" when a round or a workout is summed up: a calorie is a rep, a metre
 # is a rep (how box apps and the Open count mixed work), a timed hold counts nothing.
 _COUNTED = {"reps": "reps", "calories": "cal", "distance": "m"}
+
+
+@lru_cache(maxsize=1)
+def block_forms() -> list[str]:
+    """The block types a compiled workout can start with, from the installed wodcraft's own JSON schema."""
+    from importlib.resources import files
+
+    schema = json.loads((files("wodcraft") / "spec" / "workout.schema.json").read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            if "amrap" in (node.get("enum") or []):
+                found.update(node["enum"])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(schema)
+    return sorted(found)
 
 
 def walk_movements(nodes: list[dict]):
