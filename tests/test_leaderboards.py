@@ -272,3 +272,11 @@ def test_a_competition_leaderboard_leaves_out_the_same_workout_done_elsewhere(op
     assert "Zed" not in board["athlete"].tolist() and len(board) == 10
     with pytest.raises(Exception, match="not a workout of the competition"):
         open_lab.leaderboard("Fran", competition="Open Test")
+
+
+def test_a_wide_export_with_rank_affiliate_and_an_athlete_name_column_loads(open_lab, tmp_path):
+    (tmp_path / "export.csv").write_text("Overall Rank,Athlete ID,Athlete,Gender,Affiliate,24.1\n"
+                                         "1,q1,Quinn,F,Box A,10:00\n2,q2,Rae,F,Box B,CAP+5\n")
+    report = open_lab.load_leaderboard(tmp_path / "export.csv", competition="Export Test")
+    assert report.inserted == 2
+    assert open_lab.standings("Export Test")["athlete"].tolist() == ["Quinn", "Rae"]

@@ -38,7 +38,7 @@ from wodlab.structure import Scoring
 
 COLUMN_ALIASES = {
     "athlete_id": ("athlete_id", "competitor_id", "competitorid", "athleteid", "id", "athlete"),
-    "name": ("name", "competitor_name", "competitorname", "athlete_name", "full_name"),
+    "name": ("name", "competitor_name", "competitorname", "athlete_name", "full_name", "athlete"),
     "gender": ("gender", "sex"),
     "division": ("division", "division_name", "divisionname"),
     "age": ("age",),
@@ -46,6 +46,9 @@ COLUMN_ALIASES = {
     "score": ("score", "score_display", "scoredisplay", "result", "display"),
     "tiebreak": ("tiebreak", "tiebreak_time", "tiebreaker", "tb"),
 }
+# Columns of board exports that are neither an athlete field nor a workout (wide boards): left alone.
+NOT_WORKOUTS = {"rank", "overall_rank", "overallrank", "overall", "points", "overall_points", "total_points", "affiliate",
+                "affiliate_name", "country", "country_of_origin", "region", "height", "weight", "status", "official_rank"}
 # The Open's age divisions; 18-34 is the open division, named by gender alone.
 AGE_GROUPS = ((14, 15), (16, 17), (35, 39), (40, 44), (45, 49), (50, 54), (55, 59), (60, 64), (65, 200))
 GENDERS = {"m": "M", "male": "M", "men": "M", "man": "M", "f": "F", "female": "F", "women": "F", "woman": "F"}
@@ -99,7 +102,8 @@ def long_rows(frame: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
                          "tiebreak": record[columns["tiebreak"]] if "tiebreak" in columns else "", "column": columns["score"]})
         return rows
     known = set(columns.values())
-    labels = [c for c in frame.columns if c not in known and not _key(c).endswith(("_tiebreak", "_tb"))]
+    labels = [c for c in frame.columns
+              if c not in known and _key(c) not in NOT_WORKOUTS and not _key(c).endswith(("_tiebreak", "_tb"))]
     if not labels:
         raise LoadError("leaderboard", [Problem(1, "workout", "no workout column (long board) and no workout columns (wide)")])
     tiebreaks = {c: next((t for t in frame.columns if _key(t) in (f"{_key(c)}_tiebreak", f"{_key(c)}_tb")), None) for c in labels}
