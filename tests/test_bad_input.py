@@ -314,13 +314,19 @@ def test_out_of_range_limits_are_query_errors(box_lab, limit):
 
 
 @pytest.fixture
-def own_server_home(tmp_path):
-    """A data folder for a server of the test's own (short: the socket lives in it), stopped and deleted after."""
+def own_server_home():
+    """A data folder for a server of the test's own, stopped and deleted after.
+
+    Made like the run's own server (tests/conftest.py): a fresh folder directly under /tmp, short
+    because the socket lives in it, outside pytest's per-run folders.
+    """
     import shutil
+    import tempfile
+    from pathlib import Path
 
     from wodlab import db
 
-    home = tmp_path.parent / f"wls-{tmp_path.name[-6:]}"
+    home = Path(tempfile.mkdtemp(prefix="wls-", dir="/tmp"))
     yield home
     db.stop_embedded(home)
     shutil.rmtree(home, ignore_errors=True)
@@ -433,3 +439,15 @@ def test_connect_works_after_a_pool_of_workers_is_terminated_mid_connection(own_
         lab = wodlab.connect()
         assert lab.sql("SELECT 1 AS one")["one"][0] == 1
         lab.engine.dispose()
+
+
+def test_a_deadlock_is_not_mistaken_for_a_lost_server():
+    """psycopg files deadlocks under OperationalError too: they are retried, never reported as 'unavailable'."""
+    import psycopg
+
+    from wodlab.db import lost_connection
+
+    assert not lost_connection(psycopg.errors.DeadlockDetected())
+    assert not lost_connection(psycopg.errors.SerializationFailure())
+    assert lost_connection(psycopg.OperationalError("connection refused"))
+    assert lost_connection(psycopg.errors.AdminShutdown())

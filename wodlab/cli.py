@@ -300,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wodlab: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except psycopg.OperationalError as exc:  # a raw psycopg connection (listen) losing its server
+        if not db.lost_connection(exc):
+            raise
         print(f"wodlab: the database is unavailable ({str(exc).strip()}); {db.UNAVAILABLE_HINT}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except WodlabError as exc:

@@ -335,9 +335,18 @@ def create_engine(url: str) -> Engine:
     return engine
 
 
+def lost_connection(exc: BaseException) -> bool:
+    """A connection refused or lost (no SQLSTATE, class 08, or the server shutting down: 57P0x), not a
+    deadlock or a serialization failure, which psycopg also files under OperationalError."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    sqlstate = getattr(exc, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
+
+
 def _unavailable(context) -> None:
     """A lost or refused connection, anywhere a Lab talks to the server, becomes DatabaseUnavailable with what to do."""
     original = context.original_exception
-    if context.is_disconnect or isinstance(original, psycopg.OperationalError):
+    if context.is_disconnect or lost_connection(original):
         first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
         raise DatabaseUnavailable(f"the database is unavailable ({first}); {UNAVAILABLE_HINT}") from original

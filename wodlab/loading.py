@@ -35,6 +35,7 @@ import pandas as pd
 import psycopg
 from sqlalchemy.engine import Connection, Engine
 
+from wodlab.db import lost_connection
 from wodlab.errors import DatabaseError, DatabaseUnavailable, WodlabError
 from wodlab.fields import RowProblem
 from wodlab.frames import INT, TEXT, typed_frame
@@ -397,7 +398,10 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
             if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
                 raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "
                                     f"{exc}; load the file again") from exc
-        except psycopg.OperationalError as exc:  # the server went away mid-load: the transaction is lost whole
+        except psycopg.OperationalError as exc:
+            if not lost_connection(exc):
+                raise DatabaseError(f"{name}: writing {spec.table} failed, nothing was loaded: {exc}") from exc
+            # the server went away mid-load: the transaction is lost whole
             raise DatabaseUnavailable(f"{name}: the database went away while writing {spec.table}; nothing was "
                                       f"loaded ({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r})") from exc
         except psycopg.Error as exc:  # e.g. a session deleted between the checks and the write
