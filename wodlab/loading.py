@@ -111,7 +111,6 @@ class Outcome:
 
 
 REPORT_SCHEMA = {"source": TEXT, "row": INT, "title": TEXT, "wod_id": TEXT, "status": TEXT, "reason": TEXT}
-STATUSES = ("new", "present", "updated", "rejected")
 
 
 @dataclass
