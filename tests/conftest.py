@@ -6,6 +6,7 @@ schema and the movement catalog (CREATE DATABASE ... TEMPLATE takes a few millis
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -149,9 +150,26 @@ def sim_copy(sim_lab, new_database):
 @pytest.fixture(scope="module")
 def box(admin, server_url, template):
     """Read only: fixtures/wods + Fran, with the athletes, sessions, results and events of fixtures/box."""
+    with lab_on_new_database(admin, server_url, template, "wodlab_box") as lab:
+        _fill_box(lab)
+        yield lab
+
+
+@contextlib.contextmanager
+def lab_on_new_database(admin, server_url: str, template: str, name: str):
+    """A Lab on a database cloned from the template for a module's tests; dropped at the end."""
     with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE wodlab_box TEMPLATE {template}"))
-    lab = wodlab.connect(database_url(server_url, "wodlab_box"))
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    lab = wodlab.connect(database_url(server_url, name))
+    try:
+        yield lab
+    finally:
+        lab.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+def _fill_box(lab) -> None:
     assert lab.load_wods(FIXTURES / "wods", progress=False).ok
     lab.store_wod(library.get("girls/fran").source)
     # Fixed difficulties, so the filters below test the query, not the heuristic.
@@ -164,10 +182,6 @@ def box(admin, server_url, template):
     lab.load_sessions(BOX / "sessions.csv")
     lab.load_results(BOX / "results.csv")
     lab.load_events(BOX / "events.jsonl")
-    yield lab
-    lab.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE wodlab_box WITH (FORCE)"))
 
 
 def count_rows(lab, table: str) -> int:

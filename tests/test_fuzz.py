@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from wodcraft.api import compile_source
 from wodcraft.library import get
 
-import wodlab
-from conftest import BOX, FIXTURES, database_url
+from conftest import BOX, FIXTURES, lab_on_new_database
 from wodlab.errors import WodlabError
 from wodlab.scores import Score, parse_score
 from wodlab.structure import Scoring
@@ -37,19 +36,13 @@ def test_random_score_text_gives_a_score_or_a_wodlab_error(text, scoring):
 
 @pytest.fixture(scope="module")
 def fuzz_lab(admin, server_url, template):
-    import sqlalchemy as sa
-
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE wodlab_fuzz TEMPLATE {template}"))
-    lab = wodlab.connect(database_url(server_url, "wodlab_fuzz"))
-    lab.store_wod(get("girls/fran").source)
-    lab.load_wods(FIXTURES / "wods", progress=False)
-    lab.load_athletes(BOX / "athletes.csv")
-    lab.load_sessions(BOX / "sessions.csv")
-    yield lab
-    lab.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE wodlab_fuzz WITH (FORCE)"))
+    """The hand-written box without results (as box_lab), shared by every example of the module."""
+    with lab_on_new_database(admin, server_url, template, "wodlab_fuzz") as lab:
+        lab.store_wod(get("girls/fran").source)
+        lab.load_wods(FIXTURES / "wods", progress=False)
+        lab.load_athletes(BOX / "athletes.csv")
+        lab.load_sessions(BOX / "sessions.csv")
+        yield lab
 
 
 _header = st.sampled_from(["", "external_id,name\n", "wod,session_date,session_time,track,location,athlete,score\n",

@@ -21,6 +21,10 @@ def athlete_id(external_id: str) -> uuid.UUID:
     return stable_id("athlete", external_id.strip())
 
 
+def exists(conn: Connection, athlete: uuid.UUID | str) -> bool:
+    return conn.execute(sa.text("SELECT 1 FROM athletes WHERE id = CAST(:id AS UUID)"), {"id": str(athlete)}).first() is not None
+
+
 def known_ids(conn: Connection) -> set[uuid.UUID]:
     return set(conn.execute(sa.text("SELECT id FROM athletes")).scalars())
 

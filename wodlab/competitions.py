@@ -58,6 +58,18 @@ def competition_id(name: str):
     return stable_id("competition", name.strip())
 
 
+def names(conn) -> list[str]:
+    return list(conn.execute(sa.text("SELECT name FROM competitions ORDER BY name")).scalars())
+
+
+def session_of(conn, competition: str, wod_reference: str) -> str | None:
+    """The session of a competition's workout (by the workout's title or id), None when it is not one of its workouts."""
+    return conn.execute(sa.text(
+        "SELECT cw.session_id::text FROM competition_workouts cw JOIN competitions c ON c.id = cw.competition_id "
+        "JOIN scheduled_sessions ss ON ss.id = cw.session_id JOIN wod_definitions wd ON wd.id = ss.wod_definition_id "
+        "WHERE c.name = :c AND (wd.title = :w OR wd.id::text = :w)"), {"c": competition, "w": wod_reference}).scalar()
+
+
 def _key(column: str) -> str:
     return re.sub(r"[\s\-]+", "_", column.strip().lower())
 

@@ -63,14 +63,14 @@ def _seconds(value: float):
     return Decimal(round(value))
 
 
-def residuals(engine: Engine):
+def residuals(engine: Engine, results):
     """Each fitted result's robust residual (difficulty.observed.RESIDUALS_SCHEMA); None when nothing can be fitted."""
     from wodlab.difficulty.observed import DisconnectedWarning, estimate
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DisconnectedWarning)
-            return estimate(engine).residuals
+            return estimate(engine, results=results).residuals
     except WodlabError:
         return None
 
@@ -99,7 +99,7 @@ def refresh(engine: Engine) -> int:
     results = queries.run(engine, "difficulty_results")
     with engine.connect() as conn:
         documents = {w.id: w.document for w in wods.documents(conn, results["wod_id"].unique())}
-    fitted = residuals(engine)
+    fitted = residuals(engine, results)
     flags = {rid: ("leader", *found) for rid, found in leaders(engine, fitted).items()}
     flags |= {rid: ("outlier", *found) for rid, found in outliers(fitted).items()}
     flags |= {rid: ("impossible", *found) for rid, found in impossible(results, documents).items()}

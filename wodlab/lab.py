@@ -231,7 +231,8 @@ class Lab:
         return self.query("competition_results", competition=self._competition(competition), division=division)
 
     def _competition(self, competition: str) -> str:
-        names = self.sql("SELECT name FROM competitions ORDER BY name")["name"].tolist()
+        with self.engine.connect() as conn:
+            names = competitions.names(conn)
         if competition not in names:
             close = difflib.get_close_matches(competition, names, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; known: {', '.join(names) or 'none'}"
@@ -279,7 +280,7 @@ class Lab:
         except ValueError:
             key = str(athletes.athlete_id(str(athlete)))
         with self.engine.connect() as conn:
-            if key not in {str(i) for i in athletes.known_ids(conn)}:
+            if not athletes.exists(conn, key):
                 raise QueryError(f"no athlete {athlete!r}: load the athletes file first, or check the id or external id")
         return key
 
@@ -287,17 +288,18 @@ class Lab:
         """A workout's title or id as the queries take it; QueryError with the closest titles when unknown."""
         reference = str(wod).strip()
         with self.engine.connect() as conn:
-            stored = wods.titles(conn)
-        ids, titles = {wod_id for wod_id, _ in stored}, {title for _, title in stored}
-        if reference.lower() in ids:
+            found = wods.matching(conn, reference)
+            if not found:  # only then read every title, for suggestions
+                stored = wods.titles(conn)
+        if any(wod_id == reference.lower() for wod_id, _ in found):
             return reference.lower()
+        titles = sorted({title for _, title in found})
         if reference in titles:
             return reference
-        by_case = sorted(t for t in titles if t.lower() == reference.lower())
-        if len(by_case) == 1:
-            return by_case[0]
-        if by_case:
-            raise QueryError(f"{reference!r} matches several titles that differ only in case: {by_case}; give one exactly")
+        if len(titles) == 1:
+            return titles[0]
+        if titles:
+            raise QueryError(f"{reference!r} matches several titles that differ only in case: {titles}; give one exactly")
         close = difflib.get_close_matches(reference, sorted({t for _, t in stored}), n=3)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise QueryError(f"no workout titled {reference!r} and no workout with that id{hint}")
@@ -329,14 +331,11 @@ class Lab:
         min_d, max_d = _pair("difficulty", difficulty)
         return self.query(
             "search_wods", movements_all=_movements(movements_all), movements_any=_movements(movements_any),
-            category=_known("category", category, _CATEGORIES), form=_known("form", form, self._forms()),
+            category=_known("category", category, _CATEGORIES), form=_known("form", form, block_forms()),
             min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d,
             equipment=_known_all("equipment", equipment, _equipment()),
             modalities=_known_all("modality", modalities, _MODALITIES), limit=limit, offset=offset,
         )
-
-    def _forms(self) -> list[str]:
-        return block_forms()
 
     def wods(self) -> pd.DataFrame:
         """Every stored workout (see search_wods for the columns)."""
@@ -357,13 +356,12 @@ class Lab:
                           policy=ranking.check_policy(policy), exclude_flagged=bool(exclude_flagged))
 
     def _competition_session(self, competition: str, wod_reference: str) -> str:
-        found = self.sql(
-            "SELECT cw.session_id::text AS id FROM competition_workouts cw JOIN competitions c ON c.id = cw.competition_id "
-            "JOIN scheduled_sessions ss ON ss.id = cw.session_id JOIN wod_definitions wd ON wd.id = ss.wod_definition_id "
-            "WHERE c.name = :c AND (wd.title = :w OR wd.id::text = :w)", c=self._competition(competition), w=wod_reference)
-        if found.empty:
+        name = self._competition(competition)
+        with self.engine.connect() as conn:
+            found = competitions.session_of(conn, name, wod_reference)
+        if found is None:
             raise QueryError(f"{wod_reference!r} is not a workout of the competition {competition!r}")
-        return found["id"].iloc[0]
+        return found
 
     def suspicious_results(self, refresh: bool = True) -> pd.DataFrame:
         """Results to check before believing them (impossible for the workout, or far off the athlete's

@@ -30,21 +30,17 @@ class ResultRefs(SessionRefs):
     def __init__(self, conn):
         super().__init__(conn)
         self.seen: set[tuple] = set()
-        self.scores: dict[tuple, tuple | RowProblem] = {}
 
     def score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
         """The score columns of a score text on a workout and track, or RowProblem; each distinct one checked once."""
-        key = (text, wod_id, track)
-        if key not in self.scores:
-            scoring = self.workouts.scoring(wod_id)
-            try:
-                self.scores[key] = score_columns(parse_score(text, scoring), scoring, track)
-            except (ScoreSyntaxError, ScoreMismatch) as problem:
-                self.scores[key] = RowProblem("score", str(problem).splitlines()[0])
-        found = self.scores[key]
-        if isinstance(found, RowProblem):
-            raise RowProblem(found.column, found.reason)
-        return found
+        return self.once(("score", text, wod_id, track), lambda: self._score(text, wod_id, track))
+
+    def _score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
+        scoring = self.workouts.scoring(wod_id)
+        try:
+            return score_columns(parse_score(text, scoring), scoring, track)
+        except (ScoreSyntaxError, ScoreMismatch) as problem:
+            raise RowProblem("score", str(problem).splitlines()[0]) from None
 
 
 def _result_row(record: dict, refs: ResultRefs) -> tuple:

@@ -121,18 +121,19 @@ class SessionRefs:
         rows = conn.execute(sa.text("SELECT id, wod_definition_id, track FROM scheduled_sessions")).all()
         self.sessions = {r.id: (str(r.wod_definition_id), r.track) for r in rows}
         self.athletes = athletes.known_ids(conn)
-        self._resolved: dict[tuple, uuid.UUID | RowProblem] = {}
+        self._resolved: dict[tuple, object] = {}
 
     def session(self, record: dict) -> uuid.UUID:
-        return self._once(("session", *(record.get(f, "") for f in _SESSION_FIELDS)), self._session, record)
+        return self.once(("session", *(record.get(f, "") for f in _SESSION_FIELDS)), lambda: self._session(record))
 
     def athlete(self, record: dict) -> uuid.UUID:
-        return self._once(("athlete", record.get("athlete", "")), self._athlete, record)
+        return self.once(("athlete", record.get("athlete", "")), lambda: self._athlete(record))
 
-    def _once(self, key: tuple, resolve, record: dict) -> uuid.UUID:
+    def once(self, key: tuple, resolve):
+        """resolve() the first time `key` is asked for; its answer, or its RowProblem, every time after."""
         if key not in self._resolved:
             try:
-                self._resolved[key] = resolve(record)
+                self._resolved[key] = resolve()
             except RowProblem as problem:
                 self._resolved[key] = problem
         found = self._resolved[key]

@@ -148,9 +148,11 @@ def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, ridge: float, scale:
 
 
 def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iterations: int = 6,
-             min_results: int = 1) -> ObservedDifficulty:
-    """Fit abilities and difficulties to every result in the database (see the module docstring)."""
-    results = queries.run(engine, "difficulty_results")
+             min_results: int = 1, results: pd.DataFrame | None = None) -> ObservedDifficulty:
+    """Fit abilities and difficulties to every result in the database (see the module docstring).
+
+    `results`: the query difficulty_results when the caller already read it (it is not changed)."""
+    results = queries.run(engine, "difficulty_results") if results is None else results.copy()
     results["gender"] = results["gender"].fillna("")
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
