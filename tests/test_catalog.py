@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 from wodcraft.catalog import load_catalog
 
-from wodlab.catalog import enrichment, muscle_vocabulary
+from wodlab.catalog import enrichment, family_of, family_vocabulary, muscle_vocabulary
 
 
 def test_every_wodcraft_movement_has_enrichment_and_nothing_else_does():
@@ -23,6 +23,14 @@ def test_enrichment_values_are_in_range_and_from_the_vocabulary():
         assert 1 <= extra["complexity"] <= 5, movement
         assert extra["muscles"], movement
         assert set(extra["muscles"]) <= vocabulary, (movement, set(extra["muscles"]) - vocabulary)
+        assert extra["family"] in family_vocabulary(), movement
+
+
+def test_every_family_is_used_and_the_monostructural_ones_are_named_by_what_they_are():
+    assert {family_of(m) for m in enrichment()} == set(family_vocabulary())
+    assert family_of("deadlift") == family_of("kettlebell_swing") == "hinge"
+    assert family_of("thruster") == family_of("wall_ball") == "squat"
+    assert (family_of("run"), family_of("row"), family_of("double_under")) == ("run", "row", "jump_rope")
 
 
 def test_the_catalog_table_holds_every_movement_with_its_wodcraft_data(lab):

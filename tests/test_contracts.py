@@ -12,17 +12,23 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from wodlab import dedup, frames, queries, tracker
+from wodlab import dedup, frames, programming, queries, tracker
 from wodlab.athletes import athlete_id
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.difficulty.calibrate import FEATURES_SCHEMA
 from wodlab.errors import QueryError
 from wodlab.loading import REPORT_SCHEMA
+from wodlab.programming import profile
 
 
 def _session(lab, title: str, track: str = "RX") -> str:
     return lab.sql("SELECT ss.id::text AS id FROM scheduled_sessions ss JOIN wod_definitions w ON w.id = ss.wod_definition_id "
                    "WHERE w.title = :t AND ss.track = :k", t=title, k=track)["id"].iloc[0]
+
+
+def _period(match: bool) -> tuple:
+    """The whole calendar, or a period with no session in it."""
+    return (None, None) if match else ("1990-01-01", "1990-01-31")
 
 
 def q(name: str) -> dict:
@@ -51,6 +57,12 @@ CASES = [
      FEATURES_SCHEMA),
     ("difficulty.list", lambda lab, m: lab.difficulty.list(), versions.MODELS_SCHEMA),
     ("load report", lambda lab, m: lab.load_wods([], progress=False).to_frame(), REPORT_SCHEMA),
+    ("programming.sessions", lambda lab, m: lab.programming(*_period(m)).sessions, profile.SESSIONS_SCHEMA),
+    ("programming.movements", lambda lab, m: lab.programming(*_period(m)).movements, profile.MOVEMENTS_SCHEMA),
+    ("programming.weeks", lambda lab, m: lab.programming(*_period(m)).weeks, profile.WEEKS_SCHEMA),
+    ("programming_report", lambda lab, m: lab.programming_report(*_period(m)), programming.FINDINGS_SCHEMA),
+    ("similar_wods", lambda lab, m: lab.similar_wods("Fran", k=5 if m else 0), programming.SIMILAR_SCHEMA),
+    ("suggest_wods", lambda lab, m: lab.suggest_wods(*_period(m), k=5 if m else 0), programming.SUGGEST_SCHEMA),
     ("query best_times", lambda lab, m: lab.query("best_times", title="Fran" if m else "Pull Day", limit=10), q("best_times")),
 ]
 

@@ -29,12 +29,22 @@ def _enrichment_file() -> dict:
 
 
 def enrichment() -> dict[str, dict]:
-    """movement id -> {"muscles": [...], "complexity": 1..5}, from the reviewed data file."""
+    """movement id -> {"muscles": [...], "complexity": 1..5, "family": ...}, from the reviewed data file."""
     return _enrichment_file()["movements"]
 
 
 def muscle_vocabulary() -> list[str]:
     return list(_enrichment_file()["muscle_vocabulary"])
+
+
+def family_vocabulary() -> list[str]:
+    """Movement families (squat, hinge, run...), in the data file's order: what programming is balanced by."""
+    return list(_enrichment_file()["family_vocabulary"])
+
+
+def family_of(movement_id: str) -> str:
+    """The reviewed family of a catalog movement (KeyError for an id the catalog lacks)."""
+    return enrichment()[movement_id]["family"]
 
 
 def catalog_movements() -> dict[str, Movement]:

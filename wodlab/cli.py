@@ -135,6 +135,19 @@ def _cmd_difficulty(args) -> int:
     return 0
 
 
+def _cmd_programming(args) -> int:
+    lab = _connect()
+    if args.action == "report":
+        frame = lab.programming_report(args.start, args.end, args.track, weeks=args.weeks)
+        columns = ["severity", "rule", "subject", "first_date", "last_date", "message"]
+    else:
+        frame = lab.suggest_wods(args.start, args.end, args.k, args.track, weeks=args.weeks)
+        columns = ["title", "gain", "time_domain", "last_done", "reason"]
+    with pd.option_context("display.width", 200, "display.max_colwidth", 90):
+        print(frame[columns].to_string(index=False) if len(frame) else "nothing to report: the period is balanced")
+    return 0
+
+
 def _metrics_text(metrics) -> str:
     if not metrics:
         return ""
@@ -267,6 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
     p.add_argument("--notes", help="for fit: a note saved with the version")
     p.set_defaults(func=_cmd_difficulty)
+
+    p = sub.add_parser("programming", help="programming review: report (balance findings) | suggest (workouts to add)")
+    p.add_argument("action", choices=["report", "suggest"])
+    p.add_argument("--weeks", type=int, help="the WEEKS up to --end (default end: the last scheduled session)")
+    p.add_argument("--start", help="first day, YYYY-MM-DD (instead of --weeks)")
+    p.add_argument("--end", help="last day, YYYY-MM-DD")
+    p.add_argument("--track", default="RX", help="RX, SCALED or INTERMEDIATE (default RX)")
+    p.add_argument("-k", type=int, default=5, help="for suggest: how many workouts")
+    p.set_defaults(func=_cmd_programming)
 
     p = sub.add_parser("report", help="execute the curated notebooks against the database, write HTML reports")
     p.add_argument("--notebooks", default="notebooks")

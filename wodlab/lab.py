@@ -31,6 +31,7 @@ from wodlab import (
     flags,
     ingest,
     loading,
+    programming,
     queries,
     ranking,
     schema,
@@ -111,6 +112,12 @@ def _track(track: str | None) -> str | None:
     if upper not in sessions.TRACKS:
         raise QueryError(f"unknown track {track!r}; tracks are {', '.join(sessions.TRACKS)} (any case)")
     return upper
+
+
+def _count(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise QueryError(f"{name} expects a whole number >= 0; got {value!r}")
+    return value
 
 
 def _gender(gender: str | None) -> str | None:
@@ -431,6 +438,34 @@ class Lab:
         return dedup.merge_plan(self.engine, pairs)
 
     # --- live tracking -----------------------------------------------------------------------------
+
+    # --- programming review (wodlab.programming) ----------------------------------------------------
+
+    def programming(self, start=None, end=None, track: str | None = "RX", *, weeks: int | None = None
+                    ) -> programming.Programme:
+        """The period's programme: `.sessions` (time domain, modality shares, families, loading, difficulty per
+        session), `.movements` (session x movement with its share of the work) and `.weeks`. Dates inclusive;
+        `weeks=12` reviews the 12 weeks up to `end` (default: the last scheduled session)."""
+        start, end = programming.period(self.engine, start, end, _track(track), weeks)
+        return programming.programme(self.engine, start, end, _track(track))
+
+    def programming_report(self, start=None, end=None, track: str | None = "RX", *, weeks: int | None = None,
+                           targets: programming.Targets | None = None) -> pd.DataFrame:
+        """The balance findings of a period, worst first: one row per rule broken (wodlab.programming.review)."""
+        start, end = programming.period(self.engine, start, end, _track(track), weeks)
+        return programming.report(self.engine, start, end, _track(track), targets)
+
+    def similar_wods(self, wod: str | uuid.UUID, k: int = 10, track: str = "RX") -> pd.DataFrame:
+        """The k stored workouts most like `wod` (movements, families, modality mix, time domain, loading)."""
+        return programming.similar_wods(self.engine, self.wod_reference(wod), _count("k", k), _track(track))
+
+    def suggest_wods(self, start=None, end=None, k: int = 5, track: str = "RX", *, weeks: int | None = None,
+                     targets: programming.Targets | None = None, recent_weeks: int = 4) -> pd.DataFrame:
+        """Stored workouts that would best move the period's mix toward `targets`, none done in the period or
+        in the `recent_weeks` before its end."""
+        start, end = programming.period(self.engine, start, end, _track(track), weeks)
+        return programming.suggest_wods(self.engine, start, end, _count("k", k), _track(track), targets,
+                                        _count("recent_weeks", recent_weeks))
 
     def tracker(self, session: str | uuid.UUID, start_time: float | None = None) -> tracker.RealtimeTracker:
         """A RealtimeTracker for one session: record events as they happen."""

@@ -63,12 +63,13 @@ class MovementSet:
     kind: str  # reps, distance (metres), calories
 
 
-def movement_sets(nodes: list[dict], ladder_value: float | None = None) -> list[MovementSet]:
+def movement_sets(nodes: list[dict], ladder_value: float | None = None, *, holds: bool = False) -> list[MovementSet]:
     """The counted sets of a body in order: rounds repeated, rep ladders expanded, an AMRAP's body once.
 
     A movement without a quantity inside a ladder does the ladder's value; a level factor
-    ("A -> 2x B") multiplies; timed holds and rests count nothing. The one walker of a body's work:
-    volumes, scores' totals and the simulator's live events all come from it.
+    ("A -> 2x B") multiplies; timed holds and rests count nothing, unless `holds` asks for the
+    holds too (kind "time", in seconds: the programming review weighs a plank by its time). The one
+    walker of a body's work: volumes, scores' totals and the simulator's live events all come from it.
     """
     out: list[MovementSet] = []
     for node in nodes:
@@ -77,15 +78,17 @@ def movement_sets(nodes: list[dict], ladder_value: float | None = None) -> list[
             kind, factor = quantity.get("kind"), float(node.get("factor", 1))
             if kind in _COUNTED:
                 out.append(MovementSet(node["movement"], men_value(quantity.get(_COUNTED[kind])) * factor, kind))
+            elif kind == "time" and holds:
+                out.append(MovementSet(node["movement"], men_value(quantity.get("s")) * factor, "time"))
             elif not quantity and ladder_value is not None:
                 out.append(MovementSet(node["movement"], ladder_value * factor, "reps"))
             continue
         children = node.get("items", [])
         if node.get("reps"):  # a rep ladder: one pass per value
             for value in node["reps"]:
-                out += movement_sets(children, float(value))
+                out += movement_sets(children, float(value), holds=holds)
         else:
-            out += movement_sets(children, ladder_value) * int(node.get("rounds") or 1)
+            out += movement_sets(children, ladder_value, holds=holds) * int(node.get("rounds") or 1)
     return out
 
 
