@@ -19,9 +19,9 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PLOTLY = "application/vnd.plotly.v1+json"
 
 
-def test_the_four_curated_notebooks_are_there():
+def test_the_curated_notebooks_are_there():
     assert [p.stem for p in NOTEBOOKS] == ["01_dedup_audit", "02_difficulty_calibration", "03_leaderboards",
-                                           "04_athlete_progression"]
+                                           "04_athlete_progression", "05_programming_review"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

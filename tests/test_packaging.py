@@ -43,11 +43,14 @@ def test_a_plain_wheel_ships_the_sql_and_data_files(tmp_path):
     assert "wodlab/sql/migrations/001_seed_schema.sql" in names
     assert "wodlab/sql/queries/search_wods.sql" in names
     assert "wodlab/data/movement_enrichment.toml" in names
+    subpackages = sorted(str(init.relative_to(ROOT)) for init in (ROOT / "wodlab").glob("*/__init__.py"))
+    assert subpackages and set(subpackages) <= set(names), "a subpackage of wodlab/ is missing from [tool.setuptools] packages"
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True)
     probe = (
-        "import wodlab, wodlab.queries as q, wodlab.schema as s, wodlab.catalog as c, wodlab.difficulty, wodlab.scores;"
+        "import wodlab, wodlab.queries as q, wodlab.schema as s, wodlab.catalog as c, wodlab.difficulty, wodlab.scores,"
+        " wodlab.programming;"
         "print(wodlab.__file__); print(len(q.catalog()), len(s.migrations()), len(c.enrichment()),"
         " wodlab.scores.parse_score('7+12').format())"
     )

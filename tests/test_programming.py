@@ -161,6 +161,7 @@ def test_similar_wods_puts_short_thruster_and_pull_up_work_above_murph(lab):
 def test_suggestions_for_a_cardio_starved_period_are_cardio_work_not_done_in_it(lab):
     lab.load_wods([CALENDAR_WODS], progress=False)
     lab.store_wod("# Cardio Mix\nFor time\n  500 m Row\n  400 m Run\n  50 Double-under\n")
+    lab.store_wod("# Row Sprint Again\nFor time\n  600 m Row\n")  # a repeat of Row Sprint under another title
     sessions = [("Row Sprint", FIRST_MONDAY)]  # the one cardio session: done, so not suggested
     sessions += [(title, FIRST_MONDAY + dt.timedelta(weeks=w, days=d))
                  for w in range(4) for d, title in ((1, "Barbell Sprint"), (3, "Bodyweight Sprint"), (4, "Pull Heavy"))]
@@ -171,7 +172,7 @@ def test_suggestions_for_a_cardio_starved_period_are_cardio_work_not_done_in_it(
     assert (suggested["share_cardio"] >= 0.9).all() and (suggested["gain"] > 0).all()
     assert suggested["reason"].str.contains("cardio").all()
     everything = lab.suggest_wods(FIRST_MONDAY, FIRST_MONDAY + dt.timedelta(weeks=4, days=-1), k=50)
-    assert not {"Row Sprint", "Barbell Sprint", "Bodyweight Sprint", "Pull Heavy"} & set(everything["title"])
+    assert not {"Row Sprint", "Row Sprint Again", "Barbell Sprint", "Bodyweight Sprint", "Pull Heavy"} & set(everything["title"])
 
 
 def test_bad_arguments_name_themselves(calendar_lab):

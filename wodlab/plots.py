@@ -118,3 +118,28 @@ def load_progression(progression: pd.DataFrame, movement: str) -> go.Figure:
     if set(progression.get("score_type", [])) == {"TIME"}:
         figure.update_layout(yaxis_title="time (seconds; lower is faster)")
     return figure
+
+
+def weekly_shares(weeks: pd.DataFrame, parts: tuple[str, ...], title: str, yaxis: str) -> go.Figure:
+    """Stacked weekly shares (columns share_<part> of a programme's `weeks` frame), one bar per week."""
+    figure = go.Figure()
+    for part in parts:
+        figure.add_trace(go.Bar(x=weeks["week"], y=weeks[f"share_{part}"], name=part,
+                                hovertemplate="week of %{x|%d %b}<br>%{y:.0%}<extra>" + part + "</extra>"))
+    figure.update_layout(barmode="stack", title=title, xaxis_title="week (Monday)", yaxis_title=yaxis,
+                         yaxis_tickformat=".0%", yaxis_range=[0, 1])
+    return figure
+
+
+def movement_heatmap(movements: pd.DataFrame, top: int = 25) -> go.Figure:
+    """Sessions per week that include each movement (the `top` most programmed), families in the labels."""
+    counts = movements.groupby(["movement", "family", "week"]).size().rename("sessions").reset_index()
+    order = counts.groupby(["movement", "family"])["sessions"].sum().sort_values(ascending=False, kind="stable").head(top)
+    grid = counts.pivot_table(index=["movement", "family"], columns="week", values="sessions", fill_value=0)
+    grid = grid.loc[order.index[::-1]]
+    labels = [f"{movement} ({family})" for movement, family in grid.index]
+    figure = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=labels, colorscale="Blues",
+                                  hovertemplate="%{y}<br>week of %{x|%d %b}: %{z} sessions<extra></extra>"))
+    figure.update_layout(title=f"How often each movement was programmed (the {len(labels)} most frequent)",
+                         xaxis_title="week (Monday)", yaxis_title="movement (family)", height=max(400, 22 * len(labels)))
+    return figure

@@ -121,22 +121,28 @@ def _added(mix: dict[str, float], n: int, extra: dict[str, float]) -> dict[str, 
     return {key: (value * n + extra.get(key, 0.0)) / (n + 1) for key, value in mix.items()}
 
 
+# A candidate this close to a workout done recently is a repeat under another title (a coach's copy).
+NEAR_REPEAT = 0.1
+
+
 def suggest(programme: Programme, candidates: list[WorkoutProfile], last_done: dict[str, pd.Timestamp],
             recent_after: pd.Timestamp | None, targets: Targets, k: int) -> pd.DataFrame:
     """Stored workouts that would move the programme's mix closest to `targets` if added once.
 
     `gain` is how much the imbalance (`_imbalance`: how far the modality and time-domain mixes are
-    from their targets) falls when the workout is added as one more session. Workouts
-    done in the period, or after `recent_after`, are left out.
+    from their targets) falls when the workout is added as one more session. Workouts done in the
+    period or after `recent_after`, and near repeats of them (distance < NEAR_REPEAT), are left out.
     """
     modalities, domains, n = _mixes(programme)
     before = _imbalance(modalities, domains, targets)
     done = set(programme.sessions["wod_id"])
+    done |= {wod for wod, last in last_done.items() if recent_after is not None and last > recent_after}
+    recent = [workout for workout in candidates if workout.wod_id in done]
     rows = []
     for workout in candidates:
-        last = last_done.get(workout.wod_id)
-        if workout.wod_id in done or (last is not None and recent_after is not None and last > recent_after):
+        if workout.wod_id in done or any(distance(workout, other) < NEAR_REPEAT for other in recent):
             continue
+        last = last_done.get(workout.wod_id)
         after = _imbalance(_added(modalities, n, workout.modality_shares),
                            _added(domains, n, {workout.time_domain: 1.0}), targets)
         rows.append({"wod_id": workout.wod_id, "title": workout.title, "gain": round(before - after, 5),
