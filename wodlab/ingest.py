@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from wodcraft import library
 
+from wodlab.cache import WODCraftCache
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError, WodlabError
 from wodlab.loading import DEADLOCK_RETRIES, RETRYABLE, LoadReport, Outcome, transaction
@@ -69,16 +70,18 @@ def library_files() -> list[WodFile]:
     return [WodFile(f"library:{e.path}", e.source, e.file) for e in library.entries()]
 
 
-def compile_file(wod_file: WodFile, model: DifficultyModel = BASELINE) -> list:
+def compile_file(wod_file: WodFile, model: DifficultyModel = BASELINE, cache: WODCraftCache | None = None) -> list:
     """Every workout of one file as WodRecords; WodCompileError (with the file and line) otherwise."""
     text = read_wod_text(wod_file.path) if wod_file.text is None else wod_file.text
     name = str(wod_file.path) if wod_file.path else wod_file.name
-    return compile_records(text, name, model=model)
+    return compile_records(text, name, model=model, cache=cache)
 
 
 def import_files(target: Engine | Connection, files: list[WodFile], *, strict: bool = False,
-                 progress: bool | None = None, model: DifficultyModel = BASELINE) -> LoadReport:
-    """Compile every file, then store each file's workouts in one transaction per file.
+                 progress: bool | None = None, model: DifficultyModel = BASELINE, cache: WODCraftCache | None = None
+                 ) -> LoadReport:
+    """Compile every file (through the compile `cache` when given), then store each file's workouts in one
+    transaction per file.
 
     A rejected file writes nothing; the others are stored. With strict=True any rejection raises
     WodCompileError before anything is written. Given a Connection, everything happens in the
@@ -87,7 +90,7 @@ def import_files(target: Engine | Connection, files: list[WodFile], *, strict: b
     compiled, report = [], LoadReport("wod_definitions")
     for wod_file in files:
         try:
-            compiled.append((wod_file, compile_file(wod_file, model)))
+            compiled.append((wod_file, compile_file(wod_file, model, cache)))
         except WodCompileError as exc:
             if strict:
                 raise

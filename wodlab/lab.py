@@ -39,6 +39,7 @@ from wodlab import (
     tracker,
     wods,
 )
+from wodlab.cache import WODCraftCache, default_cache
 from wodlab.catalog import FAMILIES, catalog_movements, resolve_movement, sync_catalog
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
@@ -176,9 +177,10 @@ class DifficultyTools:
 class Lab:
     """A connected wodlab: `lab = wodlab.connect()`, then `lab.search_wods(...)`, `lab.leaderboard(...)`."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, cache: WODCraftCache | None = None):
         self.engine = engine
         self.difficulty = DifficultyTools(engine)
+        self.cache = cache or default_cache()  # compiled sources (wodlab.cache): Redis, embedded Redis or LRU
 
     def __repr__(self) -> str:
         return f"Lab({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -206,7 +208,7 @@ class Lab:
 
         Raises WodCompileError, with every diagnostic, when it does not compile; nothing is written.
         """
-        records = wods.compile_records(source, name, model=self.difficulty.model())
+        records = wods.compile_records(source, name, model=self.difficulty.model(), cache=self.cache)
         with self.engine.begin() as conn:
             for record in records:
                 wods.insert_record(conn, record)
@@ -221,7 +223,8 @@ class Lab:
         files = ingest.library_files() if library else []
         if paths is not None:
             files += ingest.expand_paths(paths)
-        return ingest.import_files(self.engine, files, strict=strict, progress=progress, model=self.difficulty.model())
+        return ingest.import_files(self.engine, files, strict=strict, progress=progress, model=self.difficulty.model(),
+                                   cache=self.cache)
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
                          workouts: dict[str, str] | None = None, date=None, update: bool = False) -> LoadReport:

@@ -22,6 +22,7 @@ from wodcraft.semantics.resolve import resolve
 
 from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.model import BASELINE, DifficultyModel
+from wodlab.cache import WODCraftCache
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
 from wodlab.structure import duration_seconds, walk_movements
@@ -64,14 +65,22 @@ class WodRecord:
         return self.ast_json
 
 
-def _compile(source: str, name: str | None, library_paths: list[Path]) -> list[dict]:
-    result = compile_source(source, name, library_paths=library_paths)
+def compile_documents(source: str, name: str | None = None, library_paths: list[Path] | None = None) -> list[dict]:
+    """wodcraft's documents for a source; WodCompileError (with every error) if it does not compile."""
+    result = compile_source(source, name, library_paths=list(library_paths or []))
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors:
         raise WodCompileError(
             [Diagnostic(d.code, d.span.line, d.span.col, d.message, d.suggestion) for d in errors], name
         )
     return result.documents
+
+
+def _compile(source: str, name: str | None, library_paths: list[Path], cache: WODCraftCache | None) -> list[dict]:
+    if cache is None:
+        return compile_documents(source, name, library_paths)
+    compiled = cache.get_compiled_session(source, lambda text: compile_documents(text, name, library_paths), library_paths)
+    return compiled["documents"]
 
 
 def movements_of(document: dict) -> list[str]:
@@ -114,8 +123,9 @@ def record_from_document(dsl_source: str, document: dict, model: DifficultyModel
 
 
 def compile_records(source: str, name: str | None = None, library_paths: list[Path] | None = None,
-                    model: DifficultyModel = BASELINE) -> list[WodRecord]:
+                    model: DifficultyModel = BASELINE, cache: WODCraftCache | None = None) -> list[WodRecord]:
     """Every workout of a source as a WodRecord; WodCompileError (with every error) if it does not compile.
+    With a `cache` (wodlab.cache), wodcraft's output is taken from it when it holds this source.
 
     The whole source is compiled first so diagnostics carry the file's own line numbers; then
     each workout text is compiled alone, so each row's ast_json is exactly its dsl_source's.
@@ -124,7 +134,7 @@ def compile_records(source: str, name: str | None = None, library_paths: list[Pa
     if name and Path(name).exists():
         paths.insert(0, Path(name).resolve().parent)
     # wodcraft turns comment lines before the first heading into an empty, untitled document.
-    documents = [d for d in _compile(source, name, paths) if d.get("title") or d.get("blocks") or d.get("sections")]
+    documents = [d for d in _compile(source, name, paths, cache) if d.get("title") or d.get("blocks") or d.get("sections")]
     if not documents:
         raise WodCompileError([Diagnostic("W003", 1, 1, "no workout in this text (empty, or only comments)",
                                           "a workout starts with a '# Title' line")], name)
@@ -134,7 +144,8 @@ def compile_records(source: str, name: str | None = None, library_paths: list[Pa
         raise WodCompileError([Diagnostic("W000", 1, 1, f"found {len(pieces)} workouts, wodcraft found {expected}")], name)
     if len(pieces) == 1 and documents[0].get("kind") == "workout":
         return [record_from_document(source, documents[0], model)]
-    return [replace(record_from_document(piece.text, _compile(piece.text, name, paths)[0], model), first_line=piece.first_line)
+    return [replace(record_from_document(piece.text, _compile(piece.text, name, paths, cache)[0], model),
+                    first_line=piece.first_line)
             for piece in pieces]
 
 
