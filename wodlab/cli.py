@@ -135,6 +135,13 @@ def _cmd_difficulty(args) -> int:
     return 0
 
 
+def _cmd_serve(args) -> int:
+    from wodlab.api import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def _cmd_programming(args) -> int:
     lab = _connect()
     if args.action == "report":
@@ -280,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
     p.add_argument("--notes", help="for fit: a note saved with the version")
     p.set_defaults(func=_cmd_difficulty)
+
+    p = sub.add_parser("serve", help="the read-only GraphQL API at http://HOST:PORT/graphql (seed §3)")
+    p.add_argument("--host", default="127.0.0.1", help="loopback by default; another address needs WODLAB_API_TOKEN")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("programming", help="programming review: report (balance findings) | suggest (workouts to add)")
     p.add_argument("action", choices=["report", "suggest"])

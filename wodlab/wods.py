@@ -20,9 +20,9 @@ from wodcraft.api import compile_source
 from wodcraft.profile import Profile
 from wodcraft.semantics.resolve import resolve
 
+from wodlab.cache import WODCraftCache
 from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.cache import WODCraftCache
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
 from wodlab.structure import duration_seconds, walk_movements

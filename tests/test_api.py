@@ -1,0 +1,167 @@
+"""The GraphQL API (wodlab.api) over HTTP: a real `wodlab serve` process on the simulated box."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import ROOT
+from wodlab.api import MAX_LIMIT, read_only
+
+SEED_EXAMPLE = """{
+  searchWODs(
+    movements: ["thrusters", "pull_up"]
+    durationMin: 300
+    durationMax: 1200
+    difficultyMax: 80
+  ) {
+    id
+    title
+    movements
+    duration
+    difficulty
+  }
+}"""
+
+
+def _env(url: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "WODLAB_API_TOKEN"}
+    return {**env, "DATABASE_URL": url, **extra}
+
+
+class Server:
+    """`wodlab serve --port 0` in a process of its own; the address read from uvicorn's own log line."""
+
+    def __init__(self, url: str, *args: str, token: str | None = None):
+        env = _env(url, **({"WODLAB_API_TOKEN": token} if token else {}))
+        self.process = subprocess.Popen([sys.executable, "-m", "wodlab.cli", "serve", "--port", "0", *args], env=env,
+                                        stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.log = []
+        for line in self.process.stderr:
+            self.log.append(line)
+            found = re.search(r"Uvicorn running on (http://\S+)", line)
+            if found:
+                self.address = found[1] + "/graphql"
+                return
+        raise AssertionError("the server did not start:\n" + "".join(self.log))
+
+    def post(self, query: str, variables: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(self.address, data=json.dumps({"query": query, "variables": variables}).encode(),
+                                         headers={"content-type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def sim_url(sim_lab) -> str:
+    return sim_lab.engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def server(sim_url):
+    running = Server(sim_url)
+    yield running
+    running.stop()
+
+
+def test_the_seeds_example_query_returns_the_workouts_with_thrusters_and_pull_ups(server, sim_lab):
+    status, body = server.post(SEED_EXAMPLE)
+    assert status == 200 and "errors" not in body
+    found = body["data"]["searchWODs"]
+    expected = sim_lab.search_wods(movements_all=["thruster", "pull_up"], duration=(300, 1200), difficulty=(None, 80),
+                                   limit=20)
+    assert [w["id"] for w in found] == list(expected["id"]) and len(found) >= 3
+    for workout in found:
+        assert {"thruster", "pull_up"} <= set(workout["movements"])
+        assert 300 <= workout["duration"] <= 1200 and workout["difficulty"] <= 80
+
+
+def test_every_field_of_the_seeds_wod_definition_is_served(server, sim_lab):
+    status, body = server.post('{ searchWODs(movements: ["Thruster"], limit: 1, offset: 1) '
+                               '{ id title dslSource movements equipment duration difficulty modalities createdAt } }')
+    (workout,) = body["data"]["searchWODs"]
+    stored = sim_lab.sql("SELECT title, dsl_source FROM wod_definitions WHERE id = CAST(:id AS UUID)", id=workout["id"])
+    assert workout["dslSource"] == stored["dsl_source"].iloc[0] and workout["title"] == stored["title"].iloc[0]
+    assert workout["createdAt"].startswith("20") and "barbell" in workout["equipment"]
+    second = sim_lab.search_wods(movements_all=["thruster"], limit=1, offset=1)
+    assert workout["id"] == second["id"].iloc[0]
+
+
+def test_the_leaderboard_is_the_same_board_as_the_dataframe_api(server, sim_lab):
+    fran = sim_lab.search_wods(movements_all=["thruster", "pull_up"]).query("title == 'Fran'")["id"].iloc[0]
+    status, body = server.post("query ($id: ID!) { leaderboard(wodId: $id, limit: 25) { rank athleteId score isRx } }",
+                               {"id": fran})
+    board = sim_lab.leaderboard("Fran", limit=25)
+    assert status == 200
+    assert [(r["rank"], r["athleteId"], r["score"]) for r in body["data"]["leaderboard"]] == list(
+        zip(board["rank"], board["athlete_id"], board["score"]))
+
+
+def test_limit_is_capped_and_counts_cannot_be_negative(server, sim_lab):
+    everyone = sim_lab.leaderboard("Fran", track=None, limit=None)
+    assert len(everyone) > MAX_LIMIT  # enough rows for the cap to show
+    status, body = server.post('{ leaderboard(wodId: "Fran", track: null, limit: 100000) { rank } }')
+    assert status == 200 and len(body["data"]["leaderboard"]) == MAX_LIMIT
+    status, body = server.post("{ searchWODs(offset: -1) { id } }")
+    assert body["data"] is None and "offset must be 0 or more" in body["errors"][0]["message"]
+
+
+def test_wrong_arguments_are_graphql_errors_never_a_stack_trace(server):
+    status, body = server.post('{ searchWODs(limit: "ten") { id } }')
+    assert status == 200 and "Int cannot represent" in body["errors"][0]["message"]
+    status, body = server.post('{ leaderboard(wodId: "Franny") { rank } }')
+    assert "no workout titled 'Franny'" in body["errors"][0]["message"] and "did you mean 'Fran'" in body["errors"][0]["message"]
+    status, body = server.post('{ searchWODs(movements: ["thrusterz"]) { id } }')
+    assert "unknown movement" in body["errors"][0]["message"]
+    assert "Traceback" not in json.dumps(body)
+
+
+def test_the_api_is_read_only_and_bounded(server):
+    status, body = server.post('mutation { storeWod(source: "# X") { id } }')
+    assert "mutation operation is not supported" in body["errors"][0]["message"]
+    many = "{ " + " ".join(f"a{i}: searchWODs(limit: 100) {{ id }}" for i in range(30)) + " }"
+    status, body = server.post(many)
+    assert body.get("data") is None and "aliases" in body["errors"][0]["message"]
+
+
+def test_the_servers_connections_cannot_write(sim_url):
+    import wodlab
+
+    lab = read_only(wodlab.connect(sim_url, init=False))
+    with pytest.raises(sa.exc.InternalError, match="read-only transaction"), lab.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM athlete_results"))
+    lab.engine.dispose()
+
+
+def test_a_non_loopback_bind_without_a_token_refuses_to_start(sim_url):
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "serve", "--host", "0.0.0.0", "--port", "0"],
+                         env=_env(sim_url), capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 2 and "WODLAB_API_TOKEN" in run.stderr
+
+
+def test_with_a_token_every_request_must_carry_it(sim_url):
+    guarded = Server(sim_url, token="s3cret")
+    try:
+        status, body = guarded.post("{ searchWODs(limit: 1) { id } }")
+        assert status == 401 and "token" in body["errors"][0]["message"]
+        status, _ = guarded.post("{ searchWODs(limit: 1) { id } }", headers={"Authorization": "Bearer wrong"})
+        assert status == 401
+        status, body = guarded.post("{ searchWODs(limit: 1) { id } }", headers={"Authorization": "Bearer s3cret"})
+        assert status == 200 and len(body["data"]["searchWODs"]) == 1
+    finally:
+        guarded.stop()
