@@ -135,6 +135,25 @@ def _cmd_difficulty(args) -> int:
     return 0
 
 
+def _cmd_rebuild(args) -> int:
+    lab = _connect()
+
+    def committed(batch: int, done: list[dict]) -> None:
+        rewritten = sum(o["status"] == "rewritten" for o in done)
+        print(f"batch {batch} committed: {len(done)} workouts, {rewritten} rewritten", flush=True)
+
+    frame = lab.rebuild(dry_run=args.dry_run, batch_size=args.batch, on_batch=committed)
+    if frame.empty:
+        print("every stored workout was compiled by the installed wodcraft: nothing to do")
+        return 0
+    frame["changes"] = frame["changes"].map(", ".join)
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        print(frame[["title", "stored_wodcraft_version", "status", "changes", "reason"]].fillna("").to_string(index=False))
+    counts = frame["status"].value_counts()
+    print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 1 if "failed" in counts else 0
+
+
 def _cmd_serve(args) -> int:
     from wodlab.api import serve
 
@@ -287,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
     p.add_argument("--notes", help="for fit: a note saved with the version")
     p.set_defaults(func=_cmd_difficulty)
+
+    p = sub.add_parser("rebuild", help="recompile workouts stored by another wodcraft version (resumable batches)")
+    p.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
+    p.add_argument("--batch", type=int, default=100, help="workouts per transaction (default 100)")
+    p.set_defaults(func=_cmd_rebuild)
 
     p = sub.add_parser("serve", help="the read-only GraphQL API at http://HOST:PORT/graphql (seed §3)")
     p.add_argument("--host", default="127.0.0.1", help="loopback by default; another address needs WODLAB_API_TOKEN")

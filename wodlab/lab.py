@@ -34,6 +34,7 @@ from wodlab import (
     programming,
     queries,
     ranking,
+    rebuild,
     schema,
     sessions,
     tracker,
@@ -225,6 +226,12 @@ class Lab:
             files += ingest.expand_paths(paths)
         return ingest.import_files(self.engine, files, strict=strict, progress=progress, model=self.difficulty.model(),
                                    cache=self.cache)
+
+    def rebuild(self, *, dry_run: bool = False, batch_size: int = rebuild.DEFAULT_BATCH, on_batch=None) -> pd.DataFrame:
+        """Recompile the workouts stored by another wodcraft version, in batches of one transaction each
+        (wodlab.rebuild); dry_run lists what would change and writes nothing."""
+        return rebuild.rebuild(self.engine, dry_run=dry_run, batch_size=batch_size, model=self.difficulty.model(),
+                               on_batch=on_batch)
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
                          workouts: dict[str, str] | None = None, date=None, update: bool = False) -> LoadReport:

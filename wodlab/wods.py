@@ -276,3 +276,51 @@ def set_difficulty(conn: Connection, scores: dict[str, int], version: str) -> in
     """Write difficulty scores (id -> 0-100) of one model version; return how many rows changed."""
     return sum(conn.execute(_SET_DIFFICULTY, {"id": wod_id, "score": score, "version": version}).rowcount
                for wod_id, score in scores.items())
+
+
+# --- recompiling after an upgrade (wodlab.rebuild) ------------------------------------------------------
+
+_OUTDATED = """
+    SELECT id::text AS id, title, dsl_source, ast_json, compiled_json, movements_list, equipment_list, duration_seconds,
+           difficulty_score, difficulty_version, modality_tags, wodcraft_version
+    FROM wod_definitions
+    WHERE wodcraft_version IS DISTINCT FROM :current AND id > CAST(:after AS UUID)
+    ORDER BY id {limit} {lock}
+"""
+
+
+def outdated(conn: Connection, current: str, after: str = "00000000-0000-0000-0000-000000000000",
+             limit: int | None = None, lock: bool = False) -> list:
+    """Stored rows compiled by another wodcraft version than `current`, in id order after `after`; with
+    `lock`, locked until the transaction ends (a rebuild's batch: another rebuild waits for it)."""
+    sql = _OUTDATED.format(limit="" if limit is None else "LIMIT :limit", lock="FOR UPDATE" if lock else "")
+    return conn.execute(sa.text(sql), {"current": current, "after": after, "limit": limit}).all()
+
+
+REBUILT_COLUMNS = ("title", "ast_json", "compiled_json", "movements_list", "equipment_list", "duration_seconds",
+                   "difficulty_score", "difficulty_version", "modality_tags")
+
+_REWRITE = sa.text("""
+    UPDATE wod_definitions SET title = :title, ast_json = CAST(:ast_json AS JSONB), compiled_json = CAST(:compiled_json AS JSONB),
+        movements_list = :movements_list, equipment_list = :equipment_list, duration_seconds = :duration_seconds,
+        difficulty_score = :difficulty_score, difficulty_version = :difficulty_version, modality_tags = :modality_tags,
+        wodcraft_version = :wodcraft_version,
+        version = COALESCE(version, 1) + CASE WHEN :changed THEN 1 ELSE 0 END,
+        updated_at = CASE WHEN :changed THEN NOW() ELSE updated_at END
+    WHERE id = CAST(:id AS UUID)
+""")
+
+
+def changed_columns(stored, record: WodRecord) -> list[str]:
+    """The derived columns whose recompiled value differs from the stored row's."""
+    return [c for c in REBUILT_COLUMNS if getattr(stored, c) != getattr(record, c)]
+
+
+def rewrite_record(conn: Connection, wod_id: str, record: WodRecord, changed: bool) -> None:
+    """Store a recompiled document over its row (same id, same source); `version` + 1 and `updated_at`
+    moved when the document changed, only the compiler stamp otherwise."""
+    conn.execute(_REWRITE, {
+        "id": wod_id, "changed": changed, "wodcraft_version": record.wodcraft_version,
+        **{c: getattr(record, c) for c in REBUILT_COLUMNS if c not in ("ast_json", "compiled_json")},
+        "ast_json": json.dumps(record.ast_json), "compiled_json": json.dumps(record.compiled_json),
+    })
