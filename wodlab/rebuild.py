@@ -1,7 +1,7 @@
 """Recompile stored workouts after a wodcraft upgrade (seed §"Notes": versioning).
 
 Each row keeps its DSL source (the seed's "Sauvegarder le DSL source pour régénération"), so a new
-compiler can regenerate everything derived from it: `ast_json`, `compiled_json`, movements,
+compiler can regenerate everything derived from it: the compiled documents, movements,
 equipment, duration, modalities, difficulty. `rebuild()` takes the rows whose `wodcraft_version`
 differs from the installed one, in id order, in batches of one transaction each:
 
