@@ -5,6 +5,8 @@ A box folder holds what a box exports (and what `wodlab simulate --out` writes):
     wods/*.wod      the box's own workouts (optional; wodcraft's standard library is always loaded first)
     athletes.csv    required        sessions.csv    required        results.csv    required
     events.csv or events.jsonl      optional
+    difficulty_models.jsonl         optional (written by `wodlab export`): the model versions, restored
+                                    after the load, and the active one applied again
 
 Everything goes in one transaction: a bad .wod file, a bad row in any table, or a database error
 leaves the database as it was, and the error names the file and the line.
@@ -12,15 +14,18 @@ leaves the database as it was, and the error names the file and the line.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from wodlab import ingest, loading
 from wodlab.athletes import ATHLETES
+from wodlab.difficulty import versions
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import WodlabError
 from wodlab.events import EVENTS
+from wodlab.export import MODELS_FILE
 from wodlab.loading import LoadReport
 from wodlab.results import RESULTS
 from wodlab.sessions import SESSIONS
@@ -60,4 +65,23 @@ def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = 
             reports[name] = loading.load(conn, spec, files[name], progress=progress)
         if "events" in files:
             reports["events"] = loading.load(conn, EVENTS, files["events"], progress=progress)
+    restore_models(engine, directory / MODELS_FILE)
     return reports
+
+
+def restore_models(engine: Engine, path: Path) -> str | None:
+    """Save the difficulty model versions of an exported box and apply the one that was active; its version."""
+    if not path.is_file():
+        return None
+    active = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            entry = json.loads(line)
+            model = DifficultyModel.from_params(entry["version"], entry["params"], entry.get("notes") or "")
+        except (ValueError, KeyError, TypeError) as problem:
+            raise WodlabError(f"{path}, line {number}: not a difficulty model ({problem!r})") from None
+        versions.save_model(engine, model, entry.get("metrics"))
+        active = model.version if entry.get("active") else active
+    if active is not None:
+        versions.apply_model(engine, active)
+    return active

@@ -135,6 +135,13 @@ def _cmd_difficulty(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    counts = _connect().export(args.directory)
+    print(f"exported to {args.directory}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    print(f"load it back with: wodlab load box {args.directory}")
+    return 0
+
+
 def _cmd_rebuild(args) -> int:
     lab = _connect()
 
@@ -306,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
     p.add_argument("--notes", help="for fit: a note saved with the version")
     p.set_defaults(func=_cmd_difficulty)
+
+    p = sub.add_parser("export", help="write the database as a box folder (.wod sources + the loaders' CSVs): the backup")
+    p.add_argument("directory")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("rebuild", help="recompile workouts stored by another wodcraft version (resumable batches)")
     p.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")

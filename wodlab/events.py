@@ -2,7 +2,8 @@
 
 Live events are recorded one by one by wodlab.tracker; this loads a file of them at once. An
 event's id is uuid5 of its natural key (or of its own event_id column when the file has one), so
-loading the file twice adds nothing, while two identical events in one file stay two events.
+loading the file twice adds nothing, while two identical events in one file stay two events. An
+`id` column (a file written by `wodlab export`) is kept verbatim.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from wodlab.catalog import resolve_movement
 from wodlab.fields import RowProblem, choice, decimal, integer, optional, timestamp
 from wodlab.ids import stable_id
 from wodlab.loading import TableSpec
-from wodlab.sessions import SESSION_KEY, SessionRefs
+from wodlab.sessions import SESSION_KEY, SessionRefs, verbatim_id
 
 EVENT_TYPES = ("COMPLETE", "START", "REST", "FINISH", "NOTE")
 MAX_QUANTITY = 10**8  # quantity_completed is DECIMAL(10,2)
@@ -64,7 +65,7 @@ def _event_row(record: dict, refs: EventRefs) -> tuple:
     natural = f"{session}|{athlete}|{offset}|{event_type}|{movement}|{quantity}"
     occurrence = refs.occurrences[natural]  # two identical events in one file are two events
     refs.occurrences[natural] += 1
-    event = stable_id("event", explicit or f"{natural}|{occurrence}")
+    event = verbatim_id(record) or stable_id("event", explicit or f"{natural}|{occurrence}")
     return (event, session, athlete, offset, movement, quantity, optional(record, "quantity_unit"), event_type,
             _metadata(record), timestamp(record, "recorded_at"))
 
@@ -75,7 +76,7 @@ EVENTS = TableSpec(
              "event_type", "metadata", "recorded_at"),
     required=("athlete", "timestamp_offset"),
     optional=("session_id", *SESSION_KEY, "movement", "quantity_completed", "quantity_unit", "event_type", "metadata",
-              "recorded_at", "event_id"),
+              "recorded_at", "event_id", "id"),
     row=_event_row,
     context=lambda conn, frame: EventRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},

@@ -28,6 +28,7 @@ from wodlab import (
     db,
     dedup,
     difficulty,
+    export,
     flags,
     ingest,
     loading,
@@ -232,6 +233,10 @@ class Lab:
         (wodlab.rebuild); dry_run lists what would change and writes nothing."""
         return rebuild.rebuild(self.engine, dry_run=dry_run, batch_size=batch_size, model=self.difficulty.model(),
                                on_batch=on_batch)
+
+    def export(self, directory: str | Path) -> dict[str, int]:
+        """Write the database as a box folder (wodlab.export) that `load_box` reads back into the same rows."""
+        return export.export_box(self.engine, directory)
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
                          workouts: dict[str, str] | None = None, date=None, update: bool = False) -> LoadReport:

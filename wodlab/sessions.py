@@ -82,13 +82,24 @@ class Workouts:
         return self._scoring[wod_id]
 
 
+def verbatim_id(record: dict) -> uuid.UUID | None:
+    """An `id` column kept as written (a file exported by `wodlab export`); None when the file has none."""
+    text = optional(record, "id")
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise RowProblem("id", f"{text!r} is not a UUID") from None
+
+
 def _session_row(record: dict, workouts: Workouts) -> tuple:
     wod = workouts.resolve(required(record, "wod"))
     day, time = date(record, "session_date"), time_of_day(record, "session_time")
     track = choice(record, "track", TRACKS, "RX")
     location = optional(record, "location")
     return (
-        session_id(wod, day, time, track, location), uuid.UUID(wod), day, time, track,
+        verbatim_id(record) or session_id(wod, day, time, track, location), uuid.UUID(wod), day, time, track,
         choice(record, "gender_mode", GENDER_MODES, "MIXED"), integer(record, "team_size", 1, low=1), location,
         optional(record, "coach_notes"), integer(record, "max_participants", None, low=1),
     )
@@ -99,7 +110,7 @@ SESSIONS = TableSpec(
     columns=("id", "wod_definition_id", "session_date", "session_time", "track", "gender_mode", "team_size",
              "location", "coach_notes", "max_participants"),
     required=("wod", "session_date"),
-    optional=("session_time", "track", "gender_mode", "team_size", "location", "coach_notes", "max_participants"),
+    optional=("id", "session_time", "track", "gender_mode", "team_size", "location", "coach_notes", "max_participants"),
     row=_session_row,
     context=lambda conn, frame: Workouts(conn),
     key_names="session (wod, session_date, session_time, track, location)",
