@@ -451,3 +451,19 @@ def test_a_deadlock_is_not_mistaken_for_a_lost_server():
     assert not lost_connection(psycopg.errors.SerializationFailure())
     assert lost_connection(psycopg.OperationalError("connection refused"))
     assert lost_connection(psycopg.errors.AdminShutdown())
+
+
+def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_home):
+    from wodlab import db
+
+    pgdata = own_server_home / "pgdata"
+    pgdata.mkdir(parents=True)
+    (pgdata / "PG_VERSION").write_text("13\n")
+    with pytest.raises(WodlabError, match=r"made by PostgreSQL 13.*embedded server is PostgreSQL \d+") as caught:
+        db.start_embedded(own_server_home)
+    assert "wodlab export" in str(caught.value) and "DATABASE_URL" in str(caught.value)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 2 and "PostgreSQL 13" in run.stderr
+    assert (pgdata / "PG_VERSION").read_text() == "13\n"  # nothing was touched

