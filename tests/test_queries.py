@@ -39,6 +39,28 @@ def test_any_movement(box):
     assert titles(found) == ["Deadlift Ladder", "Pull Day", "Tuesday Class / Metcon"]
 
 
+def test_the_movement_queries_take_english_and_french_names(box):
+    by_ids = box.query("wods_with_all_movements", movements=["thruster", "pull_up"])
+    by_names = box.query("wods_with_all_movements", movements=["thrusters", "Pull-up"])  # the seed's own spelling
+    assert titles(by_names) == titles(by_ids) == ["Fran", "Push Pull Twelve"]
+    assert titles(box.wods_with_any_movement(["soulevé de terre", "wall-ball"])) == titles(
+        box.query("wods_with_any_movement", movements=["deadlift", "wall_ball"]))
+    assert titles(box.athlete_progression("alice", "pompes")) == titles(box.athlete_progression("alice", "push_up"))
+    with pytest.raises(QueryError, match="unknown movement 'thrusterz'.*thruster"):
+        box.query("wods_with_any_movement", movements=["thrusterz"])
+
+
+def test_the_movement_queries_take_the_searchwods_filters(box):
+    every = titles(box.wods_with_any_movement(["deadlift", "wall_ball"]))
+    assert titles(box.wods_with_any_movement(["deadlift", "wall_ball"], offset=1, limit=1)) == every[1:2]
+    with_ball = titles(box.wods_with_any_movement(["deadlift", "wall_ball"], equipment="Medicine_ball"))
+    assert with_ball == ["Tuesday Class / Metcon"]
+    assert titles(box.wods_with_all_movements("thruster", modalities=["gymnastics"])) == ["Fran", "Push Pull Twelve"]
+    assert titles(box.wods_with_all_movements("thruster", modalities=["cardio"])) == []
+    with pytest.raises(QueryError, match="unknown equipment"):
+        box.wods_with_any_movement("deadlift", equipment="barbel")
+
+
 def test_movement_category_join(box):
     assert titles(box.query("wods_by_movement_category", category="cardio")) == ["Pull Day"]
     assert titles(box.query("wods_by_movement_category", category="weightlifting")) == [
@@ -166,7 +188,7 @@ def test_values_are_bound_never_formatted(box, count):
     (lambda lab: lab.query("best_time", title="Fran", limit=1), "no query named 'best_time'. Did you mean best_times"),
     (lambda lab: lab.query("best_times", title="Fran"), "parameter 'limit' is required"),
     (lambda lab: lab.query("best_times", title="Fran", limit=1, track="RX"), "has no parameter 'track'"),
-    (lambda lab: lab.query("wods_with_all_movements", movements="thruster"), "expects a list of strings"),
+    (lambda lab: lab.query("wods_with_all_movements", movements="thruster"), "expects a list of movement names"),
     (lambda lab: lab.query("best_times", title="Fran", limit="10"), "expects an integer"),
     (lambda lab: lab.query("athlete_movement_progression", athlete_id="alice"), "expects a UUID"),
     (lambda lab: lab.search_wods(duration=300), r"expects a \(low, high\) pair"),

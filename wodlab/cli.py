@@ -234,7 +234,7 @@ def _coerce(query: queries.Query, pair: str):
     if name not in declared:
         return name, raw  # queries.bind names the unknown parameter
     kind = declared[name].type
-    if kind == "text[]":
+    if kind in ("text[]", "movement[]"):
         return name, [v.strip() for v in raw.split(",") if v.strip()]
     if kind == "date":
         return name, raw

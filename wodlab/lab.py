@@ -42,7 +42,7 @@ from wodlab import (
     wods,
 )
 from wodlab.cache import WODCraftCache, default_cache
-from wodlab.catalog import FAMILIES, catalog_movements, resolve_movement, sync_catalog
+from wodlab.catalog import FAMILIES, catalog_movements, sync_catalog
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.errors import DatabaseError, QueryError
 from wodlab.events import EVENTS
@@ -77,17 +77,6 @@ _MODALITIES = sorted({modality for _, modality in FAMILIES.values()})
 
 def _equipment() -> list[str]:
     return sorted({m.equipment for m in catalog_movements().values()} - {"bodyweight"})
-
-
-def _movements(value) -> list[str] | None:
-    """Catalog ids from ids or any English or French name; QueryError with suggestions otherwise."""
-    names = _ids(value)
-    if names is None:
-        return None
-    try:
-        return [resolve_movement(name) for name in names]
-    except ValueError as problem:
-        raise QueryError(str(problem)) from None
 
 
 def _known(what: str, value: str | None, known: list[str]) -> str | None:
@@ -352,12 +341,32 @@ class Lab:
         min_s, max_s = _pair("duration", duration)
         min_d, max_d = _pair("difficulty", difficulty)
         return self.query(
-            "search_wods", movements_all=_movements(movements_all), movements_any=_movements(movements_any),
+            "search_wods", movements_all=_ids(movements_all), movements_any=_ids(movements_any),
             category=_known("category", category, _CATEGORIES), form=_known("form", form, block_forms()),
             min_seconds=min_s, max_seconds=max_s, min_difficulty=min_d, max_difficulty=max_d,
             equipment=_known_all("equipment", equipment, _equipment()),
             modalities=_known_all("modality", modalities, _MODALITIES), limit=limit, offset=offset,
         )
+
+    def wods_with_all_movements(self, movements: str | list[str], equipment: str | list[str] | None = None,
+                                modalities: str | list[str] | None = None, limit: int | None = None,
+                                offset: int | None = None) -> pd.DataFrame:
+        """The seed's search by movements, every one present (ids or any English/French name), with the
+        searchWODs filters."""
+        return self.query("wods_with_all_movements", movements=_ids(movements), limit=limit, offset=offset,
+                          **self._kit(equipment, modalities))
+
+    def wods_with_any_movement(self, movements: str | list[str], equipment: str | list[str] | None = None,
+                               modalities: str | list[str] | None = None, limit: int | None = None,
+                               offset: int | None = None) -> pd.DataFrame:
+        """The seed's search by movements, at least one present, with the searchWODs filters."""
+        return self.query("wods_with_any_movement", movements=_ids(movements), limit=limit, offset=offset,
+                          **self._kit(equipment, modalities))
+
+    @staticmethod
+    def _kit(equipment, modalities) -> dict:
+        return {"equipment": _known_all("equipment", equipment, _equipment()),
+                "modalities": _known_all("modality", modalities, _MODALITIES)}
 
     def wods(self) -> pd.DataFrame:
         """Every stored workout (see search_wods for the columns)."""
@@ -420,7 +429,7 @@ class Lab:
         return self.athletes().set_index("athlete_id").loc[self.athlete_id(athlete)]
 
     def athlete_progression(self, athlete: str | uuid.UUID, movement: str | None = None) -> pd.DataFrame:
-        """An athlete's results, newest first; only workouts with `movement` (a catalog id) when given."""
+        """An athlete's results, newest first; only workouts with `movement` (an id or any English/French name)."""
         return self.query("athlete_movement_progression", athlete_id=self.athlete_id(athlete), movement=movement)
 
     def athlete_history(self, athlete: str | uuid.UUID) -> pd.DataFrame:

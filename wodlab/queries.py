@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wodlab.bulk import columnar, copy_frame
+from wodlab.catalog import resolve_movement
 from wodlab.errors import QueryError
 from wodlab.frames import check_schema, typed_frame
 from wodlab.resources import sql_dir
@@ -37,7 +38,7 @@ COUNT_PARAMS = ("limit", "offset")
 @dataclass(frozen=True)
 class Param:
     name: str
-    type: str  # text, text[], int, uuid
+    type: str  # text, text[], int, uuid, date, bool; movement, movement[] (names resolved to catalog ids)
     optional: bool
     doc: str
 
@@ -104,6 +105,20 @@ def get(name: str) -> Query:
     return queries[name]
 
 
+def _movements(where: str, kind: str, value):
+    """Catalog ids from ids or any English or French name ("thrusters", "Pull-up", "pompes"); an unknown
+    name raises QueryError with the closest ones, rather than matching nothing."""
+    single = kind == "movement"
+    if (single and not isinstance(value, str)) or (not single and (isinstance(value, str) or not all(
+            isinstance(v, str) for v in value))):
+        raise QueryError(f"{where} expects {'a movement name' if single else 'a list of movement names'}, got {value!r}")
+    try:
+        resolved = [resolve_movement(name) for name in ([value] if single else value)]
+    except ValueError as problem:
+        raise QueryError(f"{where}: {problem}") from None
+    return resolved[0] if single else resolved
+
+
 def _check_value(query: Query, param: Param, value):
     """The value to bind, or QueryError saying what the parameter expects."""
     where = f"query {query.name!r}, parameter {param.name!r}"
@@ -111,6 +126,8 @@ def _check_value(query: Query, param: Param, value):
         if param.optional:
             return None
         raise QueryError(f"{where} is required ({param.type}): {param.doc}")
+    if param.type in ("movement", "movement[]"):
+        return _movements(where, param.type, value)
     if param.type == "text[]":
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise QueryError(f"{where} expects a list of strings, got {value!r}")

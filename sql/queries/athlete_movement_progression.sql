@@ -2,7 +2,7 @@
 -- Departure: when movement is NULL every result of the athlete is returned; ties on the date are
 -- broken by title then score, so the order is reproducible.
 -- param athlete_id: uuid — the athlete's id
--- param movement: text, optional — a catalog id, e.g. 'deadlift'
+-- param movement: movement, optional — a movement, e.g. 'deadlift' or 'soulevé de terre'
 -- column workout_date: datetime64[ns] — the session's date
 -- column title: string — the workout's title
 -- column score_value: Float64 — main score (seconds, reps, kg...)

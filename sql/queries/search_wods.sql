@@ -1,8 +1,8 @@
 -- wodlab: every filter of the seed's "Recherche" and "Filtrage" queries (and of its GraphQL
 -- searchWODs) in one query; a NULL parameter means "no filter". PostgreSQL plans with the bound
 -- values, so the GIN indexes on movements_list still serve the @> and && filters.
--- param movements_all: text[], optional — catalog ids that must all appear
--- param movements_any: text[], optional — catalog ids of which one must appear
+-- param movements_all: movement[], optional — movements that must all appear (catalog ids or any English/French name)
+-- param movements_any: movement[], optional — movements of which one must appear (ids or names)
 -- param category: text, optional — a movement category: weightlifting, gymnastics, cardio
 -- param form: text, optional — first block type: amrap, for_time, emom...
 -- param min_seconds: int, optional — shortest estimated duration, inclusive

@@ -1,10 +1,18 @@
 -- Seed, "Recherche de WODs par mouvements": workouts with at least one movement of a list.
+-- Departure: equipment, modalities, limit and offset filters, as the seed's searchWODs has them.
 -- Departure: ORDER BY added for reproducible output.
--- param movements: text[] — catalog ids, any of which may appear
+-- param movements: movement[] — movements (catalog ids or any English/French name), any of which may appear
+-- param equipment: text[], optional — equipment names that must all be needed (barbell, dumbbell...)
+-- param modalities: text[], optional — modality tags that must all be present: strength, gymnastics, cardio
+-- param limit: int, optional — at most this many rows
+-- param offset: int, optional — skip this many rows first
 -- column id: string — the workout's id
 -- column title: string — the workout's title
 -- column movements_list: object — catalog ids of the workout's movements
 SELECT w.id, w.title, w.movements_list
 FROM wod_definitions w
 WHERE w.movements_list && CAST(:movements AS TEXT[])
-ORDER BY w.title, w.id;
+AND (CAST(:equipment AS TEXT[]) IS NULL OR w.equipment_list @> CAST(:equipment AS TEXT[]))
+AND (CAST(:modalities AS TEXT[]) IS NULL OR w.modality_tags @> CAST(:modalities AS TEXT[]))
+ORDER BY w.title, w.id
+LIMIT :limit OFFSET COALESCE(:offset, 0);
