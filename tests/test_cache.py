@@ -10,7 +10,8 @@ import redis
 
 from conftest import ROOT
 from wodlab.cache import LocalCache, WODCraftCache, compiler_versions, default_cache
-from wodlab.wods import compile_documents, compile_records
+from wodlab.compiler import compile_documents
+from wodlab.wods import compile_records
 
 FRAN = "# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n"
 

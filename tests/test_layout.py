@@ -47,3 +47,19 @@ def test_ruff_fails_on_a_lint_error(tmp_path):
     assert subprocess.run([*ruff, "good.py"], cwd=tmp_path, capture_output=True).returncode == 0
     bad = subprocess.run([*ruff, "bad.py"], cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode == 1 and "F401" in bad.stdout and "F821" in bad.stdout
+
+
+def test_every_test_the_readme_cites_exists():
+    """The README names tests as `tests/FILE.py::NAME` (and `::NAME` for another in the same file): each must exist."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    checked = 0
+    for line in readme.splitlines():
+        current = None
+        for path, name in re.findall(r"`(tests/\w+\.py)?(?:::(\w+))?`", line):
+            current = path or current
+            if current and name:
+                assert f"def {name}(" in (ROOT / current).read_text(encoding="utf-8"), f"{current}::{name}"
+                checked += 1
+            elif path:
+                assert (ROOT / path).is_file(), path
+    assert checked >= 10

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import wodcraft
 
+from wodlab.compiler import compile_documents
+
 DEFAULT_TTL = 3600  # the seed's hour
 PREFIX = "compiled"
 
@@ -113,11 +115,7 @@ class WODCraftCache:
             self.hits += 1
             return json.loads(cached)
         self.misses += 1
-        if compile is None:
-            from wodlab.wods import compile_documents
-
-            compile = compile_documents
-        compiled = {"documents": compile(dsl_source)}
+        compiled = {"documents": (compile or compile_documents)(dsl_source)}
         self.redis.set(key, json.dumps(compiled), ex=self.cache_ttl)
         return compiled
 

@@ -1,6 +1,6 @@
 """WODCraft source -> WodRecord (compile, hash, derived columns) -> wod_definitions, and back.
 
-Compilation is wodcraft's (`wodcraft.api.compile_source`); wodlab only derives the indexed
+Compilation is wodcraft's (`wodcraft.api.compile_source`, called by wodlab.compiler); wodlab only derives the indexed
 columns the seed asks for and stores the row. This module is the one reader and writer of the
 workout documents (ast_json, compiled_json): every other module asks `documents()` for them, as
 StoredWod values, and changes a stored workout through the functions here.
@@ -16,12 +16,12 @@ from pathlib import Path
 import sqlalchemy as sa
 import wodcraft
 from sqlalchemy.engine import Connection
-from wodcraft.api import compile_source
 from wodcraft.profile import Profile
 from wodcraft.semantics.resolve import resolve
 
 from wodlab.cache import WODCraftCache
 from wodlab.catalog import FAMILIES, catalog_movements
+from wodlab.compiler import compile_documents
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
@@ -63,17 +63,6 @@ class WodRecord:
     def document(self) -> dict:
         """The compiled workout, by the name every module outside this one uses (StoredWod.document)."""
         return self.ast_json
-
-
-def compile_documents(source: str, name: str | None = None, library_paths: list[Path] | None = None) -> list[dict]:
-    """wodcraft's documents for a source; WodCompileError (with every error) if it does not compile."""
-    result = compile_source(source, name, library_paths=list(library_paths or []))
-    errors = [d for d in result.diagnostics if d.severity.value == "error"]
-    if errors:
-        raise WodCompileError(
-            [Diagnostic(d.code, d.span.line, d.span.col, d.message, d.suggestion) for d in errors], name
-        )
-    return result.documents
 
 
 def _compile(source: str, name: str | None, library_paths: list[Path], cache: WODCraftCache | None) -> list[dict]:
