@@ -204,6 +204,20 @@ def explain(engine: Engine, name: str, **params) -> str:
         return "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + sql), values))
 
 
+def plan_nodes(engine: Engine, name: str, **params) -> list[dict]:
+    """Every node of the plan (EXPLAIN (FORMAT JSON)), depth first: to assert which index serves a query."""
+    query = get(name)
+    values = bind(query, params)
+    with engine.connect() as conn:
+        document = conn.execute(sa.text("EXPLAIN (FORMAT JSON) " + query.sql.strip().rstrip(";")), values).scalar()
+    nodes, stack = [], [document[0]["Plan"]]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(reversed(node.get("Plans", [])))
+    return nodes
+
+
 def reference_markdown() -> str:
     """The README's query reference (parameters and column dictionary), generated from the headers."""
     out = []

@@ -1,0 +1,61 @@
+"""The seed's "Index spécialisés" (migration 009), each asserted from the plan of the query that needs it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from wodlab import queries
+
+
+@pytest.fixture(scope="module")
+def big_library(admin, server_url, template):
+    """10,000+ workouts (the library's, copied with other difficulties and durations), created one hour
+    apart over the past 14 months in insertion order, as a box that has stored workouts for a while."""
+    from conftest import lab_on_new_database
+
+    with lab_on_new_database(admin, server_url, template, "wl_indexes") as lab:
+        assert lab.load_wods(library=True, progress=False).ok
+        with lab.engine.begin() as conn:
+            conn.execute(sa.text("""
+                INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
+                    equipment_list, duration_seconds, difficulty_score, modality_tags, created_at)
+                SELECT gen_random_uuid(), w.title || ' #' || g, w.dsl_source || '// ' || g, w.ast_json, w.compiled_json,
+                       md5(w.source_hash || g) || md5(g::text || w.source_hash), w.movements_list, w.equipment_list,
+                       60 + (g * 37 + n) % 3600, (g * 13 + n * 7) % 101, w.modality_tags,
+                       NOW() - make_interval(hours => (10500 - (g - 1) * 84 - n)::int)
+                FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM wod_definitions) w,
+                     generate_series(1, 125) AS g
+                ORDER BY g, n"""))
+        with lab.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE wod_definitions"))  # the visibility map an index-only scan needs
+        yield lab
+
+
+def _uses(nodes: list[dict], node_type: str, index: str) -> bool:
+    return any(n["Node Type"] == node_type and n.get("Index Name") == index for n in nodes)
+
+
+def test_the_covering_index_answers_the_duration_and_difficulty_search_alone(big_library):
+    assert big_library.sql("SELECT count(*) AS n FROM wod_definitions")["n"].iloc[0] >= 10_000
+    nodes = queries.plan_nodes(big_library.engine, "wods_by_duration_and_difficulty", min_seconds=300, max_seconds=900,
+                               min_difficulty=40, max_difficulty=45)
+    assert _uses(nodes, "Index Only Scan", "idx_wod_search"), [(n["Node Type"], n.get("Index Name")) for n in nodes]
+    found = big_library.query("wods_by_duration_and_difficulty", min_seconds=300, max_seconds=900, min_difficulty=40,
+                              max_difficulty=45)
+    assert len(found) > 0 and found["difficulty_score"].between(40, 45).all()
+
+
+def test_recent_workouts_are_found_through_the_brin_index(big_library):
+    nodes = queries.plan_nodes(big_library.engine, "recent_wods", days=7)
+    assert _uses(nodes, "Bitmap Index Scan", "idx_recent_wods"), [(n["Node Type"], n.get("Index Name")) for n in nodes]
+    recent = big_library.query("recent_wods", days=7)
+    expected = big_library.sql("SELECT count(*) AS n FROM wod_definitions WHERE created_at > NOW() - INTERVAL '7 days'")
+    assert len(recent) == expected["n"].iloc[0] > 0
+    assert recent["created_at"].is_monotonic_decreasing
+
+
+def test_the_seeds_partial_index_is_refused_by_postgresql_which_is_why_it_is_not_used(big_library):
+    with pytest.raises(sa.exc.ProgrammingError, match="IMMUTABLE"), big_library.engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX idx_seed_recent ON wod_definitions (created_at) "
+                             "WHERE created_at > NOW() - INTERVAL '90 days'"))
