@@ -15,7 +15,7 @@ from wodlab.ids import stable_id
 from wodlab.loading import TableSpec
 from wodlab.ranking import rank_key
 from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.sessions import SESSION_KEY, SessionRefs
+from wodlab.sessions import SESSION_FIELDS, SESSION_KEY, SessionRefs
 from wodlab.structure import Scoring
 
 
@@ -54,6 +54,33 @@ def _result_row(record: dict, refs: ResultRefs) -> tuple:
     return _row(session, athlete, columns, optional(record, "notes"), timestamp(record, "recorded_at"))
 
 
+def _fast_rows(frame, refs: ResultRefs) -> list[tuple] | None:
+    """Every row of a file with no problem, computed per distinct value instead of per row.
+
+    Sessions, athletes, scores (text, workout, track) and timestamps repeat across a results file:
+    each distinct one goes through the same checks as the row-by-row path (_result_row) once, and
+    the rows are assembled from the answers. None as soon as anything is a problem or a repeat (a
+    bad cell, two results for one athlete in a session): the row-by-row path then names each row.
+    """
+    try:
+        keys = list(zip(*(frame[f] for f in SESSION_FIELDS)))
+        session_of = {key: refs.session(dict(zip(SESSION_FIELDS, key))) for key in dict.fromkeys(keys)}
+        athlete_of = {name: refs.athlete({"athlete": name}) for name in frame["athlete"].unique()}
+        sessions = [session_of[key] for key in keys]
+        athletes_ = [athlete_of[name] for name in frame["athlete"]]
+        if len(set(zip(sessions, athletes_))) != len(sessions):
+            return None
+        texts = [required({"score": text}, "score") for text in frame["score"]]
+        places = [refs.sessions[s] for s in sessions]
+        scores = [refs.score(text, wod, track) for text, (wod, track) in zip(texts, places)]
+        stamp_of = {v: timestamp({"recorded_at": v}, "recorded_at") for v in frame["recorded_at"].unique()}
+    except RowProblem:
+        return None
+    notes = [text.strip() or None for text in frame["notes"]]
+    return [(result_id(s, a), s, a, *c.first, n, stamp_of[r], *c.last)
+            for s, a, c, n, r in zip(sessions, athletes_, scores, notes, frame["recorded_at"])]
+
+
 @dataclass(frozen=True)
 class ScoreColumns:
     """What a checked score stores, the same for every athlete who wrote that text on that workout and track."""
@@ -88,6 +115,7 @@ RESULTS = TableSpec(
     required=("athlete", "score"),
     optional=("session_id", *SESSION_KEY, "notes", "recorded_at"),
     row=_result_row,
+    fast=_fast_rows,
     context=lambda conn, frame: ResultRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="athlete and session",

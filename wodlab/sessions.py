@@ -117,7 +117,7 @@ SESSIONS = TableSpec(
 )
 
 
-_SESSION_FIELDS = ("session_id", *SESSION_KEY)
+SESSION_FIELDS = ("session_id", *SESSION_KEY)
 
 
 class SessionRefs:
@@ -135,7 +135,7 @@ class SessionRefs:
         self._resolved: dict[tuple, object] = {}
 
     def session(self, record: dict) -> uuid.UUID:
-        return self.once(("session", *(record.get(f, "") for f in _SESSION_FIELDS)), lambda: self._session(record))
+        return self.once(("session", *(record.get(f, "") for f in SESSION_FIELDS)), lambda: self._session(record))
 
     def athlete(self, record: dict) -> uuid.UUID:
         return self.once(("athlete", record.get("athlete", "")), lambda: self._athlete(record))
