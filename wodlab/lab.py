@@ -518,6 +518,19 @@ class Lab:
 
     # --- raw access ----------------------------------------------------------------------------
 
+    def slow_queries(self, limit: int | None = 20) -> pd.DataFrame:
+        """The slowest statements run on this database (pg_stat_statements), slowest on average first."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+            return self.query("slow_statements", limit=limit)
+        except sa.exc.DBAPIError as problem:
+            if "shared_preload_libraries" not in str(problem.orig):
+                raise
+            raise DatabaseError("this server does not load pg_stat_statements: add it to shared_preload_libraries and "
+                                "restart it (the embedded server does so itself at its next start: `wodlab db stop`, "
+                                "then `wodlab db start`)") from None
+
     def sql(self, statement: str, **params) -> pd.DataFrame:
         """Ad-hoc SQL with bound parameters, for exploration (documented queries are better)."""
         with self.engine.connect() as conn:
