@@ -203,3 +203,10 @@ def test_the_command_line_prints_the_findings(calendar_lab):
     bad = subprocess.run([sys.executable, "-m", "wodlab.cli", "programming", "report", "--weeks", "0"], env=env,
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "weeks must be at least 1" in bad.stderr
+
+
+def test_a_period_after_the_last_session_reports_nothing_rather_than_failing(calendar_lab):
+    calendar_lab.store_wod("# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n")  # a benchmark in the history
+    _load_calendar_sessions(calendar_lab, [("Fran", dt.date(2026, 1, 5))])
+    assert calendar_lab.programming_report(start="2030-01-01").empty
+    assert calendar_lab.programming("2030-01-01").sessions.empty

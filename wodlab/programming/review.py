@@ -19,7 +19,6 @@ so findings of different rules sort together, worst first.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -164,6 +163,8 @@ def benchmark_titles() -> frozenset[str]:
 
 def retest_due(programme: Programme, history: Programme, targets: Targets) -> list[dict]:
     _, end = _period(programme)
+    if end is None:
+        return []
     sessions = history.sessions
     benchmarks = sessions[sessions["title"].str.lower().isin(benchmark_titles())]
     found = []
@@ -190,5 +191,5 @@ def findings(programme: Programme, history: Programme, targets: Targets | None =
     """Every rule's findings over `programme` (`history`: the same track up to the period's end), worst first."""
     targets = targets or Targets()
     rows = [row for rule in RULES.values() for row in rule(programme, history, targets)]
-    rows.sort(key=lambda r: (-r["severity"], r["rule"], r["subject"], r["first_date"] or dt.date.min))
+    rows.sort(key=lambda r: (-r["severity"], r["rule"], r["subject"], r["first_date"]))
     return typed_frame(rows, FINDINGS_SCHEMA)
