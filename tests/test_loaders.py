@@ -203,3 +203,13 @@ def test_a_file_the_fast_path_cannot_take_falls_back_to_naming_each_row(box_lab,
     bad.write_text("\n".join([*lines[:3], ",".join(fields), *lines[3:]]) + "\n")
     with pytest.raises(LoadError, match="row 4, column 'athlete': unknown athlete 'nobody'"):
         box_lab.load_results(bad)
+
+
+def test_a_first_load_goes_straight_in_and_a_missing_recorded_at_is_the_loads_time(box_lab, tmp_path):
+    frame = pd.read_csv(BOX / "results.csv", dtype=str).drop(columns="recorded_at")
+    report = box_lab.load_results(frame)
+    assert report.inserted == len(frame)
+    stamps = box_lab.sql("SELECT DISTINCT recorded_at FROM athlete_results")
+    assert len(stamps) == 1 and stamps["recorded_at"].notna().all()  # NOW() of the load's transaction, as the default
+    again = box_lab.load_results(frame)  # every id stored: the staging path compares and adds nothing
+    assert (again.inserted, again.unchanged) == (0, len(frame))

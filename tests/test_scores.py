@@ -266,3 +266,25 @@ def test_personal_records_follow_the_rank_key():
 
     # first Fran: the mark; 5:00 beats the cap: PR; 5:10 is slower; a DNF never is; a first Cindy is not
     assert personal_records(history).tolist() == [False, True, False, False, False]
+
+
+_clock = st.builds(lambda h, m, s, f: (f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:0{2}d}") + (f".{f}" if f else ""),
+                   st.integers(0, 12), st.integers(0, 99), st.integers(0, 75), st.sampled_from(["", "5", "25"]))
+_number_text = st.builds(lambda n, f: f"{n}" + (f".{f}" if f else ""), st.integers(0, 12_000_000), st.sampled_from(["", "5", "00"]))
+_rounds_reps = st.builds(lambda r, p: f"{r}+{p}", st.integers(0, 10_000_001), st.integers(0, 500))
+_marker = st.sampled_from(["", " Rx", " rx", " RX+", " Sc", " scaled", " SC"])
+
+
+@given(st.tuples(st.one_of(_clock, _number_text, _rounds_reps), _marker).map("".join))
+def test_the_quick_reading_of_common_shapes_is_the_grammars(text):
+    """scores._quick_score reads bare clocks, numbers and rounds+reps without the grammar: it must give
+    exactly the grammar's Score, and leave to the grammar every text the grammar refuses."""
+    from wodlab.scores import _grammar_score, _quick_score
+
+    quick = _quick_score(text)
+    try:
+        expected = _grammar_score(text)
+    except (ScoreSyntaxError, ScoreMismatch):
+        assert quick is None, text
+        return
+    assert quick == expected, text

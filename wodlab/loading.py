@@ -9,8 +9,9 @@ RowProblem. This module does the rest:
 - validates every row before writing anything, and collects every problem (row, column, reason);
 - loads nothing when any row is bad, unless skip_bad, which loads the good rows and writes the
   bad ones, with their reasons, to a reject file;
-- writes with COPY into a temporary table, then INSERT ... ON CONFLICT DO NOTHING, all in one
-  transaction: loading the same file twice adds nothing, and a failure leaves the table as it was;
+- writes with COPY straight into the table when none of the rows' ids is stored yet, otherwise
+  into a temporary table, then INSERT ... ON CONFLICT DO NOTHING, all in one transaction: loading
+  the same file twice adds nothing, and a failure leaves the table as it was;
 - a row whose id is stored with other values is a correction: the load is refused (ConflictError,
   each conflict with its row, old and new values) unless update=True, which updates the row and
   keeps its previous values in load_history, with when and from which file;
@@ -332,6 +333,8 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     updated after their stored values are copied to load_history.
     """
     raw = conn.connection.driver_connection  # the psycopg connection, inside SQLAlchemy's transaction
+    if rows and _copy_straight(raw, spec, rows):
+        return Written(len(rows), 0, [], [])
     staging = f"staging_{spec.table}"
     columns = ", ".join(spec.columns)
     selected = ", ".join(spec.casts.get(c, c) for c in spec.columns)
@@ -361,6 +364,51 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
         inserted = cur.rowcount
         cur.execute(f"DROP TABLE {staging}")
     return Written(inserted, len(rows) - inserted - len(updated), updated, [])
+
+
+_BINARY_AS = {"bpchar": "text"}  # char(n) takes text's binary form
+_TEXT_ONLY = {"json", "jsonb"}  # our rows carry JSON as text, which binary jsonb does not take
+
+
+def _binary_types(cur, spec: TableSpec) -> list[str] | None:
+    """Each column's type, for binary COPY; None when a column is better sent as text."""
+    cur.execute("SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", (spec.table,))
+    found = dict(cur.fetchall())
+    types = [found[c] for c in spec.columns]
+    if _TEXT_ONLY & set(types):
+        return None
+    return [_BINARY_AS.get(t, t) for t in types]
+
+
+def _copy_straight(raw, spec: TableSpec, rows: list[tuple]) -> bool:
+    """COPY the rows straight into the table, in id order, when none of their ids is stored yet: the
+    common case of a first load, which then skips the staging table and the comparison (half the
+    writing). A stored id makes COPY fail on the primary key: the savepoint takes every row back,
+    and the caller goes the staging way, which compares and reports. True when the rows are in."""
+    defaulted = {}
+    for column, expression in spec.casts.items():
+        if expression != f"COALESCE({column}, NOW())":  # a default this path cannot apply itself
+            return False
+        defaulted[spec.columns.index(column)] = column
+    with raw.cursor() as cur:
+        cur.execute("SAVEPOINT straight_copy")
+        try:
+            now = cur.execute("SELECT NOW()").fetchone()[0]  # what COALESCE(column, NOW()) would give
+            types = _binary_types(cur, spec)  # binary: no text rendering of UUIDs, decimals and times
+            options = " (FORMAT BINARY)" if types else ""
+            with cur.copy(f"COPY {spec.table} ({', '.join(spec.columns)}) FROM STDIN{options}") as copy:
+                if types:
+                    copy.set_types(types)
+                for row in sorted(rows, key=lambda r: r[0]):  # id order: concurrent loads lock alike
+                    if defaulted and any(row[i] is None for i in defaulted):
+                        row = tuple(now if i in defaulted and v is None else v for i, v in enumerate(row))
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT straight_copy")
+            return False
+        cur.execute("RELEASE SAVEPOINT straight_copy")
+    return True
 
 
 def conflicts_of(spec: TableSpec, found: list, rows: list, good: list) -> list[Conflict]:

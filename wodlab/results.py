@@ -62,23 +62,24 @@ def _fast_rows(frame, refs: ResultRefs) -> list[tuple] | None:
     the rows are assembled from the answers. None as soon as anything is a problem or a repeat (a
     bad cell, two results for one athlete in a session): the row-by-row path then names each row.
     """
+    column = {name: frame[name].tolist() for name in (*SESSION_FIELDS, "athlete", "score", "notes", "recorded_at")}
     try:
-        keys = list(zip(*(frame[f] for f in SESSION_FIELDS)))
+        keys = list(zip(*(column[f] for f in SESSION_FIELDS)))
         session_of = {key: refs.session(dict(zip(SESSION_FIELDS, key))) for key in dict.fromkeys(keys)}
-        athlete_of = {name: refs.athlete({"athlete": name}) for name in frame["athlete"].unique()}
+        athlete_of = {name: refs.athlete({"athlete": name}) for name in dict.fromkeys(column["athlete"])}
         sessions = [session_of[key] for key in keys]
-        athletes_ = [athlete_of[name] for name in frame["athlete"]]
+        athletes_ = [athlete_of[name] for name in column["athlete"]]
         if len(set(zip(sessions, athletes_))) != len(sessions):
             return None
-        texts = [required({"score": text}, "score") for text in frame["score"]]
+        texts = [required({"score": text}, "score") for text in column["score"]]
         places = [refs.sessions[s] for s in sessions]
         scores = [refs.score(text, wod, track) for text, (wod, track) in zip(texts, places)]
-        stamp_of = {v: timestamp({"recorded_at": v}, "recorded_at") for v in frame["recorded_at"].unique()}
+        stamp_of = {v: timestamp({"recorded_at": v}, "recorded_at") for v in dict.fromkeys(column["recorded_at"])}
     except RowProblem:
         return None
-    notes = [text.strip() or None for text in frame["notes"]]
+    notes = [text.strip() or None for text in column["notes"]]
     return [(result_id(s, a), s, a, *c.first, n, stamp_of[r], *c.last)
-            for s, a, c, n, r in zip(sessions, athletes_, scores, notes, frame["recorded_at"])]
+            for s, a, c, n, r in zip(sessions, athletes_, scores, notes, column["recorded_at"])]
 
 
 @dataclass(frozen=True)

@@ -262,9 +262,41 @@ def _syntax_error(text: str, error: UnexpectedInput) -> ScoreSyntaxError:
     return ScoreSyntaxError(text, column, names)
 
 
+# The three shapes most results are written in, read without the grammar: a bare clock ("4:05"),
+# a bare number ("185") and rounds+reps ("7+12"), each optionally followed by a division marker
+# ("4:05 Rx"). Each builds exactly the Score the grammar's rule would (tests/test_scores.py checks
+# them against the grammar on generated texts); anything else, or any doubt, goes to the grammar.
+_QUICK = re.compile(r"^(?:(?P<clock>\d+:\d{1,2}(?::\d{1,2})?(?:\.\d+)?)|(?P<number>\d+(?:\.\d+)?)"
+                    r"|(?P<rounds>\d+)\+(?P<reps>\d+))(?:\s+(?P<division>rx\+|rx|sc|scaled))?$", re.IGNORECASE)
+_QUICK_DIVISIONS = {"rx+": "rx+", "rx": "rx", "sc": "scaled", "scaled": "scaled"}
+
+
+def _quick_score(text: str) -> Score | None:
+    found = _QUICK.match(text)
+    if found is None:
+        return None
+    try:
+        if found["clock"]:
+            score = Score("TIME", _clock_seconds(found["clock"]), score_unit="s")
+        elif found["number"]:
+            score = Score("REPS", _number(found["number"]), score_unit="reps")
+        else:
+            score = Score("ROUNDS", _number(found["rounds"], whole=True), _number(found["reps"], whole=True), "rounds")
+    except _BadToken:
+        return None  # the grammar's path says what is wrong, and where
+    division = found["division"]
+    return score if division is None else replace(score, division=_QUICK_DIVISIONS[division.lower()])
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> Score:
     # Scores repeat (every "DNF", every "7+12"): each distinct text is parsed once.
+    quick = _quick_score(text)
+    return quick if quick is not None else _grammar_score(text)
+
+
+def _grammar_score(text: str) -> Score:
+    """A score text read by the lark grammar (score.lark)."""
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
