@@ -269,3 +269,20 @@ def test_search_filters_equipment_and_modalities_and_pages(box):
 def test_unknown_search_names_are_query_errors_never_an_empty_frame(box, kwargs, message):
     with pytest.raises(QueryError, match=message):
         box.search_wods(**kwargs)
+
+
+def test_as_arrow_gives_a_table_with_the_declared_types(box):
+    import pyarrow as pa
+
+    frame = box.results(track="rx")
+    table = box.results(track="rx", as_arrow=True)
+    assert isinstance(table, pa.Table) and table.num_rows == len(frame) > 0
+    assert table.schema.names == list(frame.columns)
+    types = dict(zip(table.schema.names, table.schema.types))
+    assert (types["score_value"], types["rank_tier"], types["is_rx"]) == (pa.float64(), pa.int64(), pa.bool_())
+    assert (types["session_date"], types["recorded_at"]) == (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC"))
+    assert table.column("result_id").to_pylist() == frame["result_id"].tolist()
+    assert table.column("score_secondary").to_pylist() == [None if pd.isna(v) else v for v in frame["score_secondary"]]
+    searched = box.query("search_wods", movements_all=["thruster"], as_arrow=True)
+    assert searched.schema.field("movements_list").type == pa.list_(pa.string())
+    assert searched.column("title").to_pylist() == list(box.search_wods(movements_all=["thruster"])["title"])

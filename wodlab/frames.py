@@ -96,3 +96,30 @@ def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
     """A frame's columns and dtypes, spelled as in schemas (for tests and docs)."""
     return {c: str(t) for c, t in frame.dtypes.items()}
 
+
+
+def _arrow_type(dtype: str):
+    import pyarrow as pa
+
+    return {TEXT: pa.string(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), DATE: pa.timestamp("ns"),
+            TIMESTAMP: pa.timestamp("ns", tz="UTC")}.get(dtype)
+
+
+def to_arrow(frame: pd.DataFrame, schema: Schema):
+    """A typed frame as a pyarrow Table, each column of the declared Arrow type (lists and JSON inferred)."""
+    import json
+
+    import pyarrow as pa
+
+    arrays = []
+    for column, dtype in schema.items():
+        kind = _arrow_type(dtype)
+        if kind is not None:
+            arrays.append(pa.array(frame[column], type=kind, from_pandas=True))
+            continue
+        values = frame[column].tolist()
+        try:
+            arrays.append(pa.array(values, from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed JSON documents: kept as their JSON text
+            arrays.append(pa.array([None if v is None else json.dumps(v) for v in values], type=pa.string()))
+    return pa.Table.from_arrays(arrays, names=list(schema))

@@ -322,9 +322,10 @@ class Lab:
 
     # --- the documented queries ----------------------------------------------------------------
 
-    def query(self, name: str, **params) -> pd.DataFrame:
-        """Run sql/queries/NAME.sql with named parameters; see `wodlab.queries.catalog()`."""
-        return queries.run(self.engine, name, **params)
+    def query(self, name: str, *, as_arrow: bool = False, **params) -> pd.DataFrame:
+        """Run sql/queries/NAME.sql with named parameters; see `wodlab.queries.catalog()`. as_arrow=True
+        returns a pyarrow Table with the declared types instead of a DataFrame."""
+        return queries.run(self.engine, name, as_arrow=as_arrow, **params)
 
     def explain(self, name: str, **params) -> str:
         return queries.explain(self.engine, name, **params)
@@ -406,15 +407,17 @@ class Lab:
         return self.query("workout_results", wod=self.wod_reference(wod), track=_track(track))
 
     def results(self, start=None, end=None, wod: str | None = None, track: str | None = None,
-                athlete: str | uuid.UUID | None = None, session: str | uuid.UUID | None = None) -> pd.DataFrame:
+                athlete: str | uuid.UUID | None = None, session: str | uuid.UUID | None = None, *,
+                as_arrow: bool = False) -> pd.DataFrame:
         """Results as a table, whole or sliced (dates inclusive, as date or 'YYYY-MM-DD'); query `results`, read
-        through COPY."""
-        return self.query("results", **self._slice(start, end, wod, track, athlete, session))
+        through COPY. as_arrow=True: a pyarrow Table."""
+        return self.query("results", as_arrow=as_arrow, **self._slice(start, end, wod, track, athlete, session))
 
     def events(self, start=None, end=None, wod: str | None = None, track: str | None = None,
-               athlete: str | uuid.UUID | None = None, session: str | uuid.UUID | None = None) -> pd.DataFrame:
+               athlete: str | uuid.UUID | None = None, session: str | uuid.UUID | None = None, *,
+               as_arrow: bool = False) -> pd.DataFrame:
         """Realized events as a table, whole or sliced like results(); query `events`, read through COPY."""
-        return self.query("events", **self._slice(start, end, wod, track, athlete, session))
+        return self.query("events", as_arrow=as_arrow, **self._slice(start, end, wod, track, athlete, session))
 
     def _slice(self, start, end, wod, track, athlete, session) -> dict:
         return {"start": start, "end": end, "wod": None if wod is None else self.wod_reference(wod), "track": _track(track),

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from wodlab.bulk import columnar, copy_frame
 from wodlab.catalog import resolve_movement
 from wodlab.errors import QueryError
-from wodlab.frames import check_schema, typed_frame
+from wodlab.frames import check_schema, to_arrow, typed_frame
 from wodlab.resources import sql_dir
 
 _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
@@ -183,16 +183,18 @@ def to_frame(query: Query, rows: list, keys: list[str]) -> pd.DataFrame:
     return typed_frame(rows, query.dtypes)
 
 
-def run(engine: Engine, name: str, **params) -> pd.DataFrame:
+def run(engine: Engine, name: str, *, as_arrow: bool = False, **params):
     """The query's rows as a frame with its declared dtypes: through COPY when every column is a scalar
-    (wodlab.bulk), row by row when some hold lists or JSON."""
+    (wodlab.bulk), row by row when some hold lists or JSON. as_arrow=True: a pyarrow Table instead."""
     query = get(name)
     values = bind(query, params)
     if columnar(query.dtypes):
-        return copy_frame(engine, query.sql, values, query.dtypes)
-    with engine.connect() as conn:
-        result = conn.execute(sa.text(query.sql), values)
-        return to_frame(query, result.fetchall(), list(result.keys()))
+        frame = copy_frame(engine, query.sql, values, query.dtypes)
+    else:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(query.sql), values)
+            frame = to_frame(query, result.fetchall(), list(result.keys()))
+    return to_arrow(frame, query.dtypes) if as_arrow else frame
 
 
 def explain(engine: Engine, name: str, **params) -> str:
