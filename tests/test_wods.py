@@ -224,3 +224,15 @@ def test_store_wod_returns_the_id_of_the_row_actually_stored(lab):
                              "VALUES (:id, 'Fran', :src, '{}'::jsonb, :h)"), {"id": other, "src": FRAN, "h": record.source_hash})
     assert lab.store_wod(FRAN) == [other]
     assert lab.sql("SELECT count(*) AS n FROM wod_definitions")["n"][0] == 1
+
+
+def test_a_file_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch_is_stored(lab, tmp_path, count):
+    """Files are stored in batches, each file under a savepoint of its own: one failure takes back that file only."""
+    (tmp_path / "a_good.wod").write_text("# Good One\nFor time\n  20 Push-up\n")
+    (tmp_path / "b_too_long.wod").write_text("# " + "Long " * 60 + "\nFor time\n  10 Burpee\n")  # title over 255
+    (tmp_path / "c_good.wod").write_text("# Good Two\nFor time\n  30 Air squat\n")
+    report = lab.load_wods([tmp_path], progress=False)
+    assert (report.inserted, report.rejected) == (2, 1)
+    (rejected,) = [o for o in report.outcomes if o.status == "rejected"]
+    assert rejected.source.endswith("b_too_long.wod") and "could not be stored" in rejected.reason
+    assert count(lab, "wod_definitions") == 2
