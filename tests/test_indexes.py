@@ -59,3 +59,12 @@ def test_the_seeds_partial_index_is_refused_by_postgresql_which_is_why_it_is_not
     with pytest.raises(sa.exc.ProgrammingError, match="IMMUTABLE"), big_library.engine.begin() as conn:
         conn.execute(sa.text("CREATE INDEX idx_seed_recent ON wod_definitions (created_at) "
                              "WHERE created_at > NOW() - INTERVAL '90 days'"))
+
+
+def test_the_leaderboard_reads_rank_keys_from_the_covering_index(sim_copy):
+    with sim_copy.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE athlete_results"))
+    nodes = queries.plan_nodes(sim_copy.engine, "leaderboard", wod="Fran", track="RX", limit=10, policy="box")
+    assert _uses(nodes, "Index Only Scan", "idx_results_session_rank"), [(n["Node Type"], n.get("Index Name")) for n in nodes]
+    board = sim_copy.leaderboard("Fran", limit=10)
+    assert list(board["rank"]) == sorted(board["rank"]) and len(board) == 10

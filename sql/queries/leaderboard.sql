@@ -29,34 +29,39 @@
 -- column track: string — the session's track
 -- column session_date: datetime64[ns] — the session's date
 -- column flag: string — impossible, outlier or leader when the last check flagged the result (lab.suspicious_results)
-WITH results AS (
-    SELECT DISTINCT ON (ar.athlete_id)
-           ar.athlete_id, ar.score_text, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
-           ar.result_status, ar.tiebreak_seconds, ar.is_rx, ar.is_dnf, ar.rank_tier, ar.rank_value,
-           ar.recorded_at, ss.track, ss.session_date, rf.flag
-    FROM athlete_results ar
-    JOIN scheduled_sessions ss ON ar.session_id = ss.id
+WITH candidates AS (
+    -- the rank key of every result on the workout: narrow rows (an index-only scan of
+    -- idx_results_session_rank), the display columns are fetched for the shown rows only
+    SELECT ar.id, ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds, ar.recorded_at, ss.track,
+           ss.session_date
+    FROM scheduled_sessions ss
     JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
-    LEFT JOIN result_flags rf ON rf.result_id = ar.id
+    JOIN athlete_results ar ON ar.session_id = ss.id
     WHERE (wd.title = :wod OR wd.id::text = :wod)
-    AND (NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) OR rf.flag IS NULL OR rf.flag = 'leader')
     AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
     AND (CAST(:session_id AS UUID) IS NULL OR ss.id = :session_id)
-    ORDER BY ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST, ss.session_date
-), policed AS (
-    SELECT r.*, CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN LEAST(r.rank_tier, 8) ELSE r.rank_tier END AS policy_tier
-    FROM results r
+    AND (NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) OR NOT EXISTS (
+        SELECT 1 FROM result_flags rf WHERE rf.result_id = ar.id AND rf.flag <> 'leader'))
+), best AS (
+    SELECT DISTINCT ON (c.athlete_id) c.*,
+           CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN LEAST(c.rank_tier, 8) ELSE c.rank_tier END AS policy_tier
+    FROM candidates c
+    ORDER BY c.athlete_id, c.rank_tier, c.rank_value, c.tiebreak_seconds NULLS LAST, c.session_date
 ), ranked AS (
-    SELECT r.*, a.display_name, a.gender,
+    SELECT b.*, a.display_name, a.gender,
            RANK() OVER w AS rank,
            100 * (1 - PERCENT_RANK() OVER w) AS percentile
-    FROM policed r
-    LEFT JOIN athletes a ON a.id = r.athlete_id
+    FROM best b
+    LEFT JOIN athletes a ON a.id = b.athlete_id
     WHERE CAST(:gender AS TEXT) IS NULL OR a.gender = :gender
-    WINDOW w AS (ORDER BY r.policy_tier, r.rank_value, r.tiebreak_seconds NULLS LAST)
+    WINDOW w AS (ORDER BY b.policy_tier, b.rank_value, b.tiebreak_seconds NULLS LAST)
+    ORDER BY rank, b.recorded_at, b.athlete_id
+    LIMIT :limit
 )
-SELECT rank, percentile, athlete_id, display_name AS athlete, gender, score_text AS score, score_type, score_value,
-       score_secondary, score_unit, result_status, tiebreak_seconds, is_rx, is_dnf, track, session_date, flag
-FROM ranked
-ORDER BY rank, recorded_at, athlete_id
-LIMIT :limit;
+SELECT r.rank, r.percentile, r.athlete_id, r.display_name AS athlete, r.gender, ar.score_text AS score, ar.score_type,
+       ar.score_value, ar.score_secondary, ar.score_unit, ar.result_status, ar.tiebreak_seconds, ar.is_rx, ar.is_dnf,
+       r.track, r.session_date, rf.flag
+FROM ranked r
+JOIN athlete_results ar ON ar.id = r.id
+LEFT JOIN result_flags rf ON rf.result_id = r.id
+ORDER BY r.rank, r.recorded_at, r.athlete_id;
