@@ -137,3 +137,13 @@ def test_the_in_process_cache_expires_and_evicts_the_least_recently_used():
     now[0] = 10.0
     assert local.get("compiled:a") is None  # expired
     assert sorted(local.scan_iter(match="compiled:*")) == ["compiled:c"]
+
+
+def test_an_unreachable_redis_is_a_miss_never_a_failed_import(tmp_path):
+    """The cache only saves time: with its server gone, workouts still compile, and it is said once."""
+    unreachable = redis.Redis(unix_socket_path=str(tmp_path / "no-server.sock"), socket_connect_timeout=1)
+    cache = WODCraftCache(unreachable)
+    with pytest.warns(UserWarning, match="compile cache is unavailable"):
+        first = cache.get_compiled_session(FRAN)
+    assert first["documents"][0]["title"] == "Fran"
+    assert cache.get_compiled_session(FRAN) == first and cache.errors == 1 and cache.hits == 0  # not asked again

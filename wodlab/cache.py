@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -98,6 +99,7 @@ class WODCraftCache:
         self.versions = versions or compiler_versions()
         self.hits = 0
         self.misses = 0
+        self.errors = 0  # 1 once the backend failed: from then on every call is a miss
 
     def key(self, dsl_source: str, library_paths: list[Path] | None = None) -> str:
         key = f"{PREFIX}:{self.versions}:{source_hash(dsl_source)}"
@@ -110,18 +112,39 @@ class WODCraftCache:
         """{"documents": [...]}: wodcraft's documents for the source, cached; `compile` makes them on a miss
         (default: wodcraft with no library paths). A source that does not compile raises and is not cached."""
         key = self.key(dsl_source, library_paths)
-        cached = self.redis.get(key)
+        cached = self._quietly(self.redis.get, key)
         if cached:
             self.hits += 1
             return json.loads(cached)
         self.misses += 1
         compiled = {"documents": (compile or compile_documents)(dsl_source)}
-        self.redis.set(key, json.dumps(compiled), ex=self.cache_ttl)
+        self._quietly(self.redis.set, key, json.dumps(compiled), ex=self.cache_ttl)
         return compiled
+
+    def _quietly(self, call, *args, **kwargs):
+        """A cache call that cannot fail an import: an unreachable or failing Redis is a miss, said once, and
+        the cache is then left alone for the rest of this process (a client retrying a dead server would
+        cost seconds per workout); the workouts are compiled as if there were no cache."""
+        if self.errors:
+            return None
+        try:
+            return call(*args, **kwargs)
+        except (OSError, _redis_errors()) as problem:
+            self.errors += 1
+            warnings.warn(f"the compile cache is unavailable ({problem}); compiling without it", stacklevel=3)
+            return None
 
     def invalidate_pattern(self, pattern: str) -> int:
         """Delete every key matching a glob pattern (e.g. "compiled:*"); return how many went."""
         return sum(self.redis.delete(key) for key in list(self.redis.scan_iter(match=pattern)))
+
+
+def _redis_errors() -> type[Exception]:
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return OSError
+    return RedisError
 
 
 def embedded_redis(home: Path):
