@@ -35,6 +35,10 @@ def test_a_box_folder_loads_every_part(lab, count, tmp_path):
     assert set(reports) == {"wods", "athletes", "sessions", "results", "events"}
     assert reports["results"].inserted == 13 and reports["events"].inserted == 10
     assert count(lab, "athlete_results") == 13
+    # the planner's statistics are fresh: the first leaderboard is planned for the loaded tables
+    stats = lab.sql("SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname IN "
+                    "('athlete_results', 'scheduled_sessions', 'realized_events')")
+    assert len(stats) == 3 and stats["last_analyze"].notna().all()
 
 
 def test_a_bad_wod_in_a_box_folder_loads_nothing_and_names_file_and_line(lab, count, tmp_path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wodlab import ingest, loading
@@ -66,7 +67,19 @@ def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = 
         if "events" in files:
             reports["events"] = loading.load(conn, EVENTS, files["events"], progress=progress)
     restore_models(engine, directory / MODELS_FILE)
+    analyze(engine)
     return reports
+
+
+ANALYZED = ("wod_definitions", "athletes", "scheduled_sessions", "athlete_results", "realized_events")
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics after a bulk load: without them PostgreSQL plans the first queries for
+    the empty tables it last saw (a leaderboard would miss its covering index until autovacuum passes)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ANALYZED:
+            conn.execute(sa.text(f"ANALYZE {table}"))
 
 
 def restore_models(engine: Engine, path: Path) -> str | None:
