@@ -61,17 +61,19 @@ def _file_name(title: str, wod_id: str) -> str:
 
 
 def _copy_out(engine: Engine, sql: str, path: Path) -> int:
-    """COPY (query) TO a CSV file with a header; returns the data lines written."""
+    """COPY (query) TO a CSV file with a header; returns the rows written, as COPY counts them (reading the
+    file back would count the line breaks inside quoted notes as rows)."""
     raw = engine.raw_connection()
     try:
-        with raw.cursor() as cursor, path.open("wb") as out, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
-            for block in copy:
-                out.write(block)
+        with raw.cursor() as cursor:
+            with path.open("wb") as out, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+                for block in copy:
+                    out.write(block)
+            written = cursor.rowcount
         raw.rollback()
     finally:
         raw.close()
-    with path.open("rb") as written:
-        return max(0, sum(1 for _ in written) - 1)
+    return written
 
 
 def export_box(engine: Engine, directory: Path | str) -> dict[str, int]:

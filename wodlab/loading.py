@@ -386,11 +386,9 @@ def _copy_straight(raw, spec: TableSpec, rows: list[tuple]) -> bool:
     common case of a first load, which then skips the staging table and the comparison (half the
     writing). A stored id makes COPY fail on the primary key: the savepoint takes every row back,
     and the caller goes the staging way, which compares and reports. True when the rows are in."""
-    defaulted = {}
-    for column, expression in spec.casts.items():
-        if expression != f"COALESCE({column}, NOW())":  # a default this path cannot apply itself
-            return False
-        defaulted[spec.columns.index(column)] = column
+    if any(expression != f"COALESCE({column}, NOW())" for column, expression in spec.casts.items()):
+        return False  # a default this path cannot apply itself
+    defaulted = {spec.columns.index(column) for column in spec.casts}
     with raw.cursor() as cur:
         cur.execute("SAVEPOINT straight_copy")
         try:

@@ -197,21 +197,22 @@ def run(engine: Engine, name: str, *, as_arrow: bool = False, **params):
     return to_arrow(frame, query.dtypes) if as_arrow else frame
 
 
-def explain(engine: Engine, name: str, **params) -> str:
-    """PostgreSQL's plan for a query with these parameters (EXPLAIN, text format)."""
+def _explained(engine: Engine, name: str, options: str, params: dict) -> list:
+    """The rows of EXPLAIN `options` for a query with these (checked) parameters."""
     query = get(name)
     values = bind(query, params)
-    sql = query.sql.strip().rstrip(";")
     with engine.connect() as conn:
-        return "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + sql), values))
+        return conn.execute(sa.text(f"EXPLAIN {options}" + query.sql.strip().rstrip(";")), values).all()
+
+
+def explain(engine: Engine, name: str, **params) -> str:
+    """PostgreSQL's plan for a query with these parameters (EXPLAIN, text format)."""
+    return "\n".join(row[0] for row in _explained(engine, name, "", params))
 
 
 def plan_nodes(engine: Engine, name: str, **params) -> list[dict]:
     """Every node of the plan (EXPLAIN (FORMAT JSON)), depth first: to assert which index serves a query."""
-    query = get(name)
-    values = bind(query, params)
-    with engine.connect() as conn:
-        document = conn.execute(sa.text("EXPLAIN (FORMAT JSON) " + query.sql.strip().rstrip(";")), values).scalar()
+    document = _explained(engine, name, "(FORMAT JSON) ", params)[0][0]
     nodes, stack = [], [document[0]["Plan"]]
     while stack:
         node = stack.pop()

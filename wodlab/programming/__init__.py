@@ -82,8 +82,8 @@ def suggest_wods(engine: Engine, start, end, k: int, track: str = "RX", targets:
     """Stored workouts that would best move the period's mix toward `targets`, none done in the period
     or in the `recent_weeks` before its end."""
     reviewed = programme(engine, start, end, track)
-    history = programme(engine, None, end, None)
-    last_done = history.sessions.groupby("wod_id")["session_date"].max().to_dict()
-    end_day = pd.Timestamp(end) if end else (history.sessions["session_date"].max() if len(history.sessions) else None)
+    calendar = queries.run(engine, "programming_sessions", start=None, end=end, track=None)  # dates only
+    last_done = calendar.groupby("wod_id")["session_date"].max().to_dict()
+    end_day = pd.Timestamp(end) if end else (calendar["session_date"].max() if len(calendar) else None)
     recent_after = None if end_day is None else end_day - pd.Timedelta(weeks=recent_weeks)
     return suggest(reviewed, workout_profiles(engine, track), last_done, recent_after, targets or Targets(), k)

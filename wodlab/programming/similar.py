@@ -52,10 +52,13 @@ def distance_parts(a: WorkoutProfile, b: WorkoutProfile) -> dict[str, float]:
     }
 
 
+def _weighted(parts: dict[str, float]) -> float:
+    return sum(WEIGHTS[name] * value for name, value in parts.items())
+
+
 def distance(a: WorkoutProfile, b: WorkoutProfile) -> float:
     """The weighted distance between two workouts, 0..1."""
-    parts = distance_parts(a, b)
-    return sum(WEIGHTS[name] * value for name, value in parts.items())
+    return _weighted(distance_parts(a, b))
 
 
 SIMILAR_SCHEMA = {
@@ -72,7 +75,7 @@ def similar(target: WorkoutProfile, candidates: list[WorkoutProfile], k: int) ->
             continue
         parts = distance_parts(target, other)
         rows.append({"wod_id": other.wod_id, "title": other.title,
-                     "distance": round(sum(WEIGHTS[n] * v for n, v in parts.items()), 4),
+                     "distance": round(_weighted(parts), 4),
                      "time_domain": other.time_domain,
                      "shared_movements": sorted(set(target.movement_shares) & set(other.movement_shares)),
                      **{f"d_{name}": round(value, 4) for name, value in parts.items()}})
