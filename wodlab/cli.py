@@ -12,6 +12,12 @@ from wodlab import db, queries
 from wodlab.errors import DatabaseUnavailable, WodlabError
 
 
+def _print_table(frame: pd.DataFrame, empty: str = "(no rows)", width: int = 200, colwidth: int = 80) -> None:
+    """A frame as the commands print it: no index, wide, long texts cut at `colwidth`; `empty` when no rows."""
+    with pd.option_context("display.width", width, "display.max_columns", 20, "display.max_colwidth", colwidth):
+        print(frame.to_string(index=False) if len(frame) else empty)
+
+
 def _cmd_db(args) -> int:
     home = db.wodlab_home()
     if args.action == "start":
@@ -29,8 +35,7 @@ def _cmd_db(args) -> int:
     elif args.action == "slow":
         frame = _connect().slow_queries(limit=args.limit)
         frame["query"] = frame["query"].str.replace(r"\s+", " ", regex=True).str.slice(0, 100)
-        with pd.option_context("display.width", 200, "display.max_colwidth", 100):
-            print(frame.to_string(index=False) if len(frame) else "no statement recorded yet")
+        _print_table(frame, "no statement recorded yet", colwidth=100)
     return 0
 
 
@@ -123,8 +128,7 @@ def _cmd_difficulty(args) -> int:
     if args.action == "list":
         frame = lab.difficulty.list()
         frame["metrics"] = frame["metrics"].map(_metrics_text)
-        with pd.option_context("display.width", 200, "display.max_colwidth", 70):
-            print(frame.drop(columns=["notes"]).to_string(index=False))
+        _print_table(frame.drop(columns=["notes"]), colwidth=70)
         return 0
     if args.action == "apply":
         if not args.version:
@@ -159,8 +163,7 @@ def _cmd_rebuild(args) -> int:
         print("every stored workout was compiled by the installed wodcraft: nothing to do")
         return 0
     frame["changes"] = frame["changes"].map(", ".join)
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-        print(frame[["title", "stored_wodcraft_version", "status", "changes", "reason"]].fillna("").to_string(index=False))
+    _print_table(frame[["title", "stored_wodcraft_version", "status", "changes", "reason"]].fillna(""), colwidth=80)
     counts = frame["status"].value_counts()
     print(", ".join(f"{n} {status}" for status, n in counts.items()))
     return 1 if "failed" in counts else 0
@@ -181,8 +184,7 @@ def _cmd_programming(args) -> int:
     else:
         frame = lab.suggest_wods(args.start, args.end, args.k, args.track, weeks=args.weeks)
         columns = ["title", "gain", "time_domain", "last_done", "reason"]
-    with pd.option_context("display.width", 200, "display.max_colwidth", 90):
-        print(frame[columns].to_string(index=False) if len(frame) else "nothing to report: the period is balanced")
+    _print_table(frame[columns], "nothing to report: the period is balanced", colwidth=90)
     return 0
 
 
@@ -267,8 +269,7 @@ def _cmd_query(args) -> int:
     query = queries.get(args.name)
     params = dict(_coerce(query, pair) for pair in args.params)
     frame = _connect().query(args.name, **params)
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60):
-        print(frame.to_string(index=False) if len(frame) else f"(no rows; columns: {', '.join(frame.columns)})")
+    _print_table(frame, f"(no rows; columns: {', '.join(frame.columns)})", width=160, colwidth=60)
     return 0
 
 
