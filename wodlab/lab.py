@@ -354,20 +354,17 @@ class Lab:
                                 offset: int | None = None) -> pd.DataFrame:
         """The seed's search by movements, every one present (ids or any English/French name), with the
         searchWODs filters."""
-        return self.query("wods_with_all_movements", movements=_ids(movements), limit=limit, offset=offset,
-                          **self._kit(equipment, modalities))
+        return self._by_movements("wods_with_all_movements", movements, equipment, modalities, limit, offset)
 
     def wods_with_any_movement(self, movements: str | list[str], equipment: str | list[str] | None = None,
                                modalities: str | list[str] | None = None, limit: int | None = None,
                                offset: int | None = None) -> pd.DataFrame:
         """The seed's search by movements, at least one present, with the searchWODs filters."""
-        return self.query("wods_with_any_movement", movements=_ids(movements), limit=limit, offset=offset,
-                          **self._kit(equipment, modalities))
+        return self._by_movements("wods_with_any_movement", movements, equipment, modalities, limit, offset)
 
-    @staticmethod
-    def _kit(equipment, modalities) -> dict:
-        return {"equipment": _known_all("equipment", equipment, _equipment()),
-                "modalities": _known_all("modality", modalities, _MODALITIES)}
+    def _by_movements(self, name: str, movements, equipment, modalities, limit, offset) -> pd.DataFrame:
+        return self.query(name, movements=_ids(movements), equipment=_known_all("equipment", equipment, _equipment()),
+                          modalities=_known_all("modality", modalities, _MODALITIES), limit=limit, offset=offset)
 
     def wods(self) -> pd.DataFrame:
         """Every stored workout (see search_wods for the columns)."""
@@ -473,14 +470,16 @@ class Lab:
         """The period's programme: `.sessions` (time domain, modality shares, families, loading, difficulty per
         session), `.movements` (session x movement with its share of the work) and `.weeks`. Dates inclusive;
         `weeks=12` reviews the 12 weeks up to `end` (default: the last scheduled session)."""
-        start, end = programming.period(self.engine, start, end, _track(track), weeks)
-        return programming.programme(self.engine, start, end, _track(track))
+        track = _track(track)
+        start, end = programming.period(self.engine, start, end, track, weeks)
+        return programming.programme(self.engine, start, end, track)
 
     def programming_report(self, start=None, end=None, track: str | None = "RX", *, weeks: int | None = None,
                            targets: programming.Targets | None = None) -> pd.DataFrame:
         """The balance findings of a period, worst first: one row per rule broken (wodlab.programming.review)."""
-        start, end = programming.period(self.engine, start, end, _track(track), weeks)
-        return programming.report(self.engine, start, end, _track(track), targets)
+        track = _track(track)
+        start, end = programming.period(self.engine, start, end, track, weeks)
+        return programming.report(self.engine, start, end, track, targets)
 
     def similar_wods(self, wod: str | uuid.UUID, k: int = 10, track: str = "RX") -> pd.DataFrame:
         """The k stored workouts most like `wod` (movements, families, modality mix, time domain, loading)."""
@@ -490,8 +489,9 @@ class Lab:
                      targets: programming.Targets | None = None, recent_weeks: int = 4) -> pd.DataFrame:
         """Stored workouts that would best move the period's mix toward `targets`, none done in the period or
         in the `recent_weeks` before its end."""
-        start, end = programming.period(self.engine, start, end, _track(track), weeks)
-        return programming.suggest_wods(self.engine, start, end, _count("k", k), _track(track), targets,
+        track = _track(track)
+        start, end = programming.period(self.engine, start, end, track, weeks)
+        return programming.suggest_wods(self.engine, start, end, _count("k", k), track, targets,
                                         _count("recent_weeks", recent_weeks))
 
     def tracker(self, session: str | uuid.UUID, start_time: float | None = None) -> tracker.RealtimeTracker:
