@@ -117,8 +117,11 @@ def _load_table(args) -> int:
         return _load_leaderboard(args)
     lab = _connect()
     loader = getattr(lab, f"load_{args.what}")
+    deferred = {"refresh": False} if args.no_refresh else {}
+    if deferred and args.what != "results":
+        raise WodlabError("--no-refresh is for `wodlab load results` (then `wodlab refresh` once at the end)")
     result = loader(args.paths[0], skip_bad=args.skip_bad, update=args.update, rejects=args.rejects,
-                    progress=False if args.quiet else None)
+                    progress=False if args.quiet else None, **deferred)
     print(result.summary())
     return 0 if not result.rejected else 1
 
@@ -167,6 +170,12 @@ def _cmd_rebuild(args) -> int:
     counts = frame["status"].value_counts()
     print(", ".join(f"{n} {status}" for status, n in counts.items()))
     return 1 if "failed" in counts else 0
+
+
+def _cmd_refresh(args) -> int:
+    for view, seconds in _connect().refresh().items():
+        print(f"{view} refreshed in {seconds:.2f} s")
+    return 0
 
 
 def _cmd_serve(args) -> int:
@@ -296,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true",
                    help="apply corrections: update rows stored with other values (old values kept in load_history)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-refresh", action="store_true",
+                   help="for results: leave the materialised leaderboards to a later `wodlab refresh` (many files in a row)")
     p.add_argument("--competition", help="for leaderboard: the competition's name")
     p.add_argument("--notation", default="games", choices=["games", "box"], help="for leaderboard: how scores are written")
     p.add_argument("--workout", action="append", default=[], metavar="LABEL=TITLE",
@@ -330,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
     p.add_argument("--batch", type=int, default=100, help="workouts per transaction (default 100)")
     p.set_defaults(func=_cmd_rebuild)
+
+    p = sub.add_parser("refresh", help="refresh the materialised leaderboards (after loads made with --no-refresh)")
+    p.set_defaults(func=_cmd_refresh)
 
     p = sub.add_parser("serve", help="the read-only GraphQL API at http://HOST:PORT/graphql (seed §3)")
     p.add_argument("--host", default="127.0.0.1", help="loopback by default; another address needs WODLAB_API_TOKEN")

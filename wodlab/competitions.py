@@ -27,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import loading, sessions, wods
+from wodlab import loading, sessions, views, wods
 from wodlab.athletes import ATHLETES, athlete_id
 from wodlab.errors import WodlabError
 from wodlab.ids import stable_id
@@ -161,27 +161,29 @@ def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competitio
         wod_ids = _workout_ids(conn, labels, workouts or {})
         scoring = {label: Scoring.of(wods.document(conn, wod_ids[label]).document) for label in labels}
         athletes = _athletes(rows)
-        loading.load(conn, ATHLETES, athletes, update=update)
+        loading.load(conn, ATHLETES, athletes, update=update, refresh=False)  # refreshed once, below
         comp = competition_id(competition)
         conn.execute(sa.text("INSERT INTO competitions (id, name, notation) VALUES (:id, :n, :notation) "
                              "ON CONFLICT (id) DO NOTHING"), {"id": comp, "n": competition.strip(), "notation": notation})
-        session_of = {}
+        session_of, date_of = {}, {}
         for ordinal, label in enumerate(labels, start=1):
             session_of[label] = stable_id("session", f"competition|{competition.strip()}|{label}")
             sessions.ensure_session(conn, session_of[label], wod_ids[label], day, "RX", competition.strip())
+            date_of[label] = sessions.session_info(conn, session_of[label])["session_date"]  # a reload keeps the first date
             conn.execute(sa.text("INSERT INTO competition_workouts (competition_id, label, ordinal, session_id) "
                                  "VALUES (:c, :l, :o, :s) ON CONFLICT (competition_id, label) DO NOTHING"),
                          {"c": comp, "l": label, "o": ordinal, "s": session_of[label]})
         conn.execute(sa.text("INSERT INTO competition_entries (competition_id, athlete_id, division) "
                              "VALUES (:c, :a, :d) ON CONFLICT (competition_id, athlete_id) DO UPDATE SET division = EXCLUDED.division"),
                      [{"c": comp, "a": athlete_id(external), "d": division} for external, division in _divisions(rows).items()])
-        values, lines, problems = _results(rows, scoring, session_of, notation)
+        values, lines, problems = _results(rows, scoring, session_of, date_of, notation)
         if problems:
             raise LoadError(name, problems)
         written = loading.copy_insert(conn, RESULTS, values, update=update, source=name)
         if written.conflicts:
             raise ConflictError(name, loading.conflicts_of(RESULTS, written.conflicts, lines, values))
         report.inserted, report.unchanged, report.updated = written.inserted, written.unchanged, len(written.updated)
+        views.refresh(conn)
     return report
 
 
@@ -205,7 +207,7 @@ def _divisions(rows: list[dict]) -> dict[str, str]:
     return out
 
 
-def _results(rows: list[dict], scoring: dict, session_of: dict, notation: str) -> tuple[list, list, list[Problem]]:
+def _results(rows: list[dict], scoring: dict, session_of: dict, date_of: dict, notation: str) -> tuple[list, list, list[Problem]]:
     values, lines, problems = [], [], []
     for row in rows:
         if not row["athlete_id"].strip():
@@ -219,6 +221,6 @@ def _results(rows: list[dict], scoring: dict, session_of: dict, notation: str) -
             problems.append(Problem(row["line"], row["column"], str(problem).splitlines()[0]))
             continue
         values.append(result_values(session_of[row["label"]], athlete_id(row["athlete_id"]), score,
-                                    scoring[row["label"]], "RX"))
+                                    scoring[row["label"]], "RX", date_of[row["label"]]))
         lines.append(row["line"])
     return values, lines, problems

@@ -67,13 +67,13 @@ def _event_row(record: dict, refs: EventRefs) -> tuple:
     refs.occurrences[natural] += 1
     event = verbatim_id(record) or stable_id("event", explicit or f"{natural}|{occurrence}")
     return (event, session, athlete, offset, movement, quantity, optional(record, "quantity_unit"), event_type,
-            _metadata(record), timestamp(record, "recorded_at"))
+            _metadata(record), timestamp(record, "recorded_at"), refs.dates[session])
 
 
 EVENTS = TableSpec(
     table="realized_events",
     columns=("id", "session_id", "athlete_id", "timestamp_offset", "movement", "quantity_completed", "quantity_unit",
-             "event_type", "metadata", "recorded_at"),
+             "event_type", "metadata", "recorded_at", "session_date"),
     required=("athlete", "timestamp_offset"),
     optional=("session_id", *SESSION_KEY, "movement", "quantity_completed", "quantity_unit", "event_type", "metadata",
               "recorded_at", "event_id", "id"),
@@ -81,4 +81,5 @@ EVENTS = TableSpec(
     context=lambda conn, frame: EventRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="event_id",
+    monthly="session_date",
 )

@@ -106,8 +106,9 @@ def refresh(engine: Engine) -> int:
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM result_flags"))
         if flags:
+            # no foreign key since results are partitioned (migration 011): flag results that exist
             conn.execute(sa.text("INSERT INTO result_flags (result_id, flag, reason, severity) "
-                                 "VALUES (CAST(:r AS UUID), :f, :why, :severity)"),
+                                 "SELECT id, :f, :why, :severity FROM athlete_results WHERE id = CAST(:r AS UUID)"),
                          [{"r": rid, "f": flag, "why": why, "severity": round(severity, 3)}
                           for rid, (flag, why, severity) in sorted(flags.items())])
     return len(flags)

@@ -39,6 +39,7 @@ from wodlab import (
     schema,
     sessions,
     tracker,
+    views,
     wods,
 )
 from wodlab.cache import WODCraftCache, default_cache
@@ -256,8 +257,13 @@ class Lab:
         flags.refresh(self.engine)  # a box's leaderboards show their suspicious results at once
         return reports
 
-    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, update: bool, rejects, progress) -> LoadReport:
-        return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress)
+    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, update: bool, rejects, progress, refresh=True) -> LoadReport:
+        return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress,
+                            refresh=refresh)
+
+    def refresh(self) -> dict[str, float]:
+        """Refresh the materialised leaderboards (wodlab.views), after loads made with refresh=False; seconds per view."""
+        return views.refresh(self.engine)
 
     # Loaders: every row checked first; all or nothing unless skip_bad (bad rows to a reject file);
     # rows already stored with other values are corrections, refused unless update=True (see loading.py).
@@ -273,9 +279,10 @@ class Lab:
         return self._load(sessions.SESSIONS, source, skip_bad, update, rejects, progress)
 
     def load_results(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
-                     progress: bool | None = None) -> LoadReport:
-        """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score."""
-        return self._load(RESULTS, source, skip_bad, update, rejects, progress)
+                     progress: bool | None = None, refresh: bool = True) -> LoadReport:
+        """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score.
+        refresh=False: the leaderboards are refreshed later, by lab.refresh() (many files loaded in a row)."""
+        return self._load(RESULTS, source, skip_bad, update, rejects, progress, refresh)
 
     def load_events(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                     progress: bool | None = None) -> LoadReport:

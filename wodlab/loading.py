@@ -36,6 +36,7 @@ import pandas as pd
 import psycopg
 from sqlalchemy.engine import Connection, Engine
 
+from wodlab import views
 from wodlab.db import lost_connection
 from wodlab.errors import DatabaseError, DatabaseUnavailable, WodlabError
 from wodlab.fields import RowProblem
@@ -188,6 +189,12 @@ class TableSpec:
     # (frame, context) -> every row, or None: a faster path for a file with no problem and no repeat,
     # giving exactly the rows `row` would (tests/test_loaders.py compares them); None falls back to `row`.
     fast: Callable | None = None
+    # the date column a table is partitioned on by month (migration 011): its months' partitions are
+    # made before the rows are written
+    monthly: str | None = None
+    # what a load must have done to the table for workout_standings (wodlab.views) to be refreshed:
+    # "inserted" rows (new results), "updated" rows (a corrected gender, session track or score)
+    refreshes_on: tuple[str, ...] = ()
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -333,6 +340,8 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     updated after their stored values are copied to load_history.
     """
     raw = conn.connection.driver_connection  # the psycopg connection, inside SQLAlchemy's transaction
+    if spec.monthly:
+        _make_month_partitions(raw, spec, rows)
     if rows and _copy_straight(raw, spec, rows):
         return Written(len(rows), 0, [], [])
     staging = f"staging_{spec.table}"
@@ -364,6 +373,15 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
         inserted = cur.rowcount
         cur.execute(f"DROP TABLE {staging}")
     return Written(inserted, len(rows) - inserted - len(updated), updated, [])
+
+
+def _make_month_partitions(raw, spec: TableSpec, rows: list[tuple]) -> None:
+    """The month partitions the rows go to, made when missing (wodlab_month_partition, migration 011)."""
+    position = spec.columns.index(spec.monthly)
+    months = sorted({row[position].replace(day=1) for row in rows})
+    with raw.cursor() as cur:
+        for month in months:
+            cur.execute("SELECT wodlab_month_partition(%s, %s)", (spec.table, month))
 
 
 _BINARY_AS = {"bpchar": "text"}  # char(n) takes text's binary form
@@ -435,8 +453,11 @@ RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailur
 
 
 def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool = False, update: bool = False,
-         rejects: Path | str | None = None, progress: bool | None = None) -> LoadReport:
-    """Load one file or DataFrame into spec.table: all rows or none (unless skip_bad); see the module docstring."""
+         rejects: Path | str | None = None, progress: bool | None = None, refresh: bool = True) -> LoadReport:
+    """Load one file or DataFrame into spec.table: all rows or none (unless skip_bad); see the module docstring.
+
+    refresh=False leaves the materialised views (wodlab.views) to the caller, who refreshes once after
+    many loads."""
     frame, name = read_rows(source)
     _check_header(spec, frame, name)
     for column in spec.optional:
@@ -445,7 +466,7 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
     show = (sys.stderr.isatty() and len(frame) > 10_000) if progress is None else progress
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            return _load_once(target, spec, frame, name, skip_bad, update, rejects, show)
+            return _load_once(target, spec, frame, name, skip_bad, update, rejects, show, refresh)
         except RETRYABLE as exc:
             if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
                 raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "
@@ -462,7 +483,7 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
 
 
 def _load_once(target, spec: TableSpec, frame: pd.DataFrame, name: str, skip_bad: bool, update: bool, rejects,
-               show: bool) -> LoadReport:
+               show: bool, refresh: bool) -> LoadReport:
     report = LoadReport(spec.table, name, rows_read=len(frame))
     with transaction(target) as conn:
         good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
@@ -491,6 +512,9 @@ def _load_once(target, spec: TableSpec, frame: pd.DataFrame, name: str, skip_bad
         for row_id in written.updated:
             report.add(Outcome(name, _int_or_none(row_of.get(row_id)), None, None, "updated", "corrected; old values in load_history"))
         report.inserted, report.unchanged = written.inserted, written.unchanged + repeated
+        changed = {"inserted": written.inserted, "updated": written.updated}
+        if refresh and any(changed[what] for what in spec.refreshes_on):
+            views.refresh(conn)  # in the load's transaction: the boards and the rows change together
     return report
 
 

@@ -210,9 +210,10 @@ def explain(engine: Engine, name: str, **params) -> str:
     return "\n".join(row[0] for row in _explained(engine, name, "", params))
 
 
-def plan_nodes(engine: Engine, name: str, **params) -> list[dict]:
-    """Every node of the plan (EXPLAIN (FORMAT JSON)), depth first: to assert which index serves a query."""
-    document = _explained(engine, name, "(FORMAT JSON) ", params)[0][0]
+def plan_nodes(engine: Engine, name: str, *, executed: bool = False, **params) -> list[dict]:
+    """Every node of the plan (EXPLAIN (FORMAT JSON)), depth first: to assert which index serves a query.
+    executed=True runs the query (EXPLAIN ANALYZE): each node then tells how often it ran ("Actual Loops")."""
+    document = _explained(engine, name, "(ANALYZE, FORMAT JSON) " if executed else "(FORMAT JSON) ", params)[0][0]
     nodes, stack = [], [document[0]["Plan"]]
     while stack:
         node = stack.pop()

@@ -51,7 +51,7 @@ def _result_row(record: dict, refs: ResultRefs) -> tuple:
     wod_id, track = refs.sessions[session]
     columns = refs.score(required(record, "score"), wod_id, track)
     refs.seen.add((session, athlete))
-    return _row(session, athlete, columns, optional(record, "notes"), timestamp(record, "recorded_at"))
+    return _row(session, athlete, columns, optional(record, "notes"), timestamp(record, "recorded_at"), refs.dates[session])
 
 
 def _fast_rows(frame, refs: ResultRefs) -> list[tuple] | None:
@@ -78,7 +78,7 @@ def _fast_rows(frame, refs: ResultRefs) -> list[tuple] | None:
     except RowProblem:
         return None
     notes = [text.strip() or None for text in column["notes"]]
-    return [(result_id(s, a), s, a, *c.first, n, stamp_of[r], *c.last)
+    return [(result_id(s, a), s, a, *c.first, n, stamp_of[r], *c.last, refs.dates[s])
             for s, a, c, n, r in zip(sessions, athletes_, scores, notes, column["recorded_at"])]
 
 
@@ -98,21 +98,21 @@ def score_columns(score: Score, scoring: Scoring, track: str) -> ScoreColumns:
                         (score.format(), score.division, score.status, score.tiebreak, key.tier, key.value))
 
 
-def _row(session: uuid.UUID, athlete: uuid.UUID, columns: ScoreColumns, notes, recorded_at) -> tuple:
-    return (result_id(session, athlete), session, athlete, *columns.first, notes, recorded_at, *columns.last)
+def _row(session: uuid.UUID, athlete: uuid.UUID, columns: ScoreColumns, notes, recorded_at, day) -> tuple:
+    return (result_id(session, athlete), session, athlete, *columns.first, notes, recorded_at, *columns.last, day)
 
 
-def result_values(session: uuid.UUID, athlete: uuid.UUID, score: Score, scoring: Scoring, track: str,
+def result_values(session: uuid.UUID, athlete: uuid.UUID, score: Score, scoring: Scoring, track: str, day,
                   notes: str | None = None, recorded_at=None) -> tuple:
-    """One athlete_results row (RESULTS.columns) of a checked score."""
-    return _row(session, athlete, score_columns(score, scoring, track), notes, recorded_at)
+    """One athlete_results row (RESULTS.columns) of a checked score; `day` is the session's date."""
+    return _row(session, athlete, score_columns(score, scoring, track), notes, recorded_at, day)
 
 
 RESULTS = TableSpec(
     table="athlete_results",
     columns=("id", "session_id", "athlete_id", "score_type", "score_value", "score_secondary", "score_unit", "is_rx",
              "is_dnf", "notes", "recorded_at", "score_text", "division", "result_status", "tiebreak_seconds",
-             "rank_tier", "rank_value"),
+             "rank_tier", "rank_value", "session_date"),
     required=("athlete", "score"),
     optional=("session_id", *SESSION_KEY, "notes", "recorded_at"),
     row=_result_row,
@@ -120,5 +120,7 @@ RESULTS = TableSpec(
     context=lambda conn, frame: ResultRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="athlete and session",
+    monthly="session_date",
+    refreshes_on=("inserted", "updated"),
     shown=("score_text", "notes"),
 )

@@ -99,7 +99,9 @@ def apply_migrations(engine: Engine) -> list[Migration]:
                     )
                 continue
             with conn.begin_nested():
-                conn.exec_driver_sql(migration.sql)
+                # the driver's own execute, with no parameters: a '%' in the SQL (format()) is SQL, not a placeholder
+                with conn.connection.driver_connection.cursor() as cur:
+                    cur.execute(migration.sql)
                 conn.execute(
                     sa.text("INSERT INTO schema_migrations (version, name, checksum) VALUES (:v, :n, :c)"),
                     {"v": migration.version, "n": migration.name, "c": migration.checksum},

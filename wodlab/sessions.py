@@ -114,6 +114,7 @@ SESSIONS = TableSpec(
     row=_session_row,
     context=lambda conn, frame: Workouts(conn),
     key_names="session (wod, session_date, session_time, track, location)",
+    refreshes_on=("updated",),
 )
 
 
@@ -129,8 +130,9 @@ class SessionRefs:
 
     def __init__(self, conn: Connection):
         self.workouts = Workouts(conn)
-        rows = conn.execute(sa.text("SELECT id, wod_definition_id, track FROM scheduled_sessions")).all()
+        rows = conn.execute(sa.text("SELECT id, wod_definition_id, track, session_date FROM scheduled_sessions")).all()
         self.sessions = {r.id: (str(r.wod_definition_id), r.track) for r in rows}
+        self.dates = {r.id: r.session_date for r in rows}  # the partition key results and events carry
         self.athletes = athletes.known_ids(conn)
         self._resolved: dict[tuple, object] = {}
 

@@ -30,9 +30,10 @@ CHANNEL = "wodlab_events"
 
 _INSERT = sa.text("""
     INSERT INTO realized_events (id, session_id, athlete_id, timestamp_offset, movement, quantity_completed,
-                                 quantity_unit, event_type, metadata)
-    VALUES (:id, :session_id, :athlete_id, :timestamp_offset, :movement, :quantity_completed, :quantity_unit,
-            :event_type, CAST(:metadata AS JSONB))
+                                 quantity_unit, event_type, metadata, session_date)
+    SELECT :id, :session_id, :athlete_id, :timestamp_offset, :movement, :quantity_completed, :quantity_unit,
+           :event_type, CAST(:metadata AS JSONB), ss.session_date  -- the partition key (migration 011)
+    FROM scheduled_sessions ss WHERE ss.id = :session_id
 """)
 
 
@@ -67,7 +68,8 @@ class RealtimeTracker:
         }
         stored_metadata = _metadata_text(metadata)
         with self.engine.begin() as conn:
-            conn.execute(_INSERT, {**event, "metadata": stored_metadata})
+            if conn.execute(_INSERT, {**event, "metadata": stored_metadata}).rowcount == 0:
+                raise WodlabError(f"no scheduled session {self.session_id}: nothing was recorded")
             # Delivered when the transaction commits, never for a rolled-back event.
             conn.execute(sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": _payload(event)})
         return event

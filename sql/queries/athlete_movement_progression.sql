@@ -7,13 +7,19 @@
 -- column title: string — the workout's title
 -- column score_value: Float64 — main score (seconds, reps, kg...)
 -- column score_type: string — TIME, REPS, ROUNDS, LOAD, CALORIES...
+-- column personal_record: boolean — wodlab: this result is the athlete's best on the workout (workout_standings)
+-- column record_score: string — wodlab: the athlete's best score on the workout, as written, e.g. '3:12'
 SELECT DATE(ss.session_date) AS workout_date,
        wd.title,
        ar.score_value,
-       ar.score_type
+       ar.score_type,
+       COALESCE(pr.result_id = ar.id, FALSE) AS personal_record,
+       best.score_text AS record_score
 FROM athlete_results ar
 JOIN scheduled_sessions ss ON ar.session_id = ss.id
 JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
+LEFT JOIN workout_standings pr ON pr.wod_id = wd.id AND pr.scope = '*' AND pr.athlete_id = ar.athlete_id
+LEFT JOIN athlete_results best ON best.id = pr.result_id AND best.session_date = pr.session_date
 WHERE ar.athlete_id = :athlete_id
 AND (CAST(:movement AS TEXT) IS NULL OR wd.movements_list @> ARRAY[CAST(:movement AS TEXT)])
 ORDER BY ss.session_date DESC, wd.title, ar.score_value;

@@ -17,15 +17,16 @@
 -- column quantity_unit: string — reps, kg, m, cal...
 -- column event_type: string — COMPLETE, START, REST, FINISH, NOTE
 -- column recorded_at: datetime64[ns, UTC] — when the event was recorded
-SELECT re.id AS event_id, re.session_id, ss.session_date, re.athlete_id, re.timestamp_offset, re.movement,
+SELECT re.id AS event_id, re.session_id, re.session_date, re.athlete_id, re.timestamp_offset, re.movement,
        re.quantity_completed, re.quantity_unit, re.event_type, re.recorded_at
 FROM realized_events re
 JOIN scheduled_sessions ss ON ss.id = re.session_id
 JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
-WHERE (CAST(:start AS DATE) IS NULL OR ss.session_date >= :start)
-AND (CAST(:end AS DATE) IS NULL OR ss.session_date <= :end)
+-- the row's own copy of the session date: a date-bounded slice reads only its month partitions
+WHERE (CAST(:start AS DATE) IS NULL OR re.session_date >= :start)
+AND (CAST(:end AS DATE) IS NULL OR re.session_date <= :end)
 AND (CAST(:wod AS TEXT) IS NULL OR wd.title = :wod OR wd.id::text = :wod)
 AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
 AND (CAST(:athlete_id AS UUID) IS NULL OR re.athlete_id = :athlete_id)
 AND (CAST(:session_id AS UUID) IS NULL OR re.session_id = :session_id)
-ORDER BY ss.session_date, re.session_id, re.athlete_id, re.timestamp_offset, re.id;
+ORDER BY re.session_date, re.session_id, re.athlete_id, re.timestamp_offset, re.id;

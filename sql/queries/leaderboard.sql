@@ -5,6 +5,10 @@
 -- puts DNF before the other no-scores; "crossfit" ranks every no-score equal (LEAST(rank_tier, 8)).
 -- Each athlete appears once, with their best result on the workout (over every session of it,
 -- unless session_id is given).
+-- Two ways to the same board, one of which runs: a board of one workout over all its sessions is
+-- read from workout_standings (migration 012: ranks stored, the top rows are an index range); a
+-- board of one session, without flagged results, or of a title several workouts share is ranked
+-- here from the results (candidates -> best -> ranked). tests/test_standings.py checks they agree.
 -- param wod: text — the workout's title, or its id as text
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL
 -- param gender: text, optional — M or F; everyone when NULL
@@ -29,15 +33,40 @@
 -- column track: string — the session's track
 -- column session_date: datetime64[ns] — the session's date
 -- column flag: string — impossible, outlier or leader when the last check flagged the result (lab.suspicious_results)
-WITH candidates AS (
+WITH matching AS (
+    SELECT wd.id FROM wod_definitions wd
+    WHERE wd.title = :wod OR wd.id::text = :wod  -- idx_wod_title, idx_wod_id_text
+), stored AS (
+    SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE)
+           AND (SELECT count(*) FROM matching) = 1 AS usable
+), settled AS (
+    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track, a.display_name, a.gender,
+           CASE WHEN CAST(:gender AS TEXT) IS NULL
+                THEN CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_rank ELSE st.box_rank END
+                ELSE CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_gender_rank ELSE st.box_gender_rank END
+           END AS rank,
+           CASE WHEN CAST(:gender AS TEXT) IS NULL
+                THEN CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_percentile ELSE st.box_percentile END
+                ELSE CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_gender_percentile
+                          ELSE st.box_gender_percentile END
+           END AS percentile
+    FROM workout_standings st
+    LEFT JOIN athletes a ON a.id = st.athlete_id
+    WHERE (SELECT usable FROM stored)
+    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
+    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
+    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
+    ORDER BY rank, st.recorded_at, st.athlete_id
+    LIMIT :limit
+), candidates AS (
     -- the rank key of every result on the workout: narrow rows (an index-only scan of
     -- idx_results_session_rank), the display columns are fetched for the shown rows only
     SELECT ar.id, ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds, ar.recorded_at, ss.track,
            ss.session_date
     FROM scheduled_sessions ss
-    JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
     JOIN athlete_results ar ON ar.session_id = ss.id
-    WHERE (wd.title = :wod OR wd.id::text = :wod)
+    WHERE NOT (SELECT usable FROM stored)
+    AND ss.wod_definition_id IN (SELECT id FROM matching)
     AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
     AND (CAST(:session_id AS UUID) IS NULL OR ss.id = :session_id)
     AND (NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) OR NOT EXISTS (
@@ -48,7 +77,7 @@ WITH candidates AS (
     FROM candidates c
     ORDER BY c.athlete_id, c.rank_tier, c.rank_value, c.tiebreak_seconds NULLS LAST, c.session_date
 ), ranked AS (
-    SELECT b.*, a.display_name, a.gender,
+    SELECT b.id, b.session_date, b.athlete_id, b.recorded_at, b.track, a.display_name, a.gender,
            RANK() OVER w AS rank,
            100 * (1 - PERCENT_RANK() OVER w) AS percentile
     FROM best b
@@ -57,11 +86,15 @@ WITH candidates AS (
     WINDOW w AS (ORDER BY b.policy_tier, b.rank_value, b.tiebreak_seconds NULLS LAST)
     ORDER BY rank, b.recorded_at, b.athlete_id
     LIMIT :limit
+), board AS (
+    SELECT * FROM settled
+    UNION ALL
+    SELECT * FROM ranked
 )
 SELECT r.rank, r.percentile, r.athlete_id, r.display_name AS athlete, r.gender, ar.score_text AS score, ar.score_type,
        ar.score_value, ar.score_secondary, ar.score_unit, ar.result_status, ar.tiebreak_seconds, ar.is_rx, ar.is_dnf,
        r.track, r.session_date, rf.flag
-FROM ranked r
-JOIN athlete_results ar ON ar.id = r.id
+FROM board r
+JOIN athlete_results ar ON ar.id = r.id AND ar.session_date = r.session_date
 LEFT JOIN result_flags rf ON rf.result_id = r.id
 ORDER BY r.rank, r.recorded_at, r.athlete_id;

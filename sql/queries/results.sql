@@ -26,17 +26,18 @@
 -- column rank_tier: Int64 — the rank key's tier (wodlab.ranking)
 -- column rank_value: Float64 — the rank key's value
 -- column recorded_at: datetime64[ns, UTC] — when the result was recorded
-SELECT ar.id AS result_id, ar.session_id, ss.session_date, ss.track, ss.wod_definition_id AS wod_id, wd.title,
+SELECT ar.id AS result_id, ar.session_id, ar.session_date, ss.track, ss.wod_definition_id AS wod_id, wd.title,
        ar.athlete_id, ar.score_text AS score, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
        ar.result_status, ar.division, ar.is_rx, ar.is_dnf, ar.tiebreak_seconds, ar.rank_tier, ar.rank_value,
        ar.recorded_at
 FROM athlete_results ar
 JOIN scheduled_sessions ss ON ss.id = ar.session_id
 JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
-WHERE (CAST(:start AS DATE) IS NULL OR ss.session_date >= :start)
-AND (CAST(:end AS DATE) IS NULL OR ss.session_date <= :end)
+-- the row's own copy of the session date: a date-bounded slice reads only its month partitions
+WHERE (CAST(:start AS DATE) IS NULL OR ar.session_date >= :start)
+AND (CAST(:end AS DATE) IS NULL OR ar.session_date <= :end)
 AND (CAST(:wod AS TEXT) IS NULL OR wd.title = :wod OR wd.id::text = :wod)
 AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
 AND (CAST(:athlete_id AS UUID) IS NULL OR ar.athlete_id = :athlete_id)
 AND (CAST(:session_id AS UUID) IS NULL OR ar.session_id = :session_id)
-ORDER BY ss.session_date, ar.session_id, ar.athlete_id;
+ORDER BY ar.session_date, ar.session_id, ar.athlete_id;

@@ -1,0 +1,148 @@
+"""workout_standings (migration 012): the materialised boards behind leaderboard, best_times and the
+progression query, checked against boards ranked here in pandas from the results themselves."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from conftest import BOX
+from wodlab import queries
+from wodlab.loading import LoadError
+
+
+def _expected_board(results: pd.DataFrame, athletes: pd.DataFrame, track, gender, policy) -> pd.DataFrame:
+    """Each athlete's best by the rank key, ranked (ties share the lowest rank), percentile 100..0."""
+    rows = results if track is None else results[results["track"] == track]
+    rows = rows.assign(tie=rows["tiebreak_seconds"].fillna(1e12))
+    best = rows.sort_values(["athlete_id", "rank_tier", "rank_value", "tie", "session_date"]).drop_duplicates("athlete_id")
+    best = best.merge(athletes[["athlete_id", "gender"]], on="athlete_id", how="left")
+    if gender is not None:
+        best = best[best["gender"] == gender]
+    tier = best["rank_tier"].clip(upper=8) if policy == "crossfit" else best["rank_tier"]
+    key = list(zip(tier, best["rank_value"], best["tie"]))
+    first = {}
+    for position, k in enumerate(sorted(key), start=1):
+        first.setdefault(k, position)
+    ranks = [first[k] for k in key]
+    n = len(best)
+    return pd.DataFrame({"athlete_id": best["athlete_id"].to_numpy(), "rank": ranks,
+                         "percentile": [100 * (1 - (r - 1) / (n - 1)) if n > 1 else 100.0 for r in ranks]})
+
+
+@pytest.mark.parametrize("track,gender,policy", [(None, None, "box"), ("RX", None, "box"), ("SCALED", "F", "box"),
+                                                 (None, "M", "crossfit"), ("RX", None, "crossfit")])
+def test_the_stored_boards_are_the_boards_ranked_from_the_results(sim_lab, track, gender, policy):
+    results, athletes = sim_lab.results(), sim_lab.athletes()
+    busiest = results["title"].value_counts().index[:3]
+    for title in busiest:
+        board = sim_lab.leaderboard(title, track=track, gender=gender, policy=policy, limit=None)
+        expected = _expected_board(results[results["title"] == title], athletes, track, gender, policy)
+        got = board[["athlete_id", "rank", "percentile"]].sort_values(["athlete_id"]).reset_index(drop=True)
+        want = expected.sort_values(["athlete_id"]).reset_index(drop=True)
+        assert len(got) == len(want) > 0, title
+        assert got["athlete_id"].tolist() == want["athlete_id"].tolist()
+        assert got["rank"].astype(int).tolist() == want["rank"].tolist(), title
+        assert got["percentile"].to_numpy() == pytest.approx(want["percentile"].to_numpy())
+        assert board["rank"].is_monotonic_increasing
+
+
+def test_the_stored_board_and_the_live_ranking_agree(sim_copy):
+    """exclude_flagged=True ranks live from the results; with no flag stored it is the same board."""
+    with sim_copy.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM result_flags"))
+    for title in sim_copy.results()["title"].value_counts().index[:4]:
+        for track, gender, policy in ((None, None, "box"), ("RX", "F", "crossfit"), ("SCALED", None, "box")):
+            stored = sim_copy.leaderboard(title, track=track, gender=gender, policy=policy, limit=25)
+            live = sim_copy.leaderboard(title, track=track, gender=gender, policy=policy, limit=25, exclude_flagged=True)
+            assert len(stored) > 0
+            pd.testing.assert_frame_equal(stored, live)
+
+
+def test_the_top_of_a_board_is_an_index_range_of_the_stored_ranks(sim_lab):
+    title = sim_lab.results()["title"].value_counts().index[0]
+    nodes = [n for n in queries.plan_nodes(sim_lab.engine, "leaderboard", executed=True, wod=title, track="RX", gender=None,
+                                           session_id=None, limit=10, policy="box", exclude_flagged=False)
+             if n.get("Actual Loops", 0) > 0]  # the nodes that ran: the live ranking is planned but gated off
+    used = {n.get("Index Name") for n in nodes if n["Node Type"] in ("Index Scan", "Index Only Scan")}
+    assert "idx_standings_box" in used, used
+    assert not [n for n in nodes if n["Node Type"] == "Sort" and n.get("Actual Rows", 0) > 10]  # no sort of the board
+    scanned = [n for n in nodes if n.get("Relation Name", "").startswith("athlete_results")]
+    assert scanned and all(n["Node Type"] == "Index Scan" and n["Actual Rows"] <= 1 for n in scanned)  # the shown rows
+
+
+def test_best_times_lists_each_athletes_best_rx_time(sim_lab):
+    results = sim_lab.results()
+    timed = results[(results["score_type"] == "TIME") & results["is_rx"] & (results["result_status"] == "finished")]
+    title = timed["title"].value_counts().index[0]
+    mine = timed[timed["title"] == title].sort_values(["score_value", "recorded_at", "athlete_id"])
+    expected = mine.drop_duplicates("athlete_id").head(10)
+    found = sim_lab.query("best_times", title=title, limit=10)
+    assert found["athlete_id"].tolist() == expected["athlete_id"].tolist()
+    assert found["time_seconds"].tolist() == expected["score_value"].tolist()
+    assert found["athlete_id"].is_unique
+
+
+def test_progression_marks_each_personal_record_once(sim_lab):
+    athlete = sim_lab.results()["athlete_id"].value_counts().index[0]
+    found = sim_lab.query("athlete_movement_progression", athlete_id=athlete, movement=None)
+    assert found["personal_record"].notna().all() and found["record_score"].notna().all()
+    history = sim_lab.query("athlete_history", athlete_id=athlete).assign(tie=lambda f: f["tiebreak_seconds"].fillna(1e12))
+    best = history.sort_values(["wod_id", "rank_tier", "rank_value", "tie", "session_date"]).drop_duplicates("wod_id")
+    assert len(best) < len(history)  # some workouts done more than once
+    expected = sorted(zip(best["title"], best["session_date"].dt.date, best["score_value"]))
+    marked = found[found["personal_record"]]
+    assert sorted(zip(marked["title"], marked["workout_date"].dt.date, marked["score_value"])) == expected
+
+
+def _fran_board(lab) -> list[str]:
+    return lab.leaderboard("Fran", track=None, limit=None)["athlete"].tolist()
+
+
+def test_loads_refresh_the_boards_in_their_transaction_and_a_failed_load_leaves_them(box_lab, tmp_path):
+    assert _fran_board(box_lab) == []
+    box_lab.load_results(BOX / "results.csv")
+    board = _fran_board(box_lab)
+    assert len(board) > 0  # shown at once: the load refreshed the view
+    bad = tmp_path / "bad.csv"
+    frame = pd.read_csv(BOX / "results.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "score"] = "not a score"
+    frame.to_csv(bad, index=False)
+    with pytest.raises(LoadError):
+        box_lab.load_results(bad)
+    assert _fran_board(box_lab) == board
+
+
+def test_a_deferred_refresh_shows_the_rows_after_refresh(box_lab):
+    box_lab.load_results(BOX / "results.csv", refresh=False)
+    assert _fran_board(box_lab) == []  # stale until refreshed
+    assert box_lab.leaderboard("Fran", track=None, exclude_flagged=True, limit=None)["athlete"].tolist() != []  # live path
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "refresh"], capture_output=True, text=True,
+                         env={**os.environ, "DATABASE_URL": box_lab.engine.url.render_as_string(hide_password=False)})
+    assert run.returncode == 0, run.stderr
+    assert "workout_standings refreshed" in run.stdout
+    assert len(_fran_board(box_lab)) > 0
+
+
+def test_a_corrected_gender_moves_the_athlete_between_gender_boards(box_lab):
+    box_lab.load_results(BOX / "results.csv")
+    athletes = box_lab.athletes()
+    top = box_lab.leaderboard("Fran", track=None, limit=1)
+    external = athletes.set_index("athlete_id").loc[top["athlete_id"].iloc[0]]
+    other = "F" if external["gender"] == "M" else "M"
+    before = box_lab.leaderboard("Fran", track=None, gender=other, limit=None)["athlete_id"].tolist()
+    corrected = pd.DataFrame({"external_id": [external["external_id"]], "name": [external["name"]], "gender": [other]})
+    box_lab.load_athletes(corrected, update=True)
+    after = box_lab.leaderboard("Fran", track=None, gender=other, limit=None)
+    assert top["athlete_id"].iloc[0] not in before
+    assert after["athlete_id"].iloc[0] == top["athlete_id"].iloc[0] and after["rank"].iloc[0] == 1
+    with box_lab.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT gender FROM workout_standings WHERE athlete_id = :a AND scope = '*' LIMIT 1"),
+                              {"a": top["athlete_id"].iloc[0]}).scalar_one()
+    assert stored == other
+

@@ -1,0 +1,31 @@
+"""The materialised views (migration 012) and how they are kept true.
+
+workout_standings holds every workout's boards (each athlete's best result, ranked): the loaders
+of results, athletes and sessions refresh it in their own transaction, so a board read after a
+load shows the load, and a failed load leaves the view as it was. A program loading many files in
+a row can pass refresh=False to each and refresh once at the end (`lab.refresh()`, `wodlab
+refresh`). REFRESH ... CONCURRENTLY recomputes the view beside the old one and applies the
+difference: leaderboards keep reading while it runs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+VIEWS = ("workout_standings",)
+
+
+def refresh(target: Engine | Connection) -> dict[str, float]:
+    """Refresh every materialised view (concurrently); {view: seconds it took}."""
+    if isinstance(target, Engine):
+        with target.begin() as conn:
+            return refresh(conn)
+    took = {}
+    for view in VIEWS:
+        start = time.perf_counter()
+        target.execute(sa.text(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}"))
+        took[view] = time.perf_counter() - start
+    return took
