@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from conftest import BOX, FIXTURES
+from conftest import BOX
 from wodlab import loading, results
 from wodlab.athletes import athlete_id
 from wodlab.errors import DatabaseError
@@ -176,24 +176,7 @@ def test_cli_loads_and_reports(box_lab, tmp_path):
     assert run.returncode == 1 and (tmp_path / "r.csv").exists()
 
 
-def test_the_fast_path_gives_exactly_the_rows_of_the_row_by_row_path(sim_lab):
-    """RESULTS.fast (per distinct value) and RESULTS.row (per row) must agree on every row of a real file."""
-    from wodlab import loading
-    from wodlab.results import RESULTS
-
-    frame, _ = loading.read_rows(FIXTURES / "sim" / "results.csv")
-    for column in RESULTS.optional:
-        if column not in frame.columns:
-            frame[column] = ""
-    with sim_lab.engine.connect() as conn:
-        fast = RESULTS.fast(frame, RESULTS.context(conn, frame))
-        context = RESULTS.context(conn, frame)
-        slow = [RESULTS.row(record, context) for record in frame.to_dict("records")]
-    assert fast is not None and len(fast) == len(frame) > 5000
-    assert fast == slow
-
-
-def test_a_file_the_fast_path_cannot_take_falls_back_to_naming_each_row(box_lab, tmp_path):
+def test_a_file_the_columnar_path_cannot_take_falls_back_to_naming_each_row(box_lab, tmp_path):
     from wodlab.loading import LoadError
 
     lines = (BOX / "results.csv").read_text().splitlines()

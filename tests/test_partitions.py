@@ -149,3 +149,17 @@ def test_the_migration_from_unpartitioned_tables_keeps_every_row(admin, server_u
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+def test_truncating_results_or_events_keeps_flags_and_timelines_true(box_lab, count):
+    box_lab.load_results(BOX / "results.csv")
+    box_lab.load_events(BOX / "events.jsonl")
+    assert box_lab.sql("SELECT count(*) AS n FROM athlete_results WHERE realized_events IS NOT NULL")["n"].iloc[0] > 0
+    with box_lab.engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE realized_events"))
+    assert box_lab.sql("SELECT count(*) AS n FROM athlete_results WHERE realized_events IS NOT NULL")["n"].iloc[0] == 0
+    with box_lab.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO result_flags (result_id, flag, reason, severity) "
+                             "SELECT id, 'outlier', 'test', 3 FROM athlete_results LIMIT 1"))
+        conn.execute(sa.text("TRUNCATE athlete_results"))
+    assert count(box_lab, "result_flags") == 0

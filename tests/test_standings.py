@@ -73,7 +73,9 @@ def test_the_top_of_a_board_is_an_index_range_of_the_stored_ranks(sim_lab):
     assert "idx_standings_box" in used, used
     assert not [n for n in nodes if n["Node Type"] == "Sort" and n.get("Actual Rows", 0) > 10]  # no sort of the board
     scanned = [n for n in nodes if n.get("Relation Name", "").startswith("athlete_results")]
-    assert scanned and all(n["Node Type"] == "Index Scan" and n["Actual Rows"] <= 1 for n in scanned)  # the shown rows
+    # the shown rows fetched by key, one per loop (an index or bitmap lookup, as the statistics make it)
+    assert scanned and all(n["Node Type"] != "Seq Scan" and n["Actual Rows"] <= 1 for n in scanned), [
+        (n["Node Type"], n["Actual Rows"], n["Actual Loops"]) for n in scanned]
 
 
 def test_best_times_lists_each_athletes_best_rx_time(sim_lab):

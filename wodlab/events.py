@@ -11,11 +11,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from wodlab.catalog import resolve_movement
+from wodlab.columnar import Distinct
 from wodlab.fields import RowProblem, choice, decimal, integer, optional, timestamp
-from wodlab.ids import stable_id
+from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
-from wodlab.sessions import SESSION_KEY, SessionRefs, verbatim_id
+from wodlab.sessions import SESSION_FIELDS, SESSION_KEY, SessionRefs, verbatim_id
 
 EVENT_TYPES = ("COMPLETE", "START", "REST", "FINISH", "NOTE")
 MAX_QUANTITY = 10**8  # quantity_completed is DECIMAL(10,2)
@@ -27,6 +32,19 @@ class EventRefs(SessionRefs):
     def __init__(self, conn):
         super().__init__(conn)
         self.occurrences: Counter = Counter()
+        # the columnar path's count of each natural key, by a 64-bit hash of it: 16 bytes a key,
+        # where the texts of five million events would take a gigabyte
+        self._hashed = pd.Series(dtype=np.int64, index=pd.Index([], dtype=np.uint64))
+
+    def occurrences_of(self, natural: list[str]) -> list[int]:
+        """How many times each key was read before it (earlier batches, then earlier rows of this one)."""
+        hashes = pd.util.hash_array(np.array(natural, dtype=object))
+        keys = pd.Series(hashes)
+        before = keys.map(self._hashed).fillna(0).astype(np.int64)
+        within = keys.groupby(keys).cumcount()
+        counts = keys.value_counts()
+        self._hashed = self._hashed.add(counts, fill_value=0).astype(np.int64)
+        return (before + within).tolist()
 
 
 def _movement(record: dict) -> str | None:
@@ -70,6 +88,63 @@ def _event_row(record: dict, refs: EventRefs) -> tuple:
             _metadata(record), timestamp(record, "recorded_at"), refs.dates[session])
 
 
+def _per_distinct(batch: dict, column: str, read) -> tuple[Distinct, list]:
+    """The column's distinct cells and read(record) of each (a RowProblem propagates)."""
+    cells = Distinct(batch[column])
+    return cells, [read({column: text}) for text in cells.values()]
+
+
+def _columnar(batch: dict, refs: EventRefs) -> pa.Table | None:
+    """A batch of a file with no problem as EVENTS.columns (wodlab.columnar), each distinct cell read once
+    by the row path's readers; None at any problem (the row path then names the rows)."""
+    sessions = Distinct(*(batch[f] for f in SESSION_FIELDS))
+    athletes_ = Distinct(batch["athlete"])
+    try:
+        session_ids = [refs.session(dict(zip(SESSION_FIELDS, cells)))
+                       for cells in zip(*(sessions.values(i) for i in range(len(SESSION_FIELDS))))]
+        athlete_ids = [refs.athlete({"athlete": name}) for name in athletes_.values()]
+        offsets, offset_of = _per_distinct(batch, "timestamp_offset",
+                                           lambda r: integer(r, "timestamp_offset", low=0))
+        types, type_of = _per_distinct(batch, "event_type", lambda r: choice(r, "event_type", EVENT_TYPES, "COMPLETE"))
+        movements, movement_of = _per_distinct(batch, "movement", _movement)
+        quantities, quantity_of = _per_distinct(batch, "quantity_completed",
+                                                lambda r: decimal(r, "quantity_completed", low=0, below=MAX_QUANTITY))
+        explicit, explicit_of = _per_distinct(batch, "event_id", lambda r: optional(r, "event_id"))
+        verbatim, verbatim_of = _per_distinct(batch, "id", verbatim_id)
+        metadata, metadata_of = _per_distinct(batch, "metadata", _metadata)
+        stamps, stamp_of = _per_distinct(batch, "recorded_at", lambda r: timestamp(r, "recorded_at"))
+        units, unit_of = _per_distinct(batch, "quantity_unit", lambda r: optional(r, "quantity_unit"))
+    except RowProblem:
+        return None
+    if None in offset_of:
+        return None  # an empty offset
+    complete = np.array([t == "COMPLETE" for t in type_of])[types.codes]
+    if (complete & np.array([q is None for q in quantity_of])[quantities.codes]).any():
+        return None  # a COMPLETE event without its quantity
+    session_text = _texts(session_ids)[sessions.codes]
+    athlete_text = _texts(athlete_ids)[athletes_.codes]
+    natural = [f"{s}|{a}|{o}|{t}|{m}|{q}" for s, a, o, t, m, q in zip(
+        session_text, athlete_text, _texts(offset_of)[offsets.codes], _texts(type_of)[types.codes],
+        _texts(movement_of)[movements.codes], _texts(quantity_of)[quantities.codes])]
+    occurrence = refs.occurrences_of(natural)
+    keys = [explicit_of[e] or f"{n}|{k}" for e, n, k in zip(explicit.codes, natural, occurrence)]
+    ids = [str(verbatim_of[v] or "") or made for v, made in zip(verbatim.codes, stable_id_texts("event", keys))]
+    return pa.table({
+        "id": pa.array(ids, pa.string()), "session_id": pa.array(session_text, pa.string()),
+        "athlete_id": pa.array(athlete_text, pa.string()), "timestamp_offset": offsets.spread(offset_of),
+        "movement": movements.spread(movement_of), "quantity_completed": quantities.spread(quantity_of),
+        "quantity_unit": units.spread(unit_of),
+        "event_type": types.spread(type_of), "metadata": metadata.spread(metadata_of),
+        "recorded_at": stamps.spread([None if v is None else v.isoformat() for v in stamp_of]),
+        "session_date": sessions.spread([refs.dates[s].isoformat() for s in session_ids]),
+    })
+
+
+def _texts(values: list) -> np.ndarray:
+    """str() of each value (None as 'None', as the natural key writes it), as an array to index."""
+    return np.array([str(v) for v in values], dtype=object)
+
+
 EVENTS = TableSpec(
     table="realized_events",
     columns=("id", "session_id", "athlete_id", "timestamp_offset", "movement", "quantity_completed", "quantity_unit",
@@ -81,5 +156,6 @@ EVENTS = TableSpec(
     context=lambda conn, frame: EventRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="event_id",
+    columnar=_columnar,
     monthly="session_date",
 )

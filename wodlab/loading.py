@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import sys
@@ -34,9 +35,11 @@ from pathlib import Path
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
 
-from wodlab import views
+from wodlab import columnar, views
 from wodlab.db import lost_connection
 from wodlab.errors import DatabaseError, DatabaseUnavailable, WodlabError
 from wodlab.fields import RowProblem
@@ -186,9 +189,10 @@ class TableSpec:
     casts: dict = field(default_factory=dict)  # column -> SQL expression over the staged column (defaults)
     key_names: str = "id"  # how a row's id is named in messages ("external_id", "athlete and session"...)
     shown: tuple[str, ...] = ()  # columns a conflict message shows first (what a person reads: the score as written)
-    # (frame, context) -> every row, or None: a faster path for a file with no problem and no repeat,
-    # giving exactly the rows `row` would (tests/test_loaders.py compares them); None falls back to `row`.
-    fast: Callable | None = None
+    # (batch of text columns, context) -> the batch's table columns as CSV text (pyarrow), or None: the
+    # columnar path of a clean file (wodlab.columnar), giving exactly the rows `row` would
+    # (tests/test_columnar.py compares them); None sends the whole load to the row path.
+    columnar: Callable | None = None
     # the date column a table is partitioned on by month (migration 011): its months' partitions are
     # made before the rows are written
     monthly: str | None = None
@@ -290,10 +294,6 @@ def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool) -> t
     The first column of a row is its id (from its natural key): a second row with the same id and the
     same values is dropped (loaded once); with other values it is a problem naming the first row.
     """
-    if spec.fast is not None:
-        fast = spec.fast(frame, context)
-        if fast is not None:
-            return fast, list(frame.index), [], []
     good, rows, problems, bad = [], [], [], []
     first_seen: dict = {}
     records = frame.to_dict("records")
@@ -341,7 +341,8 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     """
     raw = conn.connection.driver_connection  # the psycopg connection, inside SQLAlchemy's transaction
     if spec.monthly:
-        _make_month_partitions(raw, spec, rows)
+        position = spec.columns.index(spec.monthly)
+        _make_month_partitions(raw, spec.table, {row[position] for row in rows})
     if rows and _copy_straight(raw, spec, rows):
         return Written(len(rows), 0, [], [])
     staging = f"staging_{spec.table}"
@@ -375,13 +376,11 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     return Written(inserted, len(rows) - inserted - len(updated), updated, [])
 
 
-def _make_month_partitions(raw, spec: TableSpec, rows: list[tuple]) -> None:
-    """The month partitions the rows go to, made when missing (wodlab_month_partition, migration 011)."""
-    position = spec.columns.index(spec.monthly)
-    months = sorted({row[position].replace(day=1) for row in rows})
+def _make_month_partitions(raw, table: str, days: set) -> None:
+    """The month partitions of these days, made when missing (wodlab_month_partition, migration 011)."""
     with raw.cursor() as cur:
-        for month in months:
-            cur.execute("SELECT wodlab_month_partition(%s, %s)", (spec.table, month))
+        for month in sorted({day.replace(day=1) for day in days}):
+            cur.execute("SELECT wodlab_month_partition(%s, %s)", (table, month))
 
 
 _BINARY_AS = {"bpchar": "text"}  # char(n) takes text's binary form
@@ -458,15 +457,17 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
 
     refresh=False leaves the materialised views (wodlab.views) to the caller, who refreshes once after
     many loads."""
-    frame, name = read_rows(source)
-    _check_header(spec, frame, name)
-    for column in spec.optional:
-        if column not in frame.columns:
-            frame[column] = ""
-    show = (sys.stderr.isatty() and len(frame) > 10_000) if progress is None else progress
+    name = "DataFrame" if isinstance(source, pd.DataFrame) else str(source)
+    show = (sys.stderr.isatty() and _large(source)) if progress is None else progress
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            return _load_once(target, spec, frame, name, skip_bad, update, rejects, show, refresh)
+            with transaction(target) as conn:
+                report = _load_columnar(conn, spec, source, name, show) or _load_rows(conn, spec, source, skip_bad,
+                                                                                      update, rejects, show)
+                changed = {"inserted": report.inserted, "updated": report.updated}
+                if refresh and any(changed[what] for what in spec.refreshes_on):
+                    views.refresh(conn)  # in the load's transaction: the boards and the rows change together
+                return report
         except RETRYABLE as exc:
             if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
                 raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "
@@ -482,39 +483,96 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _load_once(target, spec: TableSpec, frame: pd.DataFrame, name: str, skip_bad: bool, update: bool, rejects,
-               show: bool, refresh: bool) -> LoadReport:
+def _large(source) -> bool:
+    """Worth a progress bar: a file over 1 MB, or a DataFrame over 10,000 rows."""
+    if isinstance(source, pd.DataFrame):
+        return len(source) > 10_000
+    path = Path(source)
+    return path.is_file() and path.stat().st_size > 1 << 20
+
+
+def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: bool) -> LoadReport | None:
+    """The load by the columnar path (wodlab.columnar) when the spec has one and the input suits it; None
+    otherwise (nothing written)."""
+    if spec.columnar is None or not (isinstance(source, pd.DataFrame) or Path(source).suffix.lower() == ".csv"):
+        return None
+    known = spec.required + spec.optional
+    if isinstance(source, pd.DataFrame):
+        frame, _ = read_rows(source)
+        if not set(spec.required) <= set(frame.columns) or not set(frame.columns) <= set(known):
+            return None
+        batches = columnar.frame_batches(frame)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            return None
+        batches = columnar.csv_batches(path, known)
+    context = spec.context(conn, None)
+    raw = conn.connection.driver_connection
+    now = raw.execute("SELECT NOW()::text").fetchone()[0]  # what COALESCE(column, NOW()) gives
+    rows = 0
+
+    def convert(batch: dict) -> pa.Table | None:
+        nonlocal rows
+        size = len(next(iter(batch.values()))) if batch else 0
+        if not set(spec.required) <= set(batch):
+            return None
+        rows += size
+        for column in spec.optional:
+            batch.setdefault(column, pa.array([""] * size, pa.string()))
+        table = spec.columnar(batch, context)
+        for column in spec.casts:  # each a COALESCE(column, NOW()) default (the straight COPY's rule)
+            if table is not None:
+                table = table.set_column(table.column_names.index(column), column, pc.fill_null(table[column], now))
+        return table
+
+    def prepare(table: pa.Table) -> None:
+        if spec.monthly:
+            days = pc.unique(table[spec.monthly]).to_pylist()
+            _make_month_partitions(raw, spec.table, {dt.date.fromisoformat(day) for day in days})
+
+    written = columnar.load_batches(raw, spec.table, spec.columns, batches, convert, prepare, show)
+    if written is None:
+        return None
+    report = LoadReport(spec.table, name, rows_read=rows)
+    report.inserted = written
+    return report
+
+
+def _load_rows(conn: Connection, spec: TableSpec, source, skip_bad: bool, update: bool, rejects, show: bool) -> LoadReport:
+    """The row path: every row read, checked and reported with its line; see the module docstring."""
+    frame, name = read_rows(source)
+    _check_header(spec, frame, name)
+    for column in spec.optional:
+        if column not in frame.columns:
+            frame[column] = ""
     report = LoadReport(spec.table, name, rows_read=len(frame))
-    with transaction(target) as conn:
-        good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
-        if problems and not skip_bad:
-            raise LoadError(name, problems)
-        repeated = len(frame) - len(good) - len(problems)  # identical rows given twice: stored once
-        written = copy_insert(conn, spec, good, update=update, source=name) if good else Written(0, 0, [], [])
-        if written.conflicts:
-            conflicts = conflicts_of(spec, written.conflicts, rows, good)
-            if not skip_bad:
-                raise ConflictError(name, conflicts)
-            clash = {c.row_id for c in conflicts}
-            kept = [(r, label) for r, label in zip(good, rows) if str(r[0]) not in clash]
-            positions = {label: i for i, label in enumerate(frame.index)}
-            problems += [Problem(c.row, next(iter(c.changes)), f"{c} (load with --update to correct it)") for c in conflicts]
-            bad += [positions[c.row] for c in conflicts]
-            good, rows = [r for r, _ in kept], [label for _, label in kept]
-            written = copy_insert(conn, spec, good, source=name) if good else Written(0, 0, [], [])
-        if problems:
-            default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
-            report.reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
-            for p in problems:
-                report.add(Outcome(name, p.row if isinstance(p.row, int) else None, None, None, "rejected",
-                                   f"column {p.column!r}: {p.reason}"))
-        row_of = dict(zip((r[0] for r in good), rows))
-        for row_id in written.updated:
-            report.add(Outcome(name, _int_or_none(row_of.get(row_id)), None, None, "updated", "corrected; old values in load_history"))
-        report.inserted, report.unchanged = written.inserted, written.unchanged + repeated
-        changed = {"inserted": written.inserted, "updated": written.updated}
-        if refresh and any(changed[what] for what in spec.refreshes_on):
-            views.refresh(conn)  # in the load's transaction: the boards and the rows change together
+    good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
+    if problems and not skip_bad:
+        raise LoadError(name, problems)
+    repeated = len(frame) - len(good) - len(problems)  # identical rows given twice: stored once
+    written = copy_insert(conn, spec, good, update=update, source=name) if good else Written(0, 0, [], [])
+    if written.conflicts:
+        conflicts = conflicts_of(spec, written.conflicts, rows, good)
+        if not skip_bad:
+            raise ConflictError(name, conflicts)
+        clash = {c.row_id for c in conflicts}
+        kept = [(r, label) for r, label in zip(good, rows) if str(r[0]) not in clash]
+        positions = {label: i for i, label in enumerate(frame.index)}
+        problems += [Problem(c.row, next(iter(c.changes)), f"{c} (load with --update to correct it)") for c in conflicts]
+        bad += [positions[c.row] for c in conflicts]
+        good, rows = [r for r, _ in kept], [label for _, label in kept]
+        written = copy_insert(conn, spec, good, source=name) if good else Written(0, 0, [], [])
+    if problems:
+        default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path(f"{spec.table}.rejects.csv")
+        report.reject_file = write_rejects(frame, bad, problems, Path(rejects) if rejects else default)
+        for p in problems:
+            report.add(Outcome(name, p.row if isinstance(p.row, int) else None, None, None, "rejected",
+                               f"column {p.column!r}: {p.reason}"))
+    row_of = dict(zip((r[0] for r in good), rows))
+    for row_id in written.updated:
+        report.add(Outcome(name, _int_or_none(row_of.get(row_id)), None, None, "updated", "corrected; old values in load_history"))
+    report.inserted, report.unchanged = written.inserted, written.unchanged + repeated
     return report
 
 

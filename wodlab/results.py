@@ -10,8 +10,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from wodlab.columnar import Distinct, stripped
 from wodlab.fields import RowProblem, optional, required, timestamp
-from wodlab.ids import stable_id
+from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
 from wodlab.ranking import rank_key
 from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
@@ -54,32 +59,46 @@ def _result_row(record: dict, refs: ResultRefs) -> tuple:
     return _row(session, athlete, columns, optional(record, "notes"), timestamp(record, "recorded_at"), refs.dates[session])
 
 
-def _fast_rows(frame, refs: ResultRefs) -> list[tuple] | None:
-    """Every row of a file with no problem, computed per distinct value instead of per row.
+def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
+    """A batch of a file with no problem as RESULTS.columns (wodlab.columnar), computed per distinct value.
 
     Sessions, athletes, scores (text, workout, track) and timestamps repeat across a results file:
     each distinct one goes through the same checks as the row-by-row path (_result_row) once, and
-    the rows are assembled from the answers. None as soon as anything is a problem or a repeat (a
-    bad cell, two results for one athlete in a session): the row-by-row path then names each row.
+    the rows are assembled by indexing. None as soon as anything is a problem or a repeat (a bad
+    cell, two results for one athlete in a session): the row-by-row path then names each row.
     """
-    column = {name: frame[name].tolist() for name in (*SESSION_FIELDS, "athlete", "score", "notes", "recorded_at")}
+    sessions = Distinct(*(batch[f] for f in SESSION_FIELDS))
+    athletes_ = Distinct(batch["athlete"])
     try:
-        keys = list(zip(*(column[f] for f in SESSION_FIELDS)))
-        session_of = {key: refs.session(dict(zip(SESSION_FIELDS, key))) for key in dict.fromkeys(keys)}
-        athlete_of = {name: refs.athlete({"athlete": name}) for name in dict.fromkeys(column["athlete"])}
-        sessions = [session_of[key] for key in keys]
-        athletes_ = [athlete_of[name] for name in column["athlete"]]
-        if len(set(zip(sessions, athletes_))) != len(sessions):
-            return None
-        texts = [required({"score": text}, "score") for text in column["score"]]
-        places = [refs.sessions[s] for s in sessions]
-        scores = [refs.score(text, wod, track) for text, (wod, track) in zip(texts, places)]
-        stamp_of = {v: timestamp({"recorded_at": v}, "recorded_at") for v in dict.fromkeys(column["recorded_at"])}
+        session_ids = [refs.session(dict(zip(SESSION_FIELDS, cells)))
+                       for cells in zip(*(sessions.values(i) for i in range(len(SESSION_FIELDS))))]
+        athlete_ids = [refs.athlete({"athlete": name}) for name in athletes_.values()]
+        if Distinct(sessions.codes, athletes_.codes).size != len(sessions.codes):
+            return None  # an athlete twice in a session: the row path says which rows
+        places = Distinct(np.array(pd.factorize(pd.Series([refs.sessions[s] for s in session_ids]))[0])[sessions.codes])
+        scores = Distinct(stripped(batch["score"]), places.codes)
+        place_of = [refs.sessions[session_ids[sessions.codes[row]]] for row in scores.firsts]
+        columns = [refs.score(required({"score": text}, "score"), *place)
+                   for text, place in zip(scores.values(0), place_of)]
+        stamps = Distinct(batch["recorded_at"])
+        stamp_values = [timestamp({"recorded_at": v}, "recorded_at") for v in stamps.values()]
     except RowProblem:
         return None
-    notes = [text.strip() or None for text in column["notes"]]
-    return [(result_id(s, a), s, a, *c.first, n, stamp_of[r], *c.last, refs.dates[s])
-            for s, a, c, n, r in zip(sessions, athletes_, scores, notes, column["recorded_at"])]
+    session_text = np.array([str(s) for s in session_ids], dtype=object)[sessions.codes]
+    athlete_text = np.array([str(a) for a in athlete_ids], dtype=object)[athletes_.codes]
+    notes = Distinct(batch["notes"])
+    cells = {
+        "id": pa.array(stable_id_texts("result", (f"{s}|{a}" for s, a in zip(session_text, athlete_text))), pa.string()),
+        "session_id": pa.array(session_text, pa.string()), "athlete_id": pa.array(athlete_text, pa.string()),
+        "notes": notes.spread([text.strip() or None for text in notes.values()]),
+        "recorded_at": stamps.spread([None if v is None else v.isoformat() for v in stamp_values]),
+        "session_date": sessions.spread([refs.dates[s].isoformat() for s in session_ids]),
+    }
+    for position, name in enumerate(SCORE_FIRST):
+        cells[name] = scores.spread([c.first[position] for c in columns])
+    for position, name in enumerate(SCORE_LAST):
+        cells[name] = scores.spread([c.last[position] for c in columns])
+    return pa.table({name: cells[name] for name in RESULTS_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -108,15 +127,17 @@ def result_values(session: uuid.UUID, athlete: uuid.UUID, score: Score, scoring:
     return _row(session, athlete, score_columns(score, scoring, track), notes, recorded_at, day)
 
 
+SCORE_FIRST = ("score_type", "score_value", "score_secondary", "score_unit", "is_rx", "is_dnf")  # ScoreColumns.first
+SCORE_LAST = ("score_text", "division", "result_status", "tiebreak_seconds", "rank_tier", "rank_value")  # .last
+RESULTS_COLUMNS = ("id", "session_id", "athlete_id", *SCORE_FIRST, "notes", "recorded_at", *SCORE_LAST, "session_date")
+
 RESULTS = TableSpec(
     table="athlete_results",
-    columns=("id", "session_id", "athlete_id", "score_type", "score_value", "score_secondary", "score_unit", "is_rx",
-             "is_dnf", "notes", "recorded_at", "score_text", "division", "result_status", "tiebreak_seconds",
-             "rank_tier", "rank_value", "session_date"),
+    columns=RESULTS_COLUMNS,
     required=("athlete", "score"),
     optional=("session_id", *SESSION_KEY, "notes", "recorded_at"),
     row=_result_row,
-    fast=_fast_rows,
+    columnar=_columnar,
     context=lambda conn, frame: ResultRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="athlete and session",

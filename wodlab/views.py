@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 VIEWS = ("workout_standings",)
+REFRESH_WORK_MEM = "256MB"
 
 
 def refresh(target: Engine | Connection) -> dict[str, float]:
@@ -24,6 +25,9 @@ def refresh(target: Engine | Connection) -> dict[str, float]:
         with target.begin() as conn:
             return refresh(conn)
     took = {}
+    # The view's sorts (best per athlete, four rankings) fit in memory with room to sort: a third
+    # faster than spilling to disk at 287k results. SET LOCAL ends with the transaction.
+    target.execute(sa.text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
     for view in VIEWS:
         start = time.perf_counter()
         target.execute(sa.text(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}"))

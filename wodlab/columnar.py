@@ -1,0 +1,175 @@
+"""The columnar path of a load: a file with no problem, checked per distinct value and streamed to COPY.
+
+Most loads are a clean file. Reading each row into Python objects, checking it row by row and
+sending it through COPY's row writer is then most of a load's time and memory. On this path:
+- the CSV file is read by pyarrow in batches of BATCH_BYTES, so memory follows a batch, not the
+  file (a DataFrame given to a loader is one batch);
+- the table spec turns a batch into its table's columns (TableSpec.columnar): each distinct value
+  (a session, an athlete, a score text on its workout) goes once through the same checks the row
+  path uses, and rows are assembled by indexing arrays (Distinct);
+- each batch, sorted by id, is written as CSV text made by pyarrow, by COPY straight into the table.
+
+Everything happens under one savepoint. At the first doubt (a cell the row path might read
+differently, a problem in any row, a key given twice, an id already stored) the savepoint is
+rolled back and the caller takes the row path (wodlab.loading), which names every problem with
+its line, compares stored rows and reports. This path changes the speed and memory of a load,
+never its outcome; tests/test_columnar.py loads the same files both ways and compares the rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from wodlab.progress import progress as with_progress
+
+BATCH_BYTES = 16 << 20  # ~200k results a batch: a few hundred MB at most in flight, whatever the file's size
+
+
+class NotColumnar(Exception):
+    """The columnar path declines the input; the row path takes it (and says what is wrong, if anything)."""
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+def _header(path: Path) -> list[str] | None:
+    """The header's column names as the row path reads them; None for what only the row path handles
+    (a byte-order mark, blank lines before the header, an empty file)."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first.strip() or first.startswith(b"\xef\xbb\xbf"):
+        return None
+    try:
+        names = next(csv.reader([first.decode("utf-8")], skipinitialspace=True, strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    return [name.strip() for name in names]
+
+
+def csv_batches(path: Path, known: Iterable[str]) -> Iterator[dict[str, pa.Array]]:
+    """The file's rows in batches, every cell as text; NotColumnar when it is not a plain CSV of known columns."""
+    header = _header(path)
+    if header is None or len(set(header)) != len(header) or not set(header) <= set(known):
+        raise NotColumnar
+    try:  # opening reads the first block: its errors too are the row path's to name
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=BATCH_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        for batch in reader:
+            yield {name: _plain(batch.column(i)) for i, name in enumerate(header)}
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        raise NotColumnar from None  # a short row, a stray quote, bad UTF-8: the row path names the line
+
+
+def _plain(column: pa.Array) -> pa.Array:
+    """The column, unless a cell could read differently in the row path (csv with skipinitialspace,
+    strict quotes): a leading space or a quote character sends the file to the row path."""
+    if len(column) and (pc.any(pc.starts_with(column, " ")).as_py() or pc.any(pc.match_substring(column, '"')).as_py()):
+        raise NotColumnar
+    return column
+
+
+def frame_batches(frame: pd.DataFrame) -> Iterator[dict[str, pa.Array]]:
+    """An all-text DataFrame (loading.read_rows) as one batch."""
+    yield {name: pa.array(frame[name].to_numpy(dtype=object), type=pa.string()) for name in frame.columns}
+
+
+# --- distinct values --------------------------------------------------------------------------------------------
+
+class Distinct:
+    """The distinct combinations of some columns: each row's code, and one row of each combination.
+
+    `values()` gives each distinct combination's cells, to check once; `spread(answers)` gives the
+    answer of each row, by indexing.
+    """
+
+    def __init__(self, *columns: pa.Array | np.ndarray):
+        key = None
+        for column in columns:
+            codes = _codes(column)
+            key = codes if key is None else key * (int(codes.max(initial=0)) + 1) + codes
+            key = pd.factorize(key)[0]  # renumbered after each column: the key stays below the row count
+        self.codes = key.astype(np.int64)
+        self.size = int(self.codes.max(initial=-1)) + 1
+        firsts = np.full(self.size, len(self.codes), dtype=np.int64)
+        np.minimum.at(firsts, self.codes, np.arange(len(self.codes)))
+        self.firsts = firsts
+        self._columns = columns
+
+    def values(self, column: int = 0) -> list:
+        """Each distinct combination's cell of one of the columns, in code order."""
+        source = self._columns[column]
+        if isinstance(source, np.ndarray):
+            return source[self.firsts].tolist()
+        return source.take(pa.array(self.firsts)).to_pylist()
+
+    def spread(self, answers: list) -> pa.Array:
+        """Each row's answer as a CSV cell (text_column), from one answer per distinct combination."""
+        return text_column(answers).take(pa.array(self.codes))
+
+
+def _codes(column: pa.Array | np.ndarray) -> np.ndarray:
+    if isinstance(column, np.ndarray):
+        return column.astype(np.int64)
+    encoded = pc.dictionary_encode(column)
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def stripped(column: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(column)
+
+
+# --- writing ----------------------------------------------------------------------------------------------------
+
+def text_column(values: Iterable) -> pa.Array:
+    """A column of Python values as CSV cells: None is NULL, booleans t/f, everything else its str()."""
+    cells = [None if v is None else ("t" if v else "f") if isinstance(v, bool) else str(v) for v in values]
+    return pa.array(cells, type=pa.string())
+
+
+def copy_csv(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batch: pa.Table) -> None:
+    """COPY a batch (every column text, in `columns` order) into the table, in id order, as CSV."""
+    ordered = batch.take(pc.sort_indices(batch, sort_keys=[(columns[0], "ascending")]))
+    buffer = io.BytesIO()
+    pacsv.write_csv(ordered, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        view = buffer.getbuffer()
+        for start in range(0, len(view), 1 << 20):
+            copy.write(view[start:start + (1 << 20)])
+        del view
+
+
+def load_batches(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batches: Iterable[dict],
+                 convert: Callable[[dict], pa.Table | None], prepare: Callable[[pa.Table], None], show: bool) -> int | None:
+    """Every batch converted and COPYed under one savepoint: the rows written, or None (nothing written)
+    when a batch is declined, or an id is already stored."""
+    written = 0
+    with raw.cursor() as cur:
+        cur.execute("SAVEPOINT columnar_load")
+    try:
+        for batch in with_progress(batches, show, desc=f"loading {table}", unit="batch"):
+            converted = convert(batch)
+            if converted is None:
+                raise NotColumnar
+            prepare(converted)
+            copy_csv(raw, table, columns, converted)
+            written += converted.num_rows
+    except (NotColumnar, psycopg.errors.UniqueViolation):
+        with raw.cursor() as cur:
+            cur.execute("ROLLBACK TO SAVEPOINT columnar_load")
+        return None
+    with raw.cursor() as cur:
+        cur.execute("RELEASE SAVEPOINT columnar_load")
+    return written
