@@ -271,11 +271,19 @@ def test_personal_records_follow_the_rank_key():
 _clock = st.builds(lambda h, m, s, f: (f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:0{2}d}") + (f".{f}" if f else ""),
                    st.integers(0, 12), st.integers(0, 99), st.integers(0, 75), st.sampled_from(["", "5", "25"]))
 _number_text = st.builds(lambda n, f: f"{n}" + (f".{f}" if f else ""), st.integers(0, 12_000_000), st.sampled_from(["", "5", "00"]))
-_rounds_reps = st.builds(lambda r, p: f"{r}+{p}", st.integers(0, 10_000_001), st.integers(0, 500))
+_rounds_reps = st.builds(lambda r, sep, p, tail: f"{r}{sep}{p}{tail}", st.integers(0, 10_000_001),
+                         st.sampled_from(["+", " + ", " +", "+ ", " rds ", " rd ", " RDS ", " rounds ", " round + ",
+                                          " Rounds + ", " rds + ", "rds ", " rounds+", " r ", "rds", " rds", "rounds"]),
+                         st.integers(0, 500), st.sampled_from(["", " reps", " rep", "reps", " Reps"]))
+_load = st.builds(lambda n, f, sep, unit: f"{n}" + (f".{f}" if f else "") + sep + unit, st.integers(0, 12_000_000),
+                  st.sampled_from(["", "5", "25"]), st.sampled_from(["", " ", "  "]),
+                  st.sampled_from(["kg", "KG", "lb", "lbs", "Lb", "kgs", "k"]))
+_cap = st.builds(lambda word, sep, n: f"{word}{sep}{n}", st.sampled_from(["CAP", "cap", "Cap", "TC"]),
+                 st.sampled_from(["+", " + ", " ", "", "  +  ", "+ "]), st.integers(0, 12_000_000))
 _marker = st.sampled_from(["", " Rx", " rx", " RX+", " Sc", " scaled", " SC"])
 
 
-@given(st.tuples(st.one_of(_clock, _number_text, _rounds_reps), _marker).map("".join))
+@given(st.tuples(st.one_of(_clock, _number_text, _rounds_reps, _load, _cap), _marker).map("".join))
 def test_the_quick_reading_of_common_shapes_is_the_grammars(text):
     """scores._quick_score reads bare clocks, numbers and rounds+reps without the grammar: it must give
     exactly the grammar's Score, and leave to the grammar every text the grammar refuses."""

@@ -1,7 +1,7 @@
 """Frames at the database's speed: a query's rows streamed with COPY ... TO STDOUT, read by pandas.
 
-`pandas.read_sql` and psycopg's fetchall build one Python object per value; COPY hands pandas one
-CSV stream that its C parser reads straight into typed columns. This is the path of every
+`pandas.read_sql` and psycopg's fetchall build one Python object per value; COPY hands over one
+CSV stream that pyarrow's parser reads straight into typed columns. This is the path of every
 documented query whose columns are scalars (queries.run); columns holding lists or JSON documents
 (dtype object) keep the row path.
 
@@ -11,11 +11,14 @@ COPY takes no bound parameters, so the query's named parameters are bound on the
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy.engine import Engine
 
 from wodlab.errors import QueryError
@@ -49,18 +52,29 @@ def copy_frame(engine: Engine, sql: str, params: dict, schema: Schema) -> pd.Dat
     return _read(buffer, schema)
 
 
-_READ_DTYPES = {TEXT: "string", INT: "Int64", FLOAT: "Float64", BOOL: "boolean"}
+# Each declared dtype as pyarrow reads it from PostgreSQL's CSV, then as pandas holds it.
+_ARROW_TYPES = {TEXT: pa.string(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(),
+                DATE: pa.timestamp("ns"), TIMESTAMP: pa.timestamp("ns", tz="UTC")}
+_PANDAS_TYPES = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
+                 pa.bool_(): pd.BooleanDtype()}
 
 
 def _read(buffer: io.BytesIO, schema: Schema) -> pd.DataFrame:
-    dtypes = {c: _READ_DTYPES[t] for c, t in schema.items() if t in _READ_DTYPES}
-    frame = pd.read_csv(buffer, dtype=dtypes, true_values=["t"], false_values=["f"], keep_default_na=False,
-                        na_values={c: [""] for c in schema}, encoding="utf-8")
-    if list(frame.columns) != list(schema):
-        raise QueryError(f"the query returns {list(frame.columns)}, its header declares {list(schema)}")
-    for column, dtype in schema.items():
-        if dtype == DATE:
-            frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype(DATE)
-        elif dtype == TIMESTAMP:
-            frame[column] = pd.to_datetime(frame[column], format="ISO8601", utc=True).astype(TIMESTAMP)
-    return frame
+    """The CSV of COPY ... TO STDOUT read by pyarrow (several threads, no Python object per cell) into the
+    schema's dtypes. PostgreSQL writes NULL as an empty unquoted cell and an empty text as "": only
+    the first is missing."""
+    header = buffer.readline().decode("utf-8").rstrip("\r\n")
+    names = next(csv.reader([header])) if header else []
+    if names != list(schema):
+        raise QueryError(f"the query returns {names}, its header declares {list(schema)}")
+    if not buffer.getbuffer()[buffer.tell():].nbytes:  # no row: pyarrow refuses an empty stream
+        return pa.table({c: pa.array([], _ARROW_TYPES[t]) for c, t in schema.items()}).to_pandas(
+            types_mapper=_PANDAS_TYPES.get)
+    table = pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={c: _ARROW_TYPES[t] for c, t in schema.items()},
+                                             null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
+                                             true_values=["t"], false_values=["f"]))
+    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ import pyarrow.csv as pacsv
 
 from wodlab.progress import progress as with_progress
 
-BATCH_BYTES = 16 << 20  # ~200k results a batch: a few hundred MB at most in flight, whatever the file's size
+BATCH_BYTES = 1 << 20  # ~12k results: small enough that writing one batch overlaps checking the next (load_batches)
 
 
 class NotColumnar(Exception):
@@ -154,18 +155,36 @@ def copy_csv(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batc
 def load_batches(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batches: Iterable[dict],
                  convert: Callable[[dict], pa.Table | None], prepare: Callable[[pa.Table], None], show: bool) -> int | None:
     """Every batch converted and COPYed under one savepoint: the rows written, or None (nothing written)
-    when a batch is declined, or an id is already stored."""
+    when a batch is declined, or an id is already stored.
+
+    A batch is written by a second thread while the next one is converted: the server's work and
+    Python's overlap on two cores. `convert` must not use the connection (the specs read what they
+    need when their context is made)."""
     written = 0
     with raw.cursor() as cur:
         cur.execute("SAVEPOINT columnar_load")
+
+    def write(converted: pa.Table) -> None:
+        prepare(converted)
+        copy_csv(raw, table, columns, converted)
+
+    pending = None
     try:
-        for batch in with_progress(batches, show, desc=f"loading {table}", unit="batch"):
-            converted = convert(batch)
-            if converted is None:
-                raise NotColumnar
-            prepare(converted)
-            copy_csv(raw, table, columns, converted)
-            written += converted.num_rows
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wodlab-copy") as writer:
+            try:
+                for batch in with_progress(batches, show, desc=f"loading {table}", unit="batch"):
+                    converted = convert(batch)
+                    if pending is not None:
+                        pending.result()  # the batch before is in (or its error is raised here)
+                    if converted is None:
+                        raise NotColumnar
+                    pending = writer.submit(write, converted)
+                    written += converted.num_rows
+                if pending is not None:
+                    pending.result()
+            finally:
+                if pending is not None:
+                    wait([pending])  # never roll back under a COPY still running
     except (NotColumnar, psycopg.errors.UniqueViolation):
         with raw.cursor() as cur:
             cur.execute("ROLLBACK TO SAVEPOINT columnar_load")

@@ -35,6 +35,7 @@ class ResultRefs(SessionRefs):
     def __init__(self, conn):
         super().__init__(conn)
         self.seen: set[tuple] = set()
+        self.workouts.preload(wod for wod, _ in self.sessions.values())  # every workout a result can name
 
     def score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
         """The score columns of a score text on a workout and track, or RowProblem; each distinct one checked once."""

@@ -81,6 +81,13 @@ class Workouts:
             self._scoring[wod_id] = Scoring.of(wods.document(self._conn, wod_id).document)
         return self._scoring[wod_id]
 
+    def preload(self, wod_ids) -> None:
+        """Read the Scoring of these workouts now, in one query: the columnar load then checks its
+        batches without touching the connection, which is busy writing the batch before."""
+        missing = sorted({str(w) for w in wod_ids} - set(self._scoring))
+        for stored in wods.documents(self._conn, missing) if missing else []:
+            self._scoring[str(stored.id)] = Scoring.of(stored.document)
+
 
 def verbatim_id(record: dict) -> uuid.UUID | None:
     """An `id` column kept as written (a file exported by `wodlab export`); None when the file has none."""
