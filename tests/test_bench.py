@@ -16,6 +16,8 @@ def test_bench_small_writes_a_report_with_every_ratio(tmp_path):
     for section, ratio in [("writes", "ratio_to_sql_over_wodlab"), ("writes", "ratio_copy_over_wodlab"),
                            ("reads", "ratio_read_sql_over_wodlab"), ("reads", "ratio_wodlab_over_copy")]:
         assert report[section][ratio] > 0
-    assert set(report["queries"]) == {"leaderboard", "best_times", "wods_with_any_movement"}
+    assert set(report["queries"]) == {"leaderboard", "best_times", "wods_with_any_movement", "wods_with_all_movements",
+                                      "athlete_movement_progression", "live_leaderboard"}
+    assert report["events"]["rows"] > 1000 and report["writes"]["peak_rss_mib"] > 50
     assert all("Scan" in q["explain"] or "Result" in q["explain"] for q in report["queries"].values())
     assert "ratio to_sql/wodlab" in run.stdout
