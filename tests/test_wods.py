@@ -236,3 +236,30 @@ def test_a_file_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch
     (rejected,) = [o for o in report.outcomes if o.status == "rejected"]
     assert rejected.source.endswith("b_too_long.wod") and "could not be stored" in rejected.reason
     assert count(lab, "wod_definitions") == 2
+
+
+def test_a_large_import_compiled_in_worker_processes_stores_what_one_process_would(lab, new_database, tmp_path,
+                                                                                   monkeypatch):
+    """From PARALLEL_FILES files wodcraft runs in worker processes: same rows, same rejections, same order."""
+    from wodlab import ingest
+    from wodlab.errors import WodCompileError
+
+    for entry in library.entries()[:30]:
+        (tmp_path / f"{entry.path.replace('/', '_')}.wod").write_text(entry.source)
+    (tmp_path / "zz_bad.wod").write_text("# Broken\n\n10 flying unicorns\n")
+    pools, real_pool = [], ingest.ProcessPoolExecutor
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", lambda *args, **kw: pools.append(args) or real_pool(*args, **kw))
+    monkeypatch.setattr(ingest, "PARALLEL_FILES", 5)
+    parallel = lab.load_wods(tmp_path, progress=False)
+    assert pools and pools[0][0] >= 2  # the workers compiled it
+    monkeypatch.setattr(ingest, "PARALLEL_FILES", 10**9)
+    serial_lab = wodlab.connect(new_database())
+    serial = serial_lab.load_wods(tmp_path, progress=False)
+    assert parallel.to_frame().equals(serial.to_frame())
+    assert (parallel.inserted, parallel.rejected) == (serial.inserted, 1) and parallel.inserted >= 30
+    stored = "SELECT id, title, source_hash, ast_json::text AS a, compiled_json::text AS c FROM wod_definitions ORDER BY id"
+    assert lab.sql(stored).equals(serial_lab.sql(stored))
+    with pytest.raises(WodCompileError, match="flying unicorns|Unknown movement"):
+        monkeypatch.setattr(ingest, "PARALLEL_FILES", 5)
+        ingest.import_files(lab.engine, ingest.expand_paths(tmp_path), strict=True)
+    serial_lab.engine.dispose()

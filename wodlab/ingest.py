@@ -8,7 +8,11 @@ of every file.
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +81,40 @@ def compile_file(wod_file: WodFile, model: DifficultyModel = BASELINE, cache: WO
     return compile_records(text, name, model=model, cache=cache)
 
 
+# From this many files an import compiles in worker processes, one per core (wodcraft is pure Python:
+# one core compiles ~1,300 workouts/s). Workers compile without the compile cache, which lives in
+# this process (an LRU) or behind a client each worker would have to open; a bulk import of this
+# size is a first import, where the cache would miss anyway.
+PARALLEL_FILES = 400
+
+
+def _compile_one(wod_file: WodFile, model: DifficultyModel, cache: WODCraftCache | None) -> tuple:
+    """(records, None, None), or (None, diagnostics, None) when it does not compile, or (None, None,
+    what went wrong) when it could not be read or compiled at all; plain values, which a worker
+    process can send back."""
+    try:
+        return compile_file(wod_file, model, cache), None, None
+    except WodCompileError as exc:
+        return None, list(exc.diagnostics), None
+    except (OSError, RecursionError, ValueError, KeyError, TypeError) as exc:  # unreadable, or the compiler choked
+        return None, None, repr(exc)
+
+
+def _compiled(files: list[WodFile], model: DifficultyModel, cache: WODCraftCache | None):
+    """_compile_one of each file, in order: here, or in worker processes for a large import."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(files) < PARALLEL_FILES or workers < 2:
+        yield from (_compile_one(f, model, cache) for f in files)
+        return
+    # fork: the workers start in milliseconds (spawn would import wodlab and wodcraft again, a second
+    # each). They never touch the parent's database connections and leave by os._exit.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_compile_one, files, itertools.repeat(model), itertools.repeat(None), chunksize=32)
+
+
+MAX_WORKERS = 4
+
+
 def import_files(target: Engine | Connection, files: list[WodFile], *, strict: bool = False,
                  progress: bool | None = None, model: DifficultyModel = BASELINE, cache: WODCraftCache | None = None
                  ) -> LoadReport:
@@ -88,19 +126,19 @@ def import_files(target: Engine | Connection, files: list[WodFile], *, strict: b
     caller's transaction (a box loaded as one).
     """
     compiled, report = [], LoadReport("wod_definitions")
-    for wod_file in files:
-        try:
-            compiled.append((wod_file, compile_file(wod_file, model, cache)))
-        except WodCompileError as exc:
-            if strict:
-                raise
-            first = exc.diagnostics[0].line if exc.diagnostics else None
-            reason = "\n".join(str(d) for d in exc.diagnostics)
-            report.add(Outcome(wod_file.name, first, None, None, "rejected", reason))
-        except (OSError, RecursionError, ValueError, KeyError, TypeError) as exc:  # unreadable, or the compiler choked
-            if strict:
-                raise WodCompileError([Diagnostic("W004", 1, 1, f"could not be compiled: {exc!r}")], wod_file.name) from exc
-            report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be compiled: {exc!r}"))
+    for wod_file, (records, diagnostics, failure) in zip(files, _compiled(files, model, cache)):
+        if records is not None:
+            compiled.append((wod_file, records))
+            continue
+        if strict:
+            if diagnostics is not None:
+                raise WodCompileError(diagnostics, wod_file.name)
+            raise WodCompileError([Diagnostic("W004", 1, 1, f"could not be compiled: {failure}")], wod_file.name)
+        if diagnostics is not None:
+            first = diagnostics[0].line if diagnostics else None
+            report.add(Outcome(wod_file.name, first, None, None, "rejected", "\n".join(str(d) for d in diagnostics)))
+        else:
+            report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be compiled: {failure}"))
     show = sys.stderr.isatty() if progress is None else progress
     pending = with_progress(compiled, show and len(compiled) >= 20, desc="storing workouts", unit="file")
     for batch in _batches(pending, STORE_BATCH):
