@@ -171,3 +171,83 @@ def test_the_tracker_catches_the_slips_it_can_see(sim_lab, truth):
             if key in slips:
                 planted.add(key)
     assert planted and flagged == planted
+
+
+# --- scenarios: data that departs from the model the difficulty fit assumes -------------------------------------
+
+SMALL = dict(athletes=40, weeks=20, seed=5)  # twenty weeks: capped workouts come up (censoring)
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    from wodlab.simulate import SCENARIOS
+
+    return {name: simulate(SimulationConfig(**SMALL, scenario=name)) for name in SCENARIOS}
+
+
+def _count(box, status_words) -> int:
+    return sum(any(w in r["score"].lower() for w in status_words) for r in box.results)
+
+
+def test_every_scenario_keeps_the_calendar_and_says_what_it_changed(boxes):
+    base = boxes["default"]
+    for name, box in boxes.items():
+        assert box.sessions == base.sessions, name  # the same programming: only the results depart
+        assert box.truth["config"]["scenario"] == name
+        if name != "default":
+            assert box.results != base.results, name
+            assert box.truth["departures"] != base.truth["departures"]
+
+
+def test_unlogged_bad_days_leave_results_missing_and_censoring_adds_dnfs(boxes):
+    assert len(boxes["unlogged-bad-days"].results) < 0.95 * len(boxes["default"].results)
+    assert _count(boxes["censoring"], ("dnf", "did not finish")) > _count(boxes["default"], ("dnf", "did not finish"))
+
+
+def test_specialists_have_a_duration_edge_and_realistic_errs_more(boxes):
+    edges = [a["duration_edge"] for a in boxes["specialists"].truth["athletes"].values()]
+    assert 0.08 < np.std(edges) < 0.25 and all(a["duration_edge"] == 0 for a in boxes["default"].truth["athletes"].values())
+    realistic, default = boxes["realistic"], boxes["default"]
+    rate = lambda box: len(box.truth["gross_errors"]) / len(box.results)  # noqa: E731
+    assert rate(realistic) > 1.8 * rate(default)
+
+
+def test_the_truth_is_no_longer_a_linear_formula_of_the_features(boxes):
+    """Under hidden-effects, the features the calibrated model uses explain much less of the true difficulty."""
+    from wodlab.difficulty.features import features
+    from wodlab.wods import level_document, resolved_versions
+
+    def explained(box) -> float:
+        documents = {_wod_id(w): w.document for w in box.workouts}
+        rows, target = [], []
+        for item in box.truth["items"]:
+            document = documents[item["wod_id"]]
+            if item["track"] == "SCALED":
+                document = level_document(document, resolved_versions(document), "SCALED")
+            f = features(document)
+            minutes = f["est_minutes"] if f["est_minutes"] == f["est_minutes"] else 10.0
+            rows.append([1, np.log(max(1.0, min(minutes, f["cap_minutes"] or minutes)) / 10), min(f["load_ratio_max"] or 1, 2.5),
+                         f["skill_top2"], f["share_gymnastics"], f["share_cardio"], f["vest_kg"], item["track"] == "SCALED"])
+            target.append(item["difficulty"])
+        X, y = np.array(rows, dtype=float), np.array(target)
+        fitted = X @ np.linalg.lstsq(X, y, rcond=None)[0]
+        return 1 - np.var(y - fitted) / np.var(y)
+
+    assert explained(boxes["default"]) > 0.75
+    assert explained(boxes["hidden-effects"]) < explained(boxes["default"]) - 0.15
+
+
+def _wod_id(workout) -> str:
+    from wodlab.simulate import _id_of
+
+    return _id_of(workout)
+
+
+def test_the_command_takes_a_scenario(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--athletes", "20", "--weeks", "2", "--scenario",
+                          "realistic", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "truth.json").read_text())["config"]["scenario"] == "realistic"
+    bad = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--scenario", "tidy", "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "realistic" in bad.stderr

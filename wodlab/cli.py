@@ -63,6 +63,10 @@ def _cmd_load(args) -> int:
     return 0 if report.ok else 1
 
 
+SCENARIO_NAMES = ("default", "spread", "progression", "specialists", "noisy-modalities", "sandbagging",
+                  "unlogged-bad-days", "censoring", "hidden-effects", "realistic")  # wodlab.simulate.SCENARIOS
+
+
 def _cmd_simulate(args) -> int:
     import tempfile
     from pathlib import Path
@@ -73,7 +77,7 @@ def _cmd_simulate(args) -> int:
         raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")
     config = SimulationConfig(athletes=args.athletes, weeks=args.weeks, seed=args.seed,
                               gross_error_rate=args.gross_error_rate, tracked_weeks=args.tracked_weeks,
-                              extra_wods=tuple(args.wods))
+                              extra_wods=tuple(args.wods), scenario=args.scenario)
     box = simulate(config)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="wodlab-box-"))
     write_box(box, out)
@@ -321,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tracked-weeks", type=int, default=4, help="live events for the last weeks only")
     p.add_argument("--wods", action="append", default=[], metavar="PATH",
                    help=".wod files or folders whose workouts join the programming (repeatable)")
+    p.add_argument("--scenario", default="default", choices=list(SCENARIO_NAMES),
+                   help="how the results depart from the model the difficulty fit assumes (realistic: all at once)")
     p.add_argument("--out", help="write athletes.csv, sessions.csv, results.csv, events.csv, truth.json, wods/")
     p.add_argument("--load", action="store_true", help="load the box into the database through the loaders")
     p.add_argument("--quiet", action="store_true")

@@ -35,6 +35,12 @@ The generative model (ground truth in truth.json):
 - realized events for the AMRAP and for-time classes of the last `tracked_weeks` weeks, one per
   movement set, whose quantities add up to the athlete's true score (a gross error is a slip of the
   pen on the whiteboard: the tracker saw the true work).
+
+That is the model the joint difficulty fit assumes. SimulationConfig.scenario names a set of
+Departures (SCENARIOS) from it, the ways real boxes differ: spread growing with duration, a random
+walk on top of progression, specialists, noise by modality, sandbagging, bad days never logged,
+fatigue at caps and DNFs when a workout is far too hard, a larger hidden per-workout effect and
+non-linear difficulty terms; "realistic" has them all.
 """
 
 from __future__ import annotations
@@ -86,6 +92,52 @@ class SimulationConfig:
     tracked_weeks: int = 4  # live events for the last weeks only (the box started tracking then)
     noise: float = 0.12  # sd of y around ability - difficulty
     extra_wods: tuple[str, ...] = ()  # .wod files or folders whose workouts join the programming
+    scenario: str = "default"  # how real data departs from the model wodlab fits: a key of SCENARIOS
+
+
+@dataclass(frozen=True)
+class Departures:
+    """Ways real boxes depart from the model the joint fit assumes; each 0 / False is "as simulated today".
+
+    Their random draws come from a stream of their own: a scenario changes only what it names, and
+    the default scenario writes exactly the files it always wrote.
+    """
+
+    spread_power: float = 0.0  # y = ability x (minutes / 10)^p - difficulty: long workouts separate athletes more
+    progression_walk: float = 0.0  # sd per week of a random walk added to each athlete's linear progression
+    specialist_sd: float = 0.0  # sd of each athlete's edge per ln(minutes / 10) (sprinters vs engines)
+    modality_sd: float = 0.12  # sd of each modality's ability around the athlete's general ability
+    noise_by_modality: tuple[float, float, float] | None = None  # noise sd in strength, gymnastics, cardio work
+    sandbagging: float = 0.0  # share of results done at an easy pace: y lowered by |N(0, 0.3)|
+    bad_days_unlogged: float = 0.0  # chance that a result 1 sd below the athlete's level is never written down
+    cap_fatigue: float = 1.0  # reps at the cap = total x (cap / time)^f: f > 1, capped athletes slow down
+    dnf_when_too_hard: bool = False  # a capped workout far above the athlete ends in a DNF too
+    hidden_sd: float = 0.08  # sd of the per-workout effect no feature explains (shared by both levels)
+    nonlinear: float = 0.0  # weight of difficulty terms that are not linear in the features
+    gross_error_rate: float | None = None  # overrides SimulationConfig.gross_error_rate when set
+
+
+SCENARIOS = {
+    "default": Departures(),
+    "spread": Departures(spread_power=0.4),
+    "progression": Departures(progression_walk=0.03),
+    "specialists": Departures(specialist_sd=0.15, modality_sd=0.25),
+    "noisy-modalities": Departures(noise_by_modality=(0.10, 0.20, 0.08)),
+    "sandbagging": Departures(sandbagging=0.10),
+    "unlogged-bad-days": Departures(bad_days_unlogged=0.5),
+    "censoring": Departures(cap_fatigue=1.4, dnf_when_too_hard=True),
+    "hidden-effects": Departures(hidden_sd=0.20, nonlinear=1.0),
+    "realistic": Departures(spread_power=0.4, progression_walk=0.03, specialist_sd=0.15, modality_sd=0.25,
+                            noise_by_modality=(0.10, 0.20, 0.08), sandbagging=0.10, bad_days_unlogged=0.5,
+                            cap_fatigue=1.4, dnf_when_too_hard=True, hidden_sd=0.20, nonlinear=1.0,
+                            gross_error_rate=0.05),
+}
+
+
+def departures(config: SimulationConfig) -> Departures:
+    if config.scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {config.scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    return SCENARIOS[config.scenario]
 
 
 @dataclass
@@ -239,37 +291,67 @@ def _modality_weights(document: dict) -> np.ndarray:
     return counts / counts.sum() if counts.sum() else np.full(len(MODALITIES), 1 / len(MODALITIES))
 
 
+def _minutes(f: dict) -> float:
+    """The workout's estimated minutes, bounded by its cap (10 when wodcraft has no estimate)."""
+    return max(1.0, bounded_by_cap(f["est_minutes"], f["cap_minutes"]) if not math.isnan(f["est_minutes"]) else 10.0)
+
+
 def _difficulty_from_features(f: dict) -> float:
-    minutes = max(1.0, bounded_by_cap(f["est_minutes"], f["cap_minutes"]) if not math.isnan(f["est_minutes"]) else 10.0)
+    minutes = _minutes(f)
     ratio = min(f["load_ratio_max"] or 1.0, 2.5)
     return (-0.20 + 0.15 * math.log(minutes / 10) + 0.40 * (ratio - 1) + 0.12 * (f["skill_top2"] - 2.5)
             + 0.20 * f["share_gymnastics"] - 0.15 * f["share_cardio"] + 0.02 * f["vest_kg"])
 
 
-def true_difficulty(document: dict, rng: np.random.Generator) -> tuple[float, float]:
-    """(Rx difficulty, scaled difficulty) on the log-pace scale; see the module docstring."""
+def _nonlinear_terms(f: dict) -> float:
+    """What a linear model of the features cannot say: long heavy work compounds, skill bites past a
+    threshold, a gymnastics-heavy sprint is harder than its parts."""
+    minutes = _minutes(f)
+    ratio = min(f["load_ratio_max"] or 1.0, 2.5)
+    return (0.10 * math.log(minutes / 10) ** 2 + 0.25 * max(0.0, ratio - 1.3) ** 2
+            + 0.08 * max(0.0, f["skill_top2"] - 3.5) + 0.15 * f["share_gymnastics"] * (minutes < 6))
+
+
+def true_difficulty(document: dict, rng: np.random.Generator, departures: Departures = SCENARIOS["default"],
+                    extra: np.random.Generator | None = None) -> tuple[float, float]:
+    """(Rx difficulty, scaled difficulty) on the log-pace scale; see the module docstring.
+
+    `extra` draws what the scenario adds (a larger hidden effect), so the default draws stay as they were."""
     residual = rng.normal(0, 0.08)  # what no feature explains, shared by both levels of the workout
-    rx = _difficulty_from_features(features(document)) + residual
+    if extra is not None and departures.hidden_sd > 0.08:
+        residual += extra.normal(0, math.sqrt(departures.hidden_sd**2 - 0.08**2))
+    rx_features = features(document)
+    rx = _difficulty_from_features(rx_features) + residual + departures.nonlinear * _nonlinear_terms(rx_features)
     scaled_document = level_document(document, resolved_versions(document), "SCALED")
-    scaled = _difficulty_from_features(features(scaled_document)) + residual - 0.10 + rng.normal(0, 0.04)
+    scaled_features = features(scaled_document)
+    scaled = (_difficulty_from_features(scaled_features) + residual - 0.10 + rng.normal(0, 0.04)
+              + departures.nonlinear * _nonlinear_terms(scaled_features))
     return rx, scaled
 
 
-def make_athletes(config: SimulationConfig, rng: np.random.Generator) -> list[dict]:
+def make_athletes(config: SimulationConfig, rng: np.random.Generator, departures: Departures = SCENARIOS["default"],
+                  extra: np.random.Generator | None = None) -> list[dict]:
     general = rng.normal(0, 0.25, config.athletes)
     cutoff = np.quantile(general, 0.45)
+    widen = math.sqrt(max(departures.modality_sd**2 - 0.12**2, 0.0))  # specialists: modalities further apart
     athletes = []
     for i in range(config.athletes):
         gender = "F" if rng.random() < 0.5 else "M"
+        birth_year = int(1965 + rng.integers(0, 40))  # the draws in the order they always were
+        ability = {m: float(general[i] + rng.normal(0, 0.12)) for m in MODALITIES}
+        if extra is not None and widen:
+            ability = {m: a + float(extra.normal(0, widen)) for m, a in ability.items()}
         athletes.append({
             "external_id": f"ath{i + 1:05d}",
             "name": f"{FIRST_NAMES[gender][i % 12]} {LAST_NAMES[(i // 12) % len(LAST_NAMES)]}",  # unique below 240
             "gender": gender,
-            "birth_year": int(1965 + rng.integers(0, 40)),
+            "birth_year": birth_year,
             "general": float(general[i]),
-            "ability": {m: float(general[i] + rng.normal(0, 0.12)) for m in MODALITIES},
+            "ability": ability,
             "progression": float(rng.normal(0.10, 0.05)),
             "preferred_track": "RX" if general[i] >= cutoff else "SCALED",
+            # edge per ln(minutes / 10): > 0 better the longer the workout
+            "duration_edge": float(extra.normal(0, departures.specialist_sd)) if extra is not None and departures.specialist_sd else 0.0,
         })
     return athletes
 
@@ -309,10 +391,11 @@ def _style(rng: np.random.Generator, choices: tuple[str, ...]) -> str:
     return choices[int(rng.integers(0, len(choices)))]
 
 
-def perform(workout: Workout, y: float, category: str, per_round: int) -> dict:
+def perform(workout: Workout, y: float, category: str, per_round: int, fatigue: float = 1.0) -> dict:
     """The true outcome of a performance y against a workout: what the athlete did.
 
-    per_round: units of work in one AMRAP round as the athlete's category does it."""
+    per_round: units of work in one AMRAP round as the athlete's category does it. fatigue: at a cap,
+    the share of the work done is (cap / time at the athlete's pace)^fatigue (1: a constant pace)."""
     scoring = workout.scoring
     standard = standard_performance(workout.document, category)
     if scoring.kind == "time":
@@ -321,9 +404,9 @@ def perform(workout: Workout, y: float, category: str, per_round: int) -> dict:
         if cap and scoring.capped_scores_reps and not scoring.total_reps:
             # An open ladder ("3-6-9 ..."): nobody finishes; the reps done at the cap grow with the pace.
             one_pass = counted_work(workout.document.get("blocks", []), rep_distances(workout.document))
-            return {"status": "capped", "reps": max(1, int(one_pass * cap / seconds)), "seconds": cap}
+            return {"status": "capped", "reps": max(1, int(one_pass * (cap / seconds) ** fatigue)), "seconds": cap}
         if cap and seconds > cap and scoring.capped_scores_reps:
-            done = int(scoring.total_reps * cap / seconds)
+            done = int(scoring.total_reps * (cap / seconds) ** fatigue)
             return {"status": "capped", "reps": min(done, int(scoring.total_reps) - 1), "seconds": cap}
         return {"status": "finished", "seconds": max(30.0, seconds)}
     if scoring.kind == "rounds+reps":
@@ -421,9 +504,15 @@ def events_for(outcome: dict, sets: list, workout: Workout) -> list[tuple[int, s
 
 def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
     rng = np.random.Generator(np.random.PCG64(config.seed))
+    scenario = departures(config)
+    extra = np.random.Generator(np.random.PCG64([config.seed, 1]))  # the departures' own draws
+    gross_error_rate = config.gross_error_rate if scenario.gross_error_rate is None else scenario.gross_error_rate
     workouts, duplicates = build_workouts(config.extra_wods)
-    athletes = make_athletes(config, rng)
-    difficulty = {w.key: true_difficulty(w.document, rng) for w in workouts}
+    athletes = make_athletes(config, rng, scenario, extra)
+    difficulty = {w.key: true_difficulty(w.document, rng, scenario, extra) for w in workouts}
+    minutes = {w.key: _minutes(features(w.document)) for w in workouts}
+    walks = {a["external_id"]: np.concatenate([[0.0], np.cumsum(extra.normal(0, scenario.progression_walk, config.weeks))])
+             for a in athletes} if scenario.progression_walk else {}
     mean_rx = float(np.mean([rx for rx, _ in difficulty.values()]))
     calendar = make_calendar(workouts, config, rng)
     titles = [w.title for w in workouts]
@@ -435,6 +524,8 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
         week = (date - START).days / 7
         d_rx, d_scaled = difficulty[workout.key]
         weights = _modality_weights(workout.document)
+        spread = (minutes[workout.key] / 10) ** scenario.spread_power
+        noise_scale = 1.0 if scenario.noise_by_modality is None else float(weights @ np.array(scenario.noise_by_modality)) / config.noise
         for track, d in (("RX", d_rx), ("SCALED", d_scaled)):
             sessions.append({"wod": wod_reference(workout, ambiguous), "session_date": date.isoformat(), "session_time": "18:00",
                              "track": track, "location": LOCATION})
@@ -445,6 +536,8 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
         for athlete in athletes:
             ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
             ability += athlete["progression"] * week / 16
+            ability += athlete["duration_edge"] * math.log(minutes[workout.key] / 10)
+            ability += walks[athlete["external_id"]][int(week)] if walks else 0.0
             saturday = 10 * athlete["general"] if date.weekday() == 5 else 0.0  # the competition team's day
             if rng.random() >= _sigmoid(0.25 + 12 * athlete["general"] * (d_rx - mean_rx) + saturday):
                 continue
@@ -453,7 +546,12 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
             else:
                 track = "RX" if rng.random() < _sigmoid(4 * (ability - d_rx - 0.6)) else "SCALED"
             d = d_rx if track == "RX" else d_scaled
-            y = ability - d + rng.normal(0, config.noise)
+            y = spread * ability - d + rng.normal(0, config.noise) * noise_scale
+            if scenario.sandbagging and extra.random() < scenario.sandbagging:
+                y -= abs(extra.normal(0, 0.3))  # an easy day: not the athlete's level
+            if (scenario.bad_days_unlogged and y < spread * ability - d - config.noise * noise_scale
+                    and extra.random() < scenario.bad_days_unlogged):
+                continue  # a bad day nobody writes down: missing, and not at random
             category = "women" if athlete["gender"] == "F" else "men"
             sets = resolved.sets(workout, track, category)
             per_round = int(sum(q for _, q, _ in sets)) or 1
@@ -462,11 +560,14 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
             elif (workout.scoring.kind == "time" and not workout.scoring.cap_seconds
                   and rng.random() < _sigmoid(-6 + 4 * (d - ability))):
                 outcome = {"status": "dnf"}
+            elif (scenario.dnf_when_too_hard and workout.scoring.cap_seconds
+                  and extra.random() < _sigmoid(-5 + 4 * (d - spread * ability))):
+                outcome = {"status": "dnf"}  # far above the athlete: they stop before the cap
             else:
-                outcome = perform(workout, y, category, per_round)
+                outcome = perform(workout, y, category, per_round, scenario.cap_fatigue)
             text = write_score(outcome, workout, rng)
             true_text = text
-            if rng.random() < config.gross_error_rate and (slip := gross_error(text, outcome, workout, rng)):
+            if rng.random() < gross_error_rate and (slip := gross_error(text, outcome, workout, rng)):
                 text = slip
                 errors.append({"athlete": athlete["external_id"], "wod": wod_reference(workout, ambiguous),
                                "wod_id": _id_of(workout), "session_date": date.isoformat(),
@@ -484,7 +585,9 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
                                    "quantity_completed": f"{quantity:g}", "quantity_unit": unit})
     truth = {
         "config": asdict(config),
-        "athletes": {a["external_id"]: {k: a[k] for k in ("gender", "general", "ability", "progression", "preferred_track")}
+        "departures": asdict(scenario),
+        "athletes": {a["external_id"]: {k: a[k] for k in ("gender", "general", "ability", "progression", "preferred_track",
+                                                            "duration_edge")}
                      for a in athletes},
         "items": [items[k] for k in sorted(items)],
         "duplicates": duplicates,
