@@ -204,7 +204,10 @@ def _cmd_programming(args) -> int:
 def _metrics_text(metrics) -> str:
     if not metrics:
         return ""
-    return "; ".join(f"{k}: rho {v['spearman']:.2f}, MAE {v['mae_points']:.1f}" for k, v in metrics.items())
+    parts = [f"{k}: rho {v['spearman']:.2f}, MAE {v['mae_points']:.1f}" for k, v in metrics.items() if "spearman" in v]
+    if "split_half" in metrics:
+        parts.append(f"split-half reliability {metrics['split_half']['reliability']:.2f}")
+    return "; ".join(parts)
 
 
 def _cmd_report(args) -> int:

@@ -90,11 +90,17 @@ def resolved_versions(document: dict) -> dict:
     }
 
 
+def modality_tags(document: dict) -> list[str]:
+    """The modalities of the workout's movements (strength, gymnastics, cardio), sorted."""
+    catalog = catalog_movements()
+    return sorted({FAMILIES[catalog[m].family][1] for m in movements_of(document)})
+
+
 def record_from_document(dsl_source: str, document: dict, model: DifficultyModel = BASELINE) -> WodRecord:
     movements = movements_of(document)
     catalog = catalog_movements()
     equipment = sorted({catalog[m].equipment for m in movements} - {"bodyweight"})
-    modalities = sorted({FAMILIES[catalog[m].family][1] for m in movements})
+    modalities = modality_tags(document)
     duration = duration_seconds(document)
     return WodRecord(
         title=document.get("title") or "Untitled",

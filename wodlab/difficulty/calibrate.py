@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
 from wodlab.difficulty.observed import ObservedDifficulty, estimate
+from wodlab.difficulty.reliability import SplitHalf, residuals_by, split_half, worst_items
 from wodlab.errors import WodlabError
 from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.wods import documents
@@ -43,15 +44,35 @@ class CalibrationReport:
     predictions: pd.DataFrame  # one row per held-out item
     weights: pd.DataFrame  # term, weight, meaning, monotone
     observed: ObservedDifficulty
+    reliability: SplitHalf | None = None  # the observed difficulty's split-half reliability (reliability.py)
 
     def metrics_dict(self) -> dict:
-        return {row.model: {"spearman": round(row.spearman, 4), "mae_points": round(row.mae_points, 3),
-                            "n_items": int(row.n_items)} for row in self.metrics.itertuples()}
+        metrics = {row.model: {"spearman": round(row.spearman, 4), "mae_points": round(row.mae_points, 3),
+                               "n_items": int(row.n_items)} for row in self.metrics.itertuples()}
+        if self.reliability is not None:
+            metrics["split_half"] = {"reliability": round(self.reliability.reliability, 4),
+                                     "agreement": round(self.reliability.agreement, 4),
+                                     "n_items": len(self.reliability.items)}
+        return metrics
+
+    def residuals_by(self) -> pd.DataFrame:
+        return residuals_by(self.observed)
+
+    def worst_items(self, k: int = 10) -> pd.DataFrame:
+        return worst_items(self.observed, k)
 
     def summary(self) -> str:
         lines = [f"held-out by workout ({self.predictions['fold'].nunique()} folds, {len(self.predictions)} items):"]
         for row in self.metrics.itertuples():
             lines.append(f"  {row.model:<11} Spearman {row.spearman:.3f}   MAE {row.mae_points:5.1f} points")
+        if self.reliability is not None:
+            lines.append(self.reliability.summary())
+        lines.append("residuals (robust z: mean near 0 and sd near 1 when the model fits):")
+        for row in self.residuals_by().itertuples():
+            lines.append(f"  {row.by:<11} {row.group:<28} {row.n_results:7d} results   mean {row.mean_z:+.2f}   sd {row.sd_z:.2f}")
+        lines.append("items the model fits worst (root mean square z):")
+        for row in self.worst_items(5).itertuples():
+            lines.append(f"  {row.title} ({row.track}): {row.rms_z:.2f} over {row.n_results} results")
         return "\n".join(lines)
 
     def figure(self):
@@ -111,8 +132,9 @@ def _spread(observed: ObservedDifficulty) -> float:
 
 def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: int = 5, seed: int = 0,
         ridge: float = 1.0, min_results: int = 3, version: str | None = None, notes: str = "",
-        terms: tuple[str, ...] = CALIBRATED_TERMS) -> tuple[DifficultyModel, CalibrationReport]:
-    """Calibrate a model on the database's results; return it (not yet saved) and its report."""
+        terms: tuple[str, ...] = CALIBRATED_TERMS, split: bool = True) -> tuple[DifficultyModel, CalibrationReport]:
+    """Calibrate a model on the database's results; return it (not yet saved) and its report, with the
+    split-half reliability of the observed difficulty (split=False skips those two extra fits)."""
     observed = observed or estimate(engine)
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
@@ -144,7 +166,8 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
                                    ["difficulty when every term is 0", *(TERMS[t].meaning for t in terms)],
                                    [False, *(TERMS[t].monotone for t in terms)]), WEIGHTS_SCHEMA)
     predictions = conform(predictions.sort_values(["title", "track"]), PREDICTIONS_SCHEMA)
-    return model, CalibrationReport(metrics, predictions, weight_frame, observed)
+    reliability = split_half(engine, seed=seed) if split else None
+    return model, CalibrationReport(metrics, predictions, weight_frame, observed, reliability)
 
 
 def _metrics(name: str, predictions: pd.DataFrame) -> dict:

@@ -44,24 +44,26 @@ from sqlalchemy.engine import Engine
 from wodlab import queries
 from wodlab.errors import WodlabError
 from wodlab.frames import FLOAT, INT, TEXT, conform
+from wodlab.programming.profile import time_domain
 from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import Scoring, standard_performance, total_work
-from wodlab.wods import documents
+from wodlab.structure import Scoring, duration_seconds, standard_performance, total_work
+from wodlab.wods import documents, modality_tags
 
 
 class DisconnectedWarning(UserWarning):
     """The athlete-item graph has several components: difficulties are comparable only within one."""
 
 
-ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "n_results": INT, "difficulty": FLOAT,
-                "se": FLOAT, "naive_difficulty": FLOAT, "component": INT, "points": FLOAT}
+ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "time_domain": TEXT, "modalities": TEXT,
+                "n_results": INT, "difficulty": FLOAT, "se": FLOAT, "naive_difficulty": FLOAT, "component": INT,
+                "points": FLOAT}
 ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "component": INT}
 RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "y": FLOAT, "z": FLOAT}
 
 
 @dataclass
 class ObservedDifficulty:
-    items: pd.DataFrame  # wod_id, title, track, kind, n_results, difficulty, se, naive_difficulty, points, component
+    items: pd.DataFrame  # ITEMS_SCHEMA: each item (workout x level), its difficulty, se, points (0-100)
     athletes: pd.DataFrame  # athlete_id, n_results, ability, se, component
     residual_sd: float  # robust sd of y around ability - difficulty
     dropped: dict  # results left out, by reason
@@ -82,6 +84,8 @@ def _standards(engine: Engine, wod_ids: list[str]) -> dict[str, dict]:
     for wod in stored:
         scoring = Scoring.of(wod.document)
         out[wod.id] = {"title": wod.title, "scoring": scoring, "kind": scoring.kind,
+                       "time_domain": time_domain(duration_seconds(wod.document)),
+                       "modalities": "+".join(modality_tags(wod.document)) or "none",
                        "standard": {c: standard_performance(wod.document, c) for c in ("men", "women")}}
     return out
 
@@ -193,6 +197,8 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
         "title": [standards[i.split("|")[0]]["title"] for i in items],
         "track": [i.split("|")[1] for i in items],
         "kind": [standards[i.split("|")[0]]["kind"] for i in items],
+        "time_domain": [standards[i.split("|")[0]]["time_domain"] for i in items],
+        "modalities": [standards[i.split("|")[0]]["modalities"] for i in items],
         "n_results": counts.reindex(items).to_numpy(),
         "difficulty": difficulty,
         "se": se[len(athletes):],
@@ -206,7 +212,8 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
         "se": se[: len(athletes)],
         "component": labels[: len(athletes)],
     })
-    residuals = conform(used.rename(columns={"item_track": "track"}), RESIDUALS_SCHEMA)
+    # the item's track (RX for an Rx result in a scaled class), not the session's
+    residuals = conform(used.drop(columns="track").rename(columns={"item_track": "track"}), RESIDUALS_SCHEMA)
     observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components), residuals)
     item_frame["points"] = observed.points(item_frame["difficulty"].to_numpy())
     observed.items = conform(item_frame.sort_values(["title", "track"], ignore_index=True), ITEMS_SCHEMA)

@@ -1,0 +1,90 @@
+"""Split-half reliability and residual diagnostics of the observed difficulty (wodlab.difficulty.reliability)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from wodlab.difficulty import reliability
+from wodlab.difficulty.observed import estimate
+from wodlab.simulate import SimulationConfig, simulate, write_box
+
+
+@pytest.fixture(scope="module")
+def halves(sim_lab):
+    return reliability.split_half(sim_lab.engine, seed=3)
+
+
+def test_split_half_fits_disjoint_halves_and_reports_what_it_measured(sim_lab, halves):
+    observed = sim_lab.difficulty.observed()
+    assert len(halves.items) > 50
+    assert {c: str(t) for c, t in halves.items.dtypes.items()} == reliability.HALVES_SCHEMA
+    total = observed.items.set_index(["wod_id", "track"])["n_results"]
+    counted = halves.items.set_index(["wod_id", "track"])
+    assert ((counted["n_a"] + counted["n_b"]) <= total.reindex(counted.index)).all()  # each result in one half at most
+    assert 0.8 < halves.reliability <= 1 and halves.reliability >= halves.correlation
+    se = np.sqrt(halves.items["se_a"] ** 2 + halves.items["se_b"] ** 2)
+    assert halves.agreement == pytest.approx(float(np.mean(np.abs(halves.items["difference"]) < 1.96 * se)))
+    assert abs(float(halves.items["difference"].mean())) < 1e-9  # aligned on the common items
+
+
+def test_the_split_follows_the_seed(sim_lab, halves):
+    again = reliability.split_half(sim_lab.engine, seed=3)
+    other = reliability.split_half(sim_lab.engine, seed=4)
+    assert again.items.equals(halves.items)
+    assert not other.items["n_a"].equals(halves.items["n_a"])
+
+
+def test_residuals_by_group_cover_every_fitted_result(sim_lab):
+    observed = sim_lab.difficulty.observed()
+    table = reliability.residuals_by(observed)
+    for by in ("time_domain", "modalities", "track"):
+        assert table[table["by"] == by]["n_results"].sum() == len(observed.residuals), by
+    assert set(table[table["by"] == "track"]["group"]) <= {"RX", "SCALED", "INTERMEDIATE"}
+    assert {c: str(t) for c, t in table.dtypes.items()} == reliability.RESIDUALS_BY_SCHEMA
+
+
+def test_a_workout_logged_carelessly_tops_the_worst_fitted_items(sim_copy):
+    target = sim_copy.sql("SELECT wd.id::text AS id, wd.title FROM wod_definitions wd JOIN scheduled_sessions ss "
+                          "ON ss.wod_definition_id = wd.id JOIN athlete_results ar ON ar.session_id = ss.id "
+                          "WHERE ar.score_type = 'TIME' AND ar.result_status = 'finished' AND ss.track = 'RX' "
+                          "GROUP BY 1, 2 ORDER BY count(*) DESC, 2 LIMIT 1")
+    with sim_copy.engine.begin() as conn:  # every time on it off by up to a factor 2.5, either way
+        conn.execute(sa.text("SELECT setseed(0.42)"))
+        conn.execute(sa.text("UPDATE athlete_results ar SET score_value = round(ar.score_value * exp(1.8 * (random() - 0.5)))"
+                             " FROM scheduled_sessions ss WHERE ss.id = ar.session_id AND ss.wod_definition_id = :w"
+                             " AND ss.track = 'RX' AND ar.result_status = 'finished'"), {"w": target["id"].iloc[0]})
+    worst = reliability.worst_items(estimate(sim_copy.engine), k=3)
+    assert (worst["title"].iloc[0], worst["track"].iloc[0]) == (target["title"].iloc[0], "RX")
+    assert worst["rms_z"].is_monotonic_decreasing
+
+
+def test_long_workouts_show_their_wider_spread_in_the_residuals(admin, server_url, template, tmp_path):
+    """Under the simulator's `spread` scenario the residuals of long workouts widen against short ones,
+    compared with the same box without it."""
+    from conftest import lab_on_new_database
+
+    ratio = {}
+    for scenario in ("default", "spread"):
+        write_box(simulate(SimulationConfig(athletes=80, weeks=12, seed=9, scenario=scenario)), tmp_path / scenario)
+        with lab_on_new_database(admin, server_url, template, f"wl_{scenario}") as lab:
+            lab.load_box(tmp_path / scenario, progress=False)
+            sd = reliability.residuals_by(lab.difficulty.observed()).set_index(["by", "group"])["sd_z"]
+        ratio[scenario] = sd[("time_domain", "long")] / sd[("time_domain", "short")]
+    assert ratio["spread"] > 1.08 * ratio["default"], ratio  # 0.76 -> 0.86 with these seeds
+
+
+def test_difficulty_fit_reports_reliability_and_the_worst_items(sim_copy):
+    env = {**os.environ, "DATABASE_URL": sim_copy.engine.url.render_as_string(hide_password=False)}
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "fit"], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "split-half" in run.stdout and "reliability" in run.stdout and "fits worst" in run.stdout
+    assert "time_domain" in run.stdout and "modalities" in run.stdout
+    listed = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "list"], env=env, capture_output=True,
+                            text=True)
+    assert "split-half reliability" in listed.stdout

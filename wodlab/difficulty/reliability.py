@@ -1,0 +1,95 @@
+"""How far to trust the observed difficulty: split-half reliability, and where the model fits worst.
+
+Split-half: the box's athletes are split at random into two halves and each half's results are
+fitted alone (observed.estimate). An item measured well gets the same difficulty from both halves:
+- `correlation` is the Pearson correlation of the two halves' difficulties over the items both
+  measured, and `reliability` its Spearman-Brown step-up 2r / (1 + r), the reliability of the
+  difficulty fitted on every athlete;
+- `agreement` is the share of items whose two difficulties differ by less than 1.96 times the
+  standard error of the difference, sqrt(se_a^2 + se_b^2). If the standard errors are honest it is
+  about 95%; far below, they are too small (the intervals over-promise).
+The halves' scales are aligned on their common items (each fit is centred on its own athletes).
+
+Diagnostics: the robust residuals z of every fitted result (observed.residuals: how far a result
+is from its athlete's level on that item, in robust sd) averaged by time domain, modality mix and
+track. A model that fits has mean z near 0 and sd near 1 in every group; a group whose sd is
+well above 1 is one the model treats as less noisy than it is. `worst_items` ranks the items by
+the root mean square of their residuals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sqlalchemy.engine import Engine
+
+from wodlab import queries
+from wodlab.difficulty.observed import ObservedDifficulty, estimate
+from wodlab.frames import FLOAT, INT, TEXT, conform, typed_frame
+
+HALVES_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "n_a": INT, "n_b": INT, "difficulty_a": FLOAT,
+                 "difficulty_b": FLOAT, "se_a": FLOAT, "se_b": FLOAT, "difference": FLOAT, "z": FLOAT}
+RESIDUALS_BY_SCHEMA = {"by": TEXT, "group": TEXT, "n_results": INT, "mean_z": FLOAT, "sd_z": FLOAT}
+WORST_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "n_results": INT, "rms_z": FLOAT, "mean_z": FLOAT}
+
+
+@dataclass
+class SplitHalf:
+    items: pd.DataFrame  # HALVES_SCHEMA: each item both halves measured
+    correlation: float  # Pearson r of the halves' difficulties
+    spearman: float
+    reliability: float  # Spearman-Brown: 2r / (1 + r)
+    agreement: float  # share of items whose halves differ by < 1.96 x the se of the difference
+    seed: int
+
+    def summary(self) -> str:
+        return (f"split-half ({len(self.items)} items, athletes split at random, seed {self.seed}): "
+                f"r {self.correlation:.3f}, reliability {self.reliability:.3f} (Spearman-Brown), "
+                f"{100 * self.agreement:.0f}% of items agree within their 95% intervals")
+
+
+def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: pd.DataFrame | None = None,
+               **options) -> SplitHalf:
+    """Fit each random half of the athletes alone and compare the items' difficulties (module docstring).
+    `options` go to observed.estimate (ridge, huber...)."""
+    results = queries.run(engine, "difficulty_results") if results is None else results
+    athletes = np.array(sorted(results["athlete_id"].unique()))
+    chosen = np.random.Generator(np.random.PCG64(seed)).permutation(len(athletes))[: len(athletes) // 2]
+    in_a = results["athlete_id"].isin(set(athletes[chosen]))
+    halves = [estimate(engine, results=results[mask].reset_index(drop=True), **options).items for mask in (in_a, ~in_a)]
+    keys = ["wod_id", "title", "track"]
+    both = halves[0].merge(halves[1], on=keys, suffixes=("_a", "_b"))
+    both = both[(both["n_results_a"] >= min_results) & (both["n_results_b"] >= min_results)].reset_index(drop=True)
+    a, b = both["difficulty_a"].to_numpy(float), both["difficulty_b"].to_numpy(float)
+    difference = (a - b) - np.mean(a - b)  # each half is centred on its own athletes: align on the common items
+    se = np.sqrt(both["se_a"].to_numpy(float) ** 2 + both["se_b"].to_numpy(float) ** 2)
+    frame = both.rename(columns={"n_results_a": "n_a", "n_results_b": "n_b"}).assign(difference=difference, z=difference / se)
+    r = float(np.corrcoef(a, b)[0, 1]) if len(both) > 2 else float("nan")
+    return SplitHalf(conform(frame, HALVES_SCHEMA), r, float(spearmanr(a, b)[0]) if len(both) > 2 else float("nan"),
+                     2 * r / (1 + r), float(np.mean(np.abs(difference) < 1.96 * se)) if len(both) else float("nan"), seed)
+
+
+def residuals_by(observed: ObservedDifficulty) -> pd.DataFrame:
+    """RESIDUALS_BY_SCHEMA: mean and sd of the robust residuals by time domain, modality mix and track."""
+    fitted = observed.residuals.merge(observed.items[["wod_id", "track", "time_domain", "modalities"]],
+                                      on=["wod_id", "track"], how="left")
+    rows = []
+    for by in ("time_domain", "modalities", "track"):
+        for group, z in fitted.groupby(by)["z"]:
+            rows.append({"by": by, "group": group, "n_results": len(z), "mean_z": float(z.mean()),
+                         "sd_z": float(z.std(ddof=1)) if len(z) > 1 else float("nan")})
+    return typed_frame(rows, RESIDUALS_BY_SCHEMA)
+
+
+def worst_items(observed: ObservedDifficulty, k: int = 10, min_results: int = 5) -> pd.DataFrame:
+    """WORST_SCHEMA: the k items whose results sit furthest from their athletes' levels (root mean square z)."""
+    z = observed.residuals.groupby(["wod_id", "track"])["z"]
+    table = pd.DataFrame({"n_results": z.size(), "rms_z": z.apply(lambda v: float(np.sqrt(np.mean(v**2)))),
+                          "mean_z": z.mean()}).reset_index()
+    table = table[table["n_results"] >= min_results].merge(observed.items[["wod_id", "track", "title"]],
+                                                             on=["wod_id", "track"])
+    worst = table.sort_values(["rms_z", "title", "track"], ascending=[False, True, True]).head(k)
+    return conform(worst.reset_index(drop=True), WORST_SCHEMA)
