@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from conftest import BOX
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import estimate
+from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, estimate
 from wodlab.simulate import SimulationConfig, simulate, write_box
 
 
@@ -84,7 +85,34 @@ def test_difficulty_fit_reports_reliability_and_the_worst_items(sim_copy):
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "fit"], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "split-half" in run.stdout and "reliability" in run.stdout and "fits worst" in run.stdout
-    assert "time_domain" in run.stdout and "modalities" in run.stdout
+    assert "time_domain" in run.stdout and "modalities" in run.stdout and "left out of the fit" in run.stdout
     listed = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "list"], env=env, capture_output=True,
                             text=True)
     assert "split-half reliability" in listed.stdout
+
+
+def test_a_workout_without_a_standard_is_left_out_with_its_reason_and_said(box_lab, tmp_path):
+    """Open 15.1 is scored in total reps: no standard pace yet. Its results are listed, not silently dropped."""
+    from wodcraft import library
+
+    box_lab.store_wod(library.get("open/15_1").source)
+    box_lab.load_results(BOX / "results.csv")
+    box_lab.load_sessions(_sessions(tmp_path, "Open 15.1"))
+    box_lab.load_results(_results(tmp_path, "Open 15.1", ["alice,212", "bruno,187", "chloe,150"]))
+    observed = estimate(box_lab.engine)
+    row = observed.left_out.set_index("title").loc["Open 15.1"]
+    assert row["n_results"] == 3 and row["reason"] == "no standard pace for a workout scored by reps"
+    assert {c: str(t) for c, t in observed.left_out.dtypes.items()} == LEFT_OUT_SCHEMA
+
+
+def _sessions(tmp_path, title: str):
+    path = tmp_path / "sessions.csv"
+    path.write_text(f"wod,session_date,session_time,track\n{title},2026-10-02,18:00,RX\n")
+    return path
+
+
+def _results(tmp_path, title: str, rows: list[str]):
+    path = tmp_path / "results.csv"
+    path.write_text("wod,session_date,session_time,track,athlete,score\n"
+                    + "".join(f"{title},2026-10-02,18:00,RX,{row}\n" for row in rows))
+    return path

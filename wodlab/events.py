@@ -32,19 +32,18 @@ class EventRefs(SessionRefs):
     def __init__(self, conn):
         super().__init__(conn)
         self.occurrences: Counter = Counter()
-        # the columnar path's count of each natural key, by a 64-bit hash of it: 16 bytes a key,
-        # where the texts of five million events would take a gigabyte
-        self._hashed = pd.Series(dtype=np.int64, index=pd.Index([], dtype=np.uint64))
+        # the columnar path's count of each natural key, by a 64-bit hash of it: an int a key, where
+        # the texts of millions of events would take gigabytes
+        self._hashed: dict[int, int] = {}
 
     def occurrences_of(self, natural: list[str]) -> list[int]:
         """How many times each key was read before it (earlier batches, then earlier rows of this one)."""
-        hashes = pd.util.hash_array(np.array(natural, dtype=object))
-        keys = pd.Series(hashes)
-        before = keys.map(self._hashed).fillna(0).astype(np.int64)
-        within = keys.groupby(keys).cumcount()
-        counts = keys.value_counts()
-        self._hashed = self._hashed.add(counts, fill_value=0).astype(np.int64)
-        return (before + within).tolist()
+        seen, out = self._hashed, []
+        for key in pd.util.hash_array(np.array(natural, dtype=object)).tolist():
+            count = seen.get(key, 0)
+            out.append(count)
+            seen[key] = count + 1
+        return out
 
 
 def _movement(record: dict) -> str | None:

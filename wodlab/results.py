@@ -39,7 +39,7 @@ class ResultRefs(SessionRefs):
 
     def score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
         """The score columns of a score text on a workout and track, or RowProblem; each distinct one checked once."""
-        return self.once(("score", text, wod_id, track), lambda: self._score(text, wod_id, track))
+        return self.once(("score", text, wod_id, track), lambda: self._score(text, wod_id, track), many=True)
 
     def _score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
         scoring = self.workouts.scoring(wod_id)

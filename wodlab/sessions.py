@@ -126,6 +126,7 @@ SESSIONS = TableSpec(
 
 
 SESSION_FIELDS = ("session_id", *SESSION_KEY)
+MAX_REMEMBERED = 100_000  # distinct scores a load keeps checked (about 100 MB); see SessionRefs.once
 
 
 class SessionRefs:
@@ -142,6 +143,7 @@ class SessionRefs:
         self.dates = {r.id: r.session_date for r in rows}  # the partition key results and events carry
         self.athletes = athletes.known_ids(conn)
         self._resolved: dict[tuple, object] = {}
+        self._many: dict[tuple, object] = {}
 
     def session(self, record: dict) -> uuid.UUID:
         return self.once(("session", *(record.get(f, "") for f in SESSION_FIELDS)), lambda: self._session(record))
@@ -149,14 +151,21 @@ class SessionRefs:
     def athlete(self, record: dict) -> uuid.UUID:
         return self.once(("athlete", record.get("athlete", "")), lambda: self._athlete(record))
 
-    def once(self, key: tuple, resolve):
-        """resolve() the first time `key` is asked for; its answer, or its RowProblem, every time after."""
-        if key not in self._resolved:
+    def once(self, key: tuple, resolve, *, many: bool = False):
+        """resolve() the first time `key` is asked for; its answer, or its RowProblem, every time after.
+
+        many=True for values that can be as many as the rows (scores): those are kept up to
+        MAX_REMEMBERED, then forgotten all at once, so a load's memory stays bounded whatever the
+        file's size (the common values come straight back)."""
+        store = self._many if many else self._resolved
+        if key not in store:
+            if many and len(store) >= MAX_REMEMBERED:
+                store.clear()
             try:
-                self._resolved[key] = resolve()
+                store[key] = resolve()
             except RowProblem as problem:
-                self._resolved[key] = problem
-        found = self._resolved[key]
+                store[key] = problem
+        found = store[key]
         if isinstance(found, RowProblem):
             raise RowProblem(found.column, found.reason)
         return found

@@ -73,6 +73,11 @@ class CalibrationReport:
         lines.append("items the model fits worst (root mean square z):")
         for row in self.worst_items(5).itertuples():
             lines.append(f"  {row.title} ({row.track}): {row.rms_z:.2f} over {row.n_results} results")
+        left_out = self.observed.left_out
+        if left_out is not None and len(left_out):
+            lines.append(f"left out of the fit ({int(left_out['n_results'].sum())} results carry no pace; the most first):")
+            for row in left_out.head(8).itertuples():
+                lines.append(f"  {row.title} ({row.track}): {row.n_results} results, {row.reason}")
         return "\n".join(lines)
 
     def figure(self):

@@ -58,6 +58,7 @@ ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "tim
                 "n_results": INT, "difficulty": FLOAT, "se": FLOAT, "naive_difficulty": FLOAT, "component": INT,
                 "points": FLOAT}
 ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "component": INT}
+LEFT_OUT_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "reason": TEXT, "n_results": INT}
 RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "y": FLOAT, "z": FLOAT}
 
 
@@ -69,6 +70,7 @@ class ObservedDifficulty:
     dropped: dict  # results left out, by reason
     components: int
     residuals: pd.DataFrame | None = None  # RESIDUALS_SCHEMA: each fitted result, z = its robust residual
+    left_out: pd.DataFrame | None = None  # LEFT_OUT_SCHEMA: results not fitted, by item and reason (never silently)
 
     def points(self, difficulty: float | np.ndarray) -> np.ndarray:
         """Expected share (0-100) of the box's athletes who miss the standard at this difficulty."""
@@ -104,7 +106,7 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
         if row.result_status in ("dnf", "dns"):
             reason.iat[position] = row.result_status
         elif standard is None or value is None or value <= 0:
-            reason.iat[position] = "no standard" if standard is None else "nothing done"
+            reason.iat[position] = f"no standard pace for a workout scored by {scoring.kind}" if standard is None else "nothing done"
         elif row.result_status == "capped" and scoring.cap_seconds and scoring.total_reps:
             y.iat[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
         elif row.score_type == "TIME":
@@ -116,6 +118,16 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
         else:
             reason.iat[position] = f"{row.score_type} on a {scoring.kind} workout"
     return y, reason
+
+
+def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame:
+    """LEFT_OUT_SCHEMA: the results that carry no pace, counted by item and reason, most first."""
+    out = results[results["reason"] != ""]
+    counts = out.groupby(["wod_id", "item_track", "reason"]).size().reset_index(name="n_results")
+    counts["title"] = counts["wod_id"].map(lambda w: standards[w]["title"])
+    counts = counts.rename(columns={"item_track": "track"}).sort_values(["n_results", "title", "track"],
+                                                                         ascending=[False, True, True])
+    return conform(counts.reset_index(drop=True), LEFT_OUT_SCHEMA)
 
 
 def _design(athlete_index: np.ndarray, item_index: np.ndarray, n_athletes: int, n_items: int) -> sp.csr_matrix:
@@ -165,6 +177,7 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
     results["y"] = y
     results["item_track"] = np.where(results["is_rx"], "RX", np.where(results["track"] == "INTERMEDIATE", "INTERMEDIATE", "SCALED"))
     dropped = reason[reason != ""].value_counts().to_dict()
+    left_out = _left_out(results.assign(reason=reason), standards)
     used = results[results["y"].notna()].copy()
     used["item"] = used["wod_id"] + "|" + used["item_track"]
     counts = used["item"].value_counts()
@@ -214,7 +227,7 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
     })
     # the item's track (RX for an Rx result in a scaled class), not the session's
     residuals = conform(used.drop(columns="track").rename(columns={"item_track": "track"}), RESIDUALS_SCHEMA)
-    observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components), residuals)
+    observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components), residuals, left_out)
     item_frame["points"] = observed.points(item_frame["difficulty"].to_numpy())
     observed.items = conform(item_frame.sort_values(["title", "track"], ignore_index=True), ITEMS_SCHEMA)
     observed.athletes = conform(athlete_frame, ATHLETES_SCHEMA)
