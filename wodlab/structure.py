@@ -7,6 +7,7 @@ against it, and the difficulty features start from it.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -322,3 +323,20 @@ def most_work(document: dict) -> float | None:
         return None
     round_seconds = _work_seconds([{"type": "rounds", "rounds": 1, "items": items}])
     return scoring.clock_seconds / (round_seconds * FASTEST_PACE_FACTOR) * scoring.reps_per_round if round_seconds else None
+
+
+# Time domains a coach speaks of, from a workout's duration (seconds): short < 5 min, medium 5-15,
+# long > 15. A workout without a duration (open-ended work) has the domain "unknown". The
+# programming review balances them; the difficulty diagnostics group residuals by them.
+SHORT_BELOW_S = 5 * 60
+LONG_ABOVE_S = 15 * 60
+TIME_DOMAINS = ("short", "medium", "long")
+
+
+def time_domain(duration_seconds: float | None) -> str:
+    """short (< 5 min), medium (5-15 min), long (> 15 min), or unknown without a duration."""
+    if duration_seconds is None or (isinstance(duration_seconds, float) and math.isnan(duration_seconds)):
+        return "unknown"
+    if duration_seconds < SHORT_BELOW_S:
+        return "short"
+    return "long" if duration_seconds > LONG_ABOVE_S else "medium"

@@ -20,27 +20,13 @@ from wodlab import queries, wods
 from wodlab.catalog import FAMILIES, catalog_movements, family_of
 from wodlab.difficulty.features import load_ratios
 from wodlab.frames import DATE, FLOAT, INT, OBJECT, TEXT, conform, typed_frame
-from wodlab.structure import movement_sets, walk_movements
+from wodlab.structure import TIME_DOMAINS, movement_sets, time_domain, walk_movements
 
-# Time domains a coach speaks of, from the stored duration (seconds): short < 5 min, medium 5-15,
-# long > 15. A workout without a duration (open-ended work) has the domain "unknown".
-SHORT_BELOW_S = 5 * 60
-LONG_ABOVE_S = 15 * 60
-TIME_DOMAINS = ("short", "medium", "long")
 MODALITIES = tuple(category for category, _ in FAMILIES.values())  # weightlifting, gymnastics, cardio
 
 # Seconds per unit when the catalog gives no pace for the movement in that unit.
 _PACE_KEYS = {"reps": "rep", "distance": "m", "calories": "cal"}
 _DEFAULT_PACE = {"reps": 2.0, "distance": 0.3, "calories": 4.0, "time": 1.0}
-
-
-def time_domain(duration_seconds: float | None) -> str:
-    """short (< 5 min), medium (5-15 min), long (> 15 min), or unknown without a duration."""
-    if duration_seconds is None or pd.isna(duration_seconds):
-        return "unknown"
-    if duration_seconds < SHORT_BELOW_S:
-        return "short"
-    return "long" if duration_seconds > LONG_ABOVE_S else "medium"
 
 
 def _seconds_per_unit(movement: str, kind: str) -> float:
