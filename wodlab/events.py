@@ -20,7 +20,7 @@ from wodlab.columnar import Distinct
 from wodlab.fields import RowProblem, choice, decimal, integer, optional, timestamp
 from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
-from wodlab.sessions import SESSION_FIELDS, SESSION_KEY, SessionRefs, verbatim_id
+from wodlab.sessions import SESSION_KEY, SessionRefs, verbatim_id
 
 EVENT_TYPES = ("COMPLETE", "START", "REST", "FINISH", "NOTE")
 MAX_QUANTITY = 10**8  # quantity_completed is DECIMAL(10,2)
@@ -96,12 +96,8 @@ def _per_distinct(batch: dict, column: str, read) -> tuple[Distinct, list]:
 def _columnar(batch: dict, refs: EventRefs) -> pa.Table | None:
     """A batch of a file with no problem as EVENTS.columns (wodlab.columnar), each distinct cell read once
     by the row path's readers; None at any problem (the row path then names the rows)."""
-    sessions = Distinct(*(batch[f] for f in SESSION_FIELDS))
-    athletes_ = Distinct(batch["athlete"])
     try:
-        session_ids = [refs.session(dict(zip(SESSION_FIELDS, cells)))
-                       for cells in zip(*(sessions.values(i) for i in range(len(SESSION_FIELDS))))]
-        athlete_ids = [refs.athlete({"athlete": name}) for name in athletes_.values()]
+        sessions, athletes_, session_ids, athlete_ids = refs.who_and_where(batch)
         offsets, offset_of = _per_distinct(batch, "timestamp_offset",
                                            lambda r: integer(r, "timestamp_offset", low=0))
         types, type_of = _per_distinct(batch, "event_type", lambda r: choice(r, "event_type", EVENT_TYPES, "COMPLETE"))

@@ -20,7 +20,7 @@ from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
 from wodlab.ranking import rank_key
 from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.sessions import SESSION_FIELDS, SESSION_KEY, SessionRefs
+from wodlab.sessions import SESSION_KEY, SessionRefs
 from wodlab.structure import Scoring
 
 
@@ -68,12 +68,8 @@ def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
     the rows are assembled by indexing. None as soon as anything is a problem or a repeat (a bad
     cell, two results for one athlete in a session): the row-by-row path then names each row.
     """
-    sessions = Distinct(*(batch[f] for f in SESSION_FIELDS))
-    athletes_ = Distinct(batch["athlete"])
     try:
-        session_ids = [refs.session(dict(zip(SESSION_FIELDS, cells)))
-                       for cells in zip(*(sessions.values(i) for i in range(len(SESSION_FIELDS))))]
-        athlete_ids = [refs.athlete({"athlete": name}) for name in athletes_.values()]
+        sessions, athletes_, session_ids, athlete_ids = refs.who_and_where(batch)
         if Distinct(sessions.codes, athletes_.codes).size != len(sessions.codes):
             return None  # an athlete twice in a session: the row path says which rows
         places = Distinct(np.array(pd.factorize(pd.Series([refs.sessions[s] for s in session_ids]))[0])[sessions.codes])

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from wodlab import athletes, wods
+from wodlab.columnar import Distinct
 from wodlab.errors import QueryError
 from wodlab.fields import RowProblem, choice, date, integer, optional, required, time_of_day
 from wodlab.ids import stable_id
@@ -169,6 +170,15 @@ class SessionRefs:
         if isinstance(found, RowProblem):
             raise RowProblem(found.column, found.reason)
         return found
+
+    def who_and_where(self, batch: dict):
+        """A columnar batch's sessions and athletes (wodlab.columnar): (sessions, athletes) as Distinct
+        values of the batch's columns, and the id of each distinct one; RowProblem at the first bad one."""
+        sessions, athletes = Distinct(*(batch[f] for f in SESSION_FIELDS)), Distinct(batch["athlete"])
+        session_ids = [self.session(dict(zip(SESSION_FIELDS, cells)))
+                       for cells in zip(*(sessions.values(i) for i in range(len(SESSION_FIELDS))))]
+        athlete_ids = [self.athlete({"athlete": name}) for name in athletes.values()]
+        return sessions, athletes, session_ids, athlete_ids
 
     def _session(self, record: dict) -> uuid.UUID:
         if record.get("session_id", "").strip():
