@@ -12,8 +12,8 @@ from wodlab.frames import dtypes_of
 
 
 def test_the_embedded_server_loads_pg_stat_statements_and_logs_slow_statements(lab):
-    settings = {name: lab.sql(f"SHOW {name}").iloc[0, 0] for name in db.MONITORING}
-    assert settings == db.MONITORING
+    settings = {name: lab.sql(f"SHOW {name}").iloc[0, 0] for name in db.SETTINGS}
+    assert settings == db.SETTINGS
 
 
 def test_slow_queries_lists_the_slowest_statements_and_the_log_keeps_them(lab, pg_home):
