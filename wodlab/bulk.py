@@ -2,8 +2,8 @@
 
 `pandas.read_sql` and psycopg's fetchall build one Python object per value; COPY hands over one
 CSV stream that pyarrow's parser reads straight into typed columns. This is the path of every
-documented query whose columns are scalars (queries.run); columns holding lists or JSON documents
-(dtype object) keep the row path.
+documented query (queries.run); a column of dtype object (a list, a document) comes as JSON text,
+which the query writes (to_jsonb of an array) and json.loads reads back.
 
 COPY takes no bound parameters, so the query's named parameters are bound on the client by psycopg
 (ClientCursor.mogrify: quoted and typed by the driver, never formatted by hand).
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pandas as pd
@@ -25,11 +26,6 @@ from wodlab.errors import QueryError
 from wodlab.frames import BOOL, DATE, FLOAT, INT, OBJECT, TEXT, TIMESTAMP, Schema
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
-
-
-def columnar(schema: Schema) -> bool:
-    """Whether every column can come through CSV (no lists, no JSON documents)."""
-    return OBJECT not in schema.values()
 
 
 def _client_sql(raw: psycopg.Connection, sql: str, params: dict) -> str:
@@ -54,7 +50,7 @@ def copy_frame(engine: Engine, sql: str, params: dict, schema: Schema) -> pd.Dat
 
 # Each declared dtype as pyarrow reads it from PostgreSQL's CSV, then as pandas holds it.
 _ARROW_TYPES = {TEXT: pa.string(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(),
-                DATE: pa.timestamp("ns"), TIMESTAMP: pa.timestamp("ns", tz="UTC")}
+                DATE: pa.timestamp("ns"), TIMESTAMP: pa.timestamp("ns", tz="UTC"), OBJECT: pa.string()}
 _PANDAS_TYPES = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
                  pa.bool_(): pd.BooleanDtype()}
 
@@ -68,8 +64,9 @@ def _read(buffer: io.BytesIO, schema: Schema) -> pd.DataFrame:
     if names != list(schema):
         raise QueryError(f"the query returns {names}, its header declares {list(schema)}")
     if not buffer.getbuffer()[buffer.tell():].nbytes:  # no row: pyarrow refuses an empty stream
-        return pa.table({c: pa.array([], _ARROW_TYPES[t]) for c, t in schema.items()}).to_pandas(
+        empty = pa.table({c: pa.array([], _ARROW_TYPES[t]) for c, t in schema.items()}).to_pandas(
             types_mapper=_PANDAS_TYPES.get)
+        return _documents(empty, schema)
     table = pacsv.read_csv(
         buffer,
         read_options=pacsv.ReadOptions(column_names=names),
@@ -77,4 +74,13 @@ def _read(buffer: io.BytesIO, schema: Schema) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(column_types={c: _ARROW_TYPES[t] for c, t in schema.items()},
                                              null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
                                              true_values=["t"], false_values=["f"]))
-    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    return _documents(frame, schema)
+
+
+def _documents(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Object columns (JSON text on the wire) as the Python lists and dicts they hold."""
+    for column in (c for c, t in schema.items() if t == OBJECT):
+        values = [None if text is None or text is pd.NA else json.loads(text) for text in frame[column].tolist()]
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame

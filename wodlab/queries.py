@@ -17,14 +17,13 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab.bulk import columnar, copy_frame
+from wodlab.bulk import copy_frame
 from wodlab.catalog import resolve_movement
 from wodlab.errors import QueryError
-from wodlab.frames import check_schema, to_arrow, typed_frame
+from wodlab.frames import check_schema, to_arrow
 from wodlab.resources import sql_dir
 
 _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
@@ -176,24 +175,11 @@ def bind(query: Query, params: dict) -> dict:
     return {name: _check_value(query, p, params.get(name)) for name, p in known.items()}
 
 
-def to_frame(query: Query, rows: list, keys: list[str]) -> pd.DataFrame:
-    """Rows as a DataFrame with exactly the declared columns and dtypes."""
-    if keys and list(keys) != [c.name for c in query.columns]:
-        raise QueryError(f"query {query.name!r} returns {list(keys)}, its header declares {list(query.dtypes)}")
-    return typed_frame(rows, query.dtypes)
-
-
 def run(engine: Engine, name: str, *, as_arrow: bool = False, **params):
-    """The query's rows as a frame with its declared dtypes: through COPY when every column is a scalar
-    (wodlab.bulk), row by row when some hold lists or JSON. as_arrow=True: a pyarrow Table instead."""
+    """The query's rows as a frame with its declared dtypes, read through COPY (wodlab.bulk; lists and
+    documents come as JSON). as_arrow=True: a pyarrow Table instead."""
     query = get(name)
-    values = bind(query, params)
-    if columnar(query.dtypes):
-        frame = copy_frame(engine, query.sql, values, query.dtypes)
-    else:
-        with engine.connect() as conn:
-            result = conn.execute(sa.text(query.sql), values)
-            frame = to_frame(query, result.fetchall(), list(result.keys()))
+    frame = copy_frame(engine, query.sql, bind(query, params), query.dtypes)
     return to_arrow(frame, query.dtypes) if as_arrow else frame
 
 

@@ -21,8 +21,10 @@
 -- column modality_tags: object — strength, gymnastics, cardio
 -- column duration_seconds: Int64 — estimated duration
 -- column difficulty_score: Int64 — 0-100
-SELECT w.id, w.title, w.ast_json #>> '{blocks,0,type}' AS form, w.movements_list, w.equipment_list,
-       w.modality_tags, w.duration_seconds, w.difficulty_score
+-- the lists as JSON arrays: every documented query is read through COPY (wodlab.bulk), which parses JSON
+SELECT w.id, w.title, w.ast_json #>> '{blocks,0,type}' AS form, to_jsonb(w.movements_list) AS movements_list,
+       to_jsonb(w.equipment_list) AS equipment_list, to_jsonb(w.modality_tags) AS modality_tags, w.duration_seconds,
+       w.difficulty_score
 FROM wod_definitions w
 WHERE (CAST(:movements_all AS TEXT[]) IS NULL OR w.movements_list @> CAST(:movements_all AS TEXT[]))
 AND (CAST(:movements_any AS TEXT[]) IS NULL OR w.movements_list && CAST(:movements_any AS TEXT[]))

@@ -12,7 +12,8 @@
 -- column title: string — the workout's title
 -- column movements_list: object — catalog ids of the workout's movements, in order of appearance
 -- column difficulty_score: Int64 — 0-100
-SELECT w.id, w.title, w.movements_list, w.difficulty_score
+-- movements_list as a JSON array: every documented query is read through COPY (wodlab.bulk)
+SELECT w.id, w.title, to_jsonb(w.movements_list) AS movements_list, w.difficulty_score
 FROM wod_definitions w
 WHERE w.movements_list @> CAST(:movements AS TEXT[])
 AND (CAST(:equipment AS TEXT[]) IS NULL OR w.equipment_list @> CAST(:equipment AS TEXT[]))
