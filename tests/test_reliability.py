@@ -92,17 +92,40 @@ def test_difficulty_fit_reports_reliability_and_the_worst_items(sim_copy):
 
 
 def test_a_workout_without_a_standard_is_left_out_with_its_reason_and_said(box_lab, tmp_path):
-    """Open 15.1 is scored in total reps: no standard pace yet. Its results are listed, not silently dropped."""
+    """Nicole is scored by its pull-ups only, not by all its work: no standard pace yet. Its results
+    are listed with the reason, not silently dropped."""
     from wodcraft import library
 
-    box_lab.store_wod(library.get("open/15_1").source)
+    box_lab.store_wod(library.get("girls/nicole").source)
+    box_lab.load_results(BOX / "results.csv")
+    box_lab.load_sessions(_sessions(tmp_path, "Nicole"))
+    box_lab.load_results(_results(tmp_path, "Nicole", ["alice,112", "bruno,87", "chloe,150"]))
+    observed = estimate(box_lab.engine)
+    row = observed.left_out.set_index("title").loc["Nicole"]
+    assert row["n_results"] == 3 and row["reason"] == "no standard pace for a workout scored by reps"
+    assert {c: str(t) for c, t in observed.left_out.dtypes.items()} == LEFT_OUT_SCHEMA
+
+
+def test_an_amrap_scored_in_total_reps_has_a_standard_and_is_fitted(box_lab, tmp_path):
+    """Open 15.1 (9 minutes, rounds of 30 reps, scored in total reps): its standard is the reps wodcraft's
+    pace gives in the clock, and its results are on the pace scale like any AMRAP's."""
+    from wodcraft import library
+    from wodcraft.api import compile_source
+
+    from wodlab.structure import standard_performance
+
+    source = library.get("open/15_1").source
+    standard = standard_performance(compile_source(source).document)
+    assert 90 < standard < 180  # about four rounds of 30 in nine minutes
+    box_lab.store_wod(source)
     box_lab.load_results(BOX / "results.csv")
     box_lab.load_sessions(_sessions(tmp_path, "Open 15.1"))
     box_lab.load_results(_results(tmp_path, "Open 15.1", ["alice,212", "bruno,187", "chloe,150"]))
     observed = estimate(box_lab.engine)
-    row = observed.left_out.set_index("title").loc["Open 15.1"]
-    assert row["n_results"] == 3 and row["reason"] == "no standard pace for a workout scored by reps"
-    assert {c: str(t) for c, t in observed.left_out.dtypes.items()} == LEFT_OUT_SCHEMA
+    assert "Open 15.1" in set(observed.items["title"]) and "Open 15.1" not in set(observed.left_out["title"])
+    fitted = observed.residuals.merge(observed.items[["wod_id", "title"]].drop_duplicates(), on="wod_id")
+    y = fitted[fitted["title"] == "Open 15.1"].set_index("athlete_id")["y"]
+    assert sorted(np.round(np.exp(y.to_numpy()) * standard)) == [150, 187, 212]
 
 
 def _sessions(tmp_path, title: str):

@@ -270,6 +270,8 @@ def standard_performance(document: dict, category: str = "men") -> float | None:
 
     - time: seconds, the middle of wodcraft's estimate (catalog paces; not bounded by the cap);
     - rounds+reps: units of work (reps, calories, metres) in the clock at wodcraft's pace for a round;
+    - reps (an AMRAP scored in total reps, e.g. Open 15.1): the same, when every unit of the round is a
+      rep; a workout that counts only some of its work (Nicole: the pull-ups, not the runs) has none;
     - load: STANDARD_LIFT_KG per lift, for the athlete's category.
     Results are put on one unit-free scale by comparing them to this standard (log pace ratio).
     """
@@ -277,8 +279,10 @@ def standard_performance(document: dict, category: str = "men") -> float | None:
     estimate = document.get("estimate") or {}
     if scoring.kind == "time":
         return estimated_seconds(document)
-    if scoring.kind == "rounds+reps":
+    if scoring.kind in ("rounds+reps", "reps"):
         items = _amrap_items(document.get("blocks", []))
+        if scoring.kind == "reps" and (not items or any(s.kind != "reps" for s in movement_sets(items))):
+            return None
         seconds = _round_seconds(items) if items else 0.0
         clock = estimate.get("min_s")
         return clock / seconds * scoring.reps_per_round if seconds and clock and scoring.reps_per_round else None

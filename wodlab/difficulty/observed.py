@@ -7,7 +7,7 @@ the reps that pace gives in an AMRAP's clock, a reference lift for a load):
     y = ln(S / time)            for a finished time
     y = ln(S / (cap x V / r))   for an athlete capped with r of the V reps: the time that pace
                                 would have taken (a constant-pace imputation of a censored time)
-    y = ln(reps / S)            for an AMRAP (rounds x reps per round + reps)
+    y = ln(reps / S)            for an AMRAP (rounds x reps per round + reps, or its total reps)
     y = ln(kg / S)              for a load (S by the athlete's category)
 
 so y > 0 is faster (more) than the standard. An item is a workout done at one level (Rx, or
@@ -111,13 +111,18 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
             y.iat[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
         elif row.score_type == "TIME":
             y.iat[position] = math.log(standard / value)
-        elif row.score_type == "ROUNDS" and scoring.reps_per_round:
+        elif _counted_work(row.score_type, scoring):
             y.iat[position] = math.log(value / standard)
         elif row.score_type == "LOAD":
             y.iat[position] = math.log(value * float(KG_PER_UNIT[row.score_unit]) / standard)
         else:
             reason.iat[position] = f"{row.score_type} on a {scoring.kind} workout"
     return y, reason
+
+
+def _counted_work(score_type: str, scoring: Scoring) -> bool:
+    """Scored as work done against the clock: an AMRAP's rounds + reps, or its total reps (Open 15.1)."""
+    return (score_type == "ROUNDS" and bool(scoring.reps_per_round)) or (score_type == "REPS" and scoring.kind == "reps")
 
 
 def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame:
