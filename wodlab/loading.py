@@ -9,9 +9,14 @@ RowProblem. This module does the rest:
 - validates every row before writing anything, and collects every problem (row, column, reason);
 - loads nothing when any row is bad, unless skip_bad, which loads the good rows and writes the
   bad ones, with their reasons, to a reject file;
+- a clean CSV file or DataFrame of a spec with a `columnar` function first goes the columnar path
+  (wodlab.columnar: batches, each distinct value checked once, COPY as CSV); at the first doubt it
+  is rolled back and the file goes the row path below, which names every problem;
 - writes with COPY straight into the table when none of the rows' ids is stored yet, otherwise
   into a temporary table, then INSERT ... ON CONFLICT DO NOTHING, all in one transaction: loading
   the same file twice adds nothing, and a failure leaves the table as it was;
+- makes the month partitions the rows go to (TableSpec.monthly), and refreshes the materialised
+  leaderboards in the same transaction when the load changed what they show (refreshes_on);
 - a row whose id is stored with other values is a correction: the load is refused (ConflictError,
   each conflict with its row, old and new values) unless update=True, which updates the row and
   keeps its previous values in load_history, with when and from which file;
@@ -493,50 +498,52 @@ def _large(source) -> bool:
 
 def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: bool) -> LoadReport | None:
     """The load by the columnar path (wodlab.columnar) when the spec has one and the input suits it; None
-    otherwise (nothing written)."""
-    if spec.columnar is None or not (isinstance(source, pd.DataFrame) or Path(source).suffix.lower() == ".csv"):
+    otherwise, with nothing written. Every row it reads it writes (it declines a file with any problem
+    or repeat), so the report's rows read are its rows written."""
+    batches = _columnar_batches(spec, source)
+    if batches is None:
         return None
-    known = spec.required + spec.optional
-    if isinstance(source, pd.DataFrame):
-        frame, _ = read_rows(source)
-        if not set(spec.required) <= set(frame.columns) or not set(frame.columns) <= set(known):
-            return None
-        batches = columnar.frame_batches(frame)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            return None
-        batches = columnar.csv_batches(path, known)
     context = spec.context(conn, None)
     raw = conn.connection.driver_connection
     now = raw.execute("SELECT NOW()::text").fetchone()[0]  # what COALESCE(column, NOW()) gives
-    rows = 0
-
-    def convert(batch: dict) -> pa.Table | None:
-        nonlocal rows
-        size = len(next(iter(batch.values()))) if batch else 0
-        if not set(spec.required) <= set(batch):
-            return None
-        rows += size
-        for column in spec.optional:
-            batch.setdefault(column, pa.array([""] * size, pa.string()))
-        table = spec.columnar(batch, context)
-        for column in spec.casts:  # each a COALESCE(column, NOW()) default (the straight COPY's rule)
-            if table is not None:
-                table = table.set_column(table.column_names.index(column), column, pc.fill_null(table[column], now))
-        return table
 
     def prepare(table: pa.Table) -> None:
         if spec.monthly:
             days = pc.unique(table[spec.monthly]).to_pylist()
             _make_month_partitions(raw, spec.table, {dt.date.fromisoformat(day) for day in days})
 
-    written = columnar.load_batches(raw, spec.table, spec.columns, batches, convert, prepare, show)
+    written = columnar.load_batches(raw, spec.table, spec.columns, batches,
+                                    lambda batch: _columns_of(spec, context, now, batch), prepare, show)
     if written is None:
         return None
-    report = LoadReport(spec.table, name, rows_read=rows)
-    report.inserted = written
-    return report
+    return LoadReport(spec.table, name, rows_read=written, inserted=written)
+
+
+def _columnar_batches(spec: TableSpec, source):
+    """The input's batches of text columns (a CSV file streamed, a DataFrame whole), or None when the
+    spec has no columnar path or the input is not one it reads (JSON Lines, unknown columns)."""
+    if spec.columnar is None:
+        return None
+    known = spec.required + spec.optional
+    if isinstance(source, pd.DataFrame):
+        frame, _ = read_rows(source)
+        return columnar.frame_batches(frame) if set(frame.columns) <= set(known) else None
+    path = Path(source)
+    return columnar.csv_batches(path, known) if path.suffix.lower() == ".csv" and path.is_file() else None
+
+
+def _columns_of(spec: TableSpec, context, now: str, batch: dict) -> pa.Table | None:
+    """One batch as the table's columns (spec.columnar), missing optional columns empty and defaults
+    applied as the straight COPY applies them (COALESCE(column, NOW())); None to decline."""
+    if not set(spec.required) <= set(batch):
+        return None
+    size = len(batch[spec.required[0]])
+    for column in spec.optional:
+        batch.setdefault(column, pa.array([""] * size, pa.string()))
+    table = spec.columnar(batch, context)
+    for column in spec.casts if table is not None else ():
+        table = table.set_column(table.column_names.index(column), column, pc.fill_null(table[column], now))
+    return table
 
 
 def _load_rows(conn: Connection, spec: TableSpec, source, skip_bad: bool, update: bool, rejects, show: bool) -> LoadReport:
