@@ -14,12 +14,18 @@ SELECT DATE(ss.session_date) AS workout_date,
        ar.score_value,
        ar.score_type,
        COALESCE(pr.result_id = ar.id, FALSE) AS personal_record,
-       best.score_text AS record_score
+       pr.score_text AS record_score
 FROM athlete_results ar
 JOIN scheduled_sessions ss ON ar.session_id = ss.id
 JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
-LEFT JOIN workout_standings pr ON pr.wod_id = wd.id AND pr.scope = '*' AND pr.athlete_id = ar.athlete_id
-LEFT JOIN athlete_results best ON best.id = pr.result_id AND best.session_date = pr.session_date
+-- the athlete's record on each workout: two key lookups a row (standings, then that result),
+-- never a scan of every result
+LEFT JOIN LATERAL (
+    SELECT st.result_id, best.score_text
+    FROM workout_standings st
+    JOIN athlete_results best ON best.id = st.result_id AND best.session_date = st.session_date
+    WHERE st.wod_id = wd.id AND st.scope = '*' AND st.athlete_id = ar.athlete_id
+) pr ON TRUE
 WHERE ar.athlete_id = :athlete_id
 AND (CAST(:movement AS TEXT) IS NULL OR wd.movements_list @> ARRAY[CAST(:movement AS TEXT)])
 ORDER BY ss.session_date DESC, wd.title, ar.score_value;
