@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from wodlab import db
+from wodlab import db, wods
 from wodlab.lab import Lab, connect
 from wodlab.simulate import SimulationConfig, simulate, write_box
 
@@ -166,22 +166,12 @@ def bench_events(lab: Lab, box_dir: Path) -> dict:
 
 
 def pad_workouts(lab: Lab, total: int) -> int:
-    """Copies of the stored workouts (new titles, hashes, durations, difficulties) until `total` are stored."""
+    """Copies of the stored workouts (wods.replicate) until `total` are stored; fresh planner statistics."""
     with lab.engine.begin() as conn:
-        stored = conn.execute(sa.text("SELECT count(*) FROM wod_definitions")).scalar_one()
-        if stored < total:
-            conn.execute(sa.text("""
-                INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
-                    equipment_list, duration_seconds, difficulty_score, modality_tags)
-                SELECT gen_random_uuid(), w.title || ' #' || g, w.dsl_source || '// ' || g, w.ast_json, w.compiled_json,
-                       md5(w.source_hash || g) || md5(g::text || w.source_hash), w.movements_list, w.equipment_list,
-                       60 + (g * 37 + n) % 3600, (g * 13 + n * 7) % 101, w.modality_tags
-                FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM wod_definitions) w,
-                     generate_series(1, CAST(CEIL(CAST(:missing AS float) / :stored) AS int)) AS g
-                ORDER BY g, n LIMIT :missing"""), {"missing": total - stored, "stored": stored})
+        stored = wods.replicate(conn, total)
     with lab.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE wod_definitions"))
-    return max(total, stored)
+    return stored
 
 
 def peak_load_rss(url: str, path: Path) -> float:

@@ -319,3 +319,22 @@ def rewrite_record(conn: Connection, wod_id: str, record: WodRecord, changed: bo
         **{c: getattr(record, c) for c in REBUILT_COLUMNS if c not in ("ast_json", "compiled_json")},
         "ast_json": json.dumps(record.ast_json), "compiled_json": json.dumps(record.compiled_json),
     })
+
+
+def replicate(conn: Connection, total: int) -> int:
+    """Copies of the stored workouts under other titles and hashes (` #n` added), their durations and
+    difficulties spread, until `total` workouts are stored; how many are. For benchmarks: a
+    federation's library of 100k workouts, as the search indexes see it. Never for a real box."""
+    stored = conn.execute(sa.text("SELECT count(*) FROM wod_definitions")).scalar_one()
+    if stored >= total or not stored:
+        return stored
+    conn.execute(sa.text("""
+        INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
+            equipment_list, duration_seconds, difficulty_score, modality_tags)
+        SELECT gen_random_uuid(), w.title || ' #' || g, w.dsl_source || '// ' || g, w.ast_json, w.compiled_json,
+               md5(w.source_hash || g) || md5(g::text || w.source_hash), w.movements_list, w.equipment_list,
+               60 + (g * 37 + n) % 3600, (g * 13 + n * 7) % 101, w.modality_tags
+        FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM wod_definitions) w,
+             generate_series(1, CAST(CEIL(CAST(:missing AS float) / :stored) AS int)) AS g
+        ORDER BY g, n LIMIT :missing"""), {"missing": total - stored, "stored": stored})
+    return total
