@@ -296,3 +296,35 @@ def test_the_quick_reading_of_common_shapes_is_the_grammars(text):
         assert quick is None, text
         return
     assert quick == expected, text
+
+
+_TIME_WORKOUTS = ("girls/fran", "girls/grace", "heroes/murph", "open/18_4", "girls/diane")
+
+
+@given(st.tuples(_clock, _marker).map("".join), st.sampled_from(_TIME_WORKOUTS), st.sampled_from(["RX", "SCALED"]))
+def test_a_finished_time_reads_the_same_on_every_for_time_workout_within_its_cap(text, path, track):
+    """results.ResultRefs checks a bare time once for every for-time workout: it must give exactly the
+    columns of the full check on each workout whose cap it is within, and say so when it is not."""
+    from decimal import Decimal
+
+    from wodcraft import library
+    from wodcraft.api import compile_source
+
+    from wodlab.fields import RowProblem
+    from wodlab.results import _BARE_TIME, _time_columns, score_columns
+    from wodlab.structure import Scoring
+
+    if not _BARE_TIME.match(text):
+        return
+    scoring = Scoring.of(compile_source(library.get(path).source).document)
+    try:
+        full = score_columns(parse_score(text, scoring), scoring, track)
+    except (ScoreSyntaxError, ScoreMismatch):
+        full = None
+    try:
+        shared = _time_columns(text, track)
+    except RowProblem:
+        assert full is None, text
+        return
+    within = not scoring.cap_seconds or shared.first[1] <= Decimal(str(scoring.cap_seconds))
+    assert (shared if within else None) == full, (text, path)

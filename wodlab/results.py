@@ -7,8 +7,10 @@ result's id is uuid5 of (session, athlete): one result per athlete and session.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -38,7 +40,17 @@ class ResultRefs(SessionRefs):
         self.workouts.preload(wod for wod, _ in self.sessions.values())  # every workout a result can name
 
     def score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
-        """The score columns of a score text on a workout and track, or RowProblem; each distinct one checked once."""
+        """The score columns of a score text on a workout and track, or RowProblem; each distinct one checked once.
+
+        A finished time ("4:05", "4:05 Rx") on a for-time workout gives the same columns on every such
+        workout whose cap it is within (its rank value is the seconds, whatever the workout): those
+        are checked once per (text, track) for all workouts, the most common score of a box read once,
+        not once per workout. tests/test_scores.py pins this to the full check."""
+        scoring = self.workouts.scoring(wod_id)
+        if scoring.kind == "time" and _BARE_TIME.match(text):
+            columns = self.once(("time", text, track), lambda: _time_columns(text, track), many=True)
+            if not scoring.cap_seconds or columns.first[1] <= Decimal(str(scoring.cap_seconds)):
+                return columns
         return self.once(("score", text, wod_id, track), lambda: self._score(text, wod_id, track), many=True)
 
     def _score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
@@ -47,6 +59,19 @@ class ResultRefs(SessionRefs):
             return score_columns(parse_score(text, scoring), scoring, track)
         except (ScoreSyntaxError, ScoreMismatch) as problem:
             raise RowProblem("score", str(problem).splitlines()[0]) from None
+
+
+# m:ss (fractions allowed) and an optional division marker: never a three-part clock, whose reading
+# depends on the workout's cap (scores._hundredths_if_hours_impossible)
+_BARE_TIME = re.compile(r"^\d+:\d{1,2}(?:\.\d+)?(?:\s+(?:rx\+|rx|sc|scaled))?$", re.IGNORECASE)
+
+
+def _time_columns(text: str, track: str) -> ScoreColumns:
+    """The columns of a finished time, which no workout changes (within its cap); RowProblem if unreadable."""
+    try:
+        return score_columns(parse_score(text), None, track)
+    except (ScoreSyntaxError, ScoreMismatch) as problem:
+        raise RowProblem("score", str(problem).splitlines()[0]) from None
 
 
 def _result_row(record: dict, refs: ResultRefs) -> tuple:
@@ -106,7 +131,7 @@ class ScoreColumns:
     last: tuple  # score_text, division, result_status, tiebreak_seconds, rank_tier, rank_value
 
 
-def score_columns(score: Score, scoring: Scoring, track: str) -> ScoreColumns:
+def score_columns(score: Score, scoring: Scoring | None, track: str) -> ScoreColumns:
     """The columns of a checked score; the rank key stored is policy "box"."""
     is_rx = score.is_rx if score.is_rx is not None else track == "RX"  # unmarked: the class's track says
     key = rank_key(score, scoring, is_rx=is_rx)
