@@ -18,13 +18,15 @@ SELECT DATE(ss.session_date) AS workout_date,
 FROM athlete_results ar
 JOIN scheduled_sessions ss ON ar.session_id = ss.id
 JOIN wod_definitions wd ON ss.wod_definition_id = wd.id
--- the athlete's record on each workout: two key lookups a row (standings, then that result),
--- never a scan of every result
+-- the athlete's record on each workout: two key lookups a row (standings, then that result), never
+-- a scan of every result. LIMIT 1 (there is one row) keeps PostgreSQL from flattening the LATERAL
+-- into a join it then plans as a hash of all results.
 LEFT JOIN LATERAL (
     SELECT st.result_id, best.score_text
     FROM workout_standings st
     JOIN athlete_results best ON best.id = st.result_id AND best.session_date = st.session_date
     WHERE st.wod_id = wd.id AND st.scope = '*' AND st.athlete_id = ar.athlete_id
+    LIMIT 1
 ) pr ON TRUE
 WHERE ar.athlete_id = :athlete_id
 AND (CAST(:movement AS TEXT) IS NULL OR wd.movements_list @> ARRAY[CAST(:movement AS TEXT)])
