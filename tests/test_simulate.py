@@ -251,3 +251,11 @@ def test_the_command_takes_a_scenario(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--scenario", "tidy", "--out", str(tmp_path)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "realistic" in bad.stderr
+
+
+def test_the_command_line_offers_every_scenario():
+    """cli.py names the scenarios without importing the simulator (a quick `wodlab --help`): same list."""
+    from wodlab import cli
+    from wodlab.simulate import SCENARIOS
+
+    assert tuple(SCENARIOS) == cli.SCENARIO_NAMES
