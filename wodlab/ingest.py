@@ -86,6 +86,7 @@ def compile_file(wod_file: WodFile, model: DifficultyModel = BASELINE, cache: WO
 # this process (an LRU) or behind a client each worker would have to open; a bulk import of this
 # size is a first import, where the cache would miss anyway.
 PARALLEL_FILES = 400
+MAX_WORKERS = 4
 
 
 def _compile_one(wod_file: WodFile, model: DifficultyModel, cache: WODCraftCache | None) -> tuple:
@@ -110,9 +111,6 @@ def _compiled(files: list[WodFile], model: DifficultyModel, cache: WODCraftCache
     # each). They never touch the parent's database connections and leave by os._exit.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         yield from pool.map(_compile_one, files, itertools.repeat(model), itertools.repeat(None), chunksize=32)
-
-
-MAX_WORKERS = 4
 
 
 def import_files(target: Engine | Connection, files: list[WodFile], *, strict: bool = False,

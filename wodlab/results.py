@@ -97,8 +97,8 @@ def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
         sessions, athletes_, session_ids, athlete_ids = refs.who_and_where(batch)
         if Distinct(sessions.codes, athletes_.codes).size != len(sessions.codes):
             return None  # an athlete twice in a session: the row path says which rows
-        places = Distinct(np.array(pd.factorize(pd.Series([refs.sessions[s] for s in session_ids]))[0])[sessions.codes])
-        scores = Distinct(stripped(batch["score"]), places.codes)
+        place_of_session = pd.factorize(pd.Series([refs.sessions[s] for s in session_ids]))[0]  # (workout, track)
+        scores = Distinct(stripped(batch["score"]), place_of_session[sessions.codes])
         place_of = [refs.sessions[session_ids[sessions.codes[row]]] for row in scores.firsts]
         columns = [refs.score(required({"score": text}, "score"), *place)
                    for text, place in zip(scores.values(0), place_of)]

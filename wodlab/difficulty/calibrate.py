@@ -23,6 +23,7 @@ from scipy.optimize import lsq_linear
 from scipy.stats import norm, spearmanr
 from sqlalchemy.engine import Engine
 
+from wodlab import queries
 from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
 from wodlab.difficulty.observed import ObservedDifficulty, estimate
@@ -140,7 +141,8 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
         terms: tuple[str, ...] = CALIBRATED_TERMS, split: bool = True) -> tuple[DifficultyModel, CalibrationReport]:
     """Calibrate a model on the database's results; return it (not yet saved) and its report, with the
     split-half reliability of the observed difficulty (split=False skips those two extra fits)."""
-    observed = observed or estimate(engine)
+    results = None if observed else queries.run(engine, "difficulty_results")  # read once: the fit and the halves
+    observed = observed or estimate(engine, results=results)
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
         raise WodlabError(f"only {table['wod_id'].nunique()} workouts have {min_results}+ results: too few to calibrate")
@@ -171,7 +173,7 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
                                    ["difficulty when every term is 0", *(TERMS[t].meaning for t in terms)],
                                    [False, *(TERMS[t].monotone for t in terms)]), WEIGHTS_SCHEMA)
     predictions = conform(predictions.sort_values(["title", "track"]), PREDICTIONS_SCHEMA)
-    reliability = split_half(engine, seed=seed) if split else None
+    reliability = split_half(engine, seed=seed, results=results) if split else None
     return model, CalibrationReport(metrics, predictions, weight_frame, observed, reliability)
 
 

@@ -79,7 +79,8 @@ class ObservedDifficulty:
         return 100 * norm.cdf((d[:, None] - abilities[None, :]) / self.residual_sd).mean(axis=1)
 
 
-def _standards(engine: Engine, wod_ids: list[str]) -> dict[str, dict]:
+def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
+    """Each workout's title, Scoring, time domain, modalities and standard performance by category."""
     with engine.connect() as conn:
         stored = documents(conn, wod_ids)
     out = {}
@@ -169,15 +170,17 @@ def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, ridge: float, scale:
 
 
 def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iterations: int = 6,
-             min_results: int = 1, results: pd.DataFrame | None = None) -> ObservedDifficulty:
+             min_results: int = 1, results: pd.DataFrame | None = None,
+             standards: dict[str, dict] | None = None) -> ObservedDifficulty:
     """Fit abilities and difficulties to every result in the database (see the module docstring).
 
-    `results`: the query difficulty_results when the caller already read it (it is not changed)."""
+    `results`: the query difficulty_results when the caller already read it (it is not changed);
+    `standards`: standards_of its workouts, likewise (split_half fits two halves of one read)."""
     results = queries.run(engine, "difficulty_results") if results is None else results.copy()
     results["gender"] = results["gender"].fillna("")
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
-    standards = _standards(engine, sorted(results["wod_id"].unique()))
+    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
     y, reason = pace_scale(results, standards)
     results["y"] = y
     results["item_track"] = np.where(results["is_rx"], "RX", np.where(results["track"] == "INTERMEDIATE", "INTERMEDIATE", "SCALED"))

@@ -27,7 +27,7 @@ from scipy.stats import spearmanr
 from sqlalchemy.engine import Engine
 
 from wodlab import queries
-from wodlab.difficulty.observed import ObservedDifficulty, estimate
+from wodlab.difficulty.observed import ObservedDifficulty, estimate, standards_of
 from wodlab.frames import FLOAT, INT, TEXT, conform, typed_frame
 
 HALVES_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "n_a": INT, "n_b": INT, "difficulty_a": FLOAT,
@@ -56,10 +56,12 @@ def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: 
     """Fit each random half of the athletes alone and compare the items' difficulties (module docstring).
     `options` go to observed.estimate (ridge, huber...)."""
     results = queries.run(engine, "difficulty_results") if results is None else results
+    standards = standards_of(engine, sorted(results["wod_id"].unique()))  # read once for both halves
     athletes = np.array(sorted(results["athlete_id"].unique()))
     chosen = np.random.Generator(np.random.PCG64(seed)).permutation(len(athletes))[: len(athletes) // 2]
     in_a = results["athlete_id"].isin(set(athletes[chosen]))
-    halves = [estimate(engine, results=results[mask].reset_index(drop=True), **options).items for mask in (in_a, ~in_a)]
+    halves = [estimate(engine, results=results[mask].reset_index(drop=True), standards=standards, **options).items
+              for mask in (in_a, ~in_a)]
     keys = ["wod_id", "title", "track"]
     both = halves[0].merge(halves[1], on=keys, suffixes=("_a", "_b"))
     both = both[(both["n_results_a"] >= min_results) & (both["n_results_b"] >= min_results)].reset_index(drop=True)
