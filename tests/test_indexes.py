@@ -74,3 +74,16 @@ def test_the_leaderboard_reads_rank_keys_from_the_covering_index(sim_copy):
     assert read and read <= partitions, [(n["Node Type"], n.get("Index Name")) for n in nodes]
     board = sim_copy.leaderboard("Fran", limit=10, exclude_flagged=True)
     assert list(board["rank"]) == sorted(board["rank"]) and len(board) == 10
+
+
+def test_a_page_of_a_common_movement_search_walks_titles_in_the_index_alone(big_library):
+    """Migration 015: the movements ride in the title index, so the walk in title order to a page's end never
+    reads the table (before, each workout walked past was fetched to test its movements)."""
+    for name in ("wods_with_any_movement", "wods_with_all_movements"):
+        nodes = queries.plan_nodes(big_library.engine, name, executed=True, movements=["pull_up"], limit=20)
+        walk = [n for n in nodes if n.get("Index Name") == "idx_wod_title_search"]
+        assert walk and walk[0]["Node Type"] == "Index Only Scan", [(n["Node Type"], n.get("Index Name")) for n in nodes]
+        assert walk[0]["Heap Fetches"] == 0
+    page = big_library.wods_with_all_movements(["pull_up"], limit=20)
+    assert len(page) == 20 and all("pull_up" in m for m in page["movements_list"])
+    assert page["title"].tolist() == sorted(page["title"])

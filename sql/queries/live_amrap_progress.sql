@@ -4,11 +4,9 @@
 -- column athlete_id: string — the athlete's id
 -- column total_reps: Float64 — sum of quantity_completed over COMPLETE events
 -- column last_activity_time: Int64 — seconds from the session's start to the athlete's last event
-SELECT re.athlete_id,
-       SUM(re.quantity_completed) AS total_reps,
-       MAX(re.timestamp_offset) AS last_activity_time
-FROM realized_events re
-WHERE re.session_id = :session_id
-AND re.event_type = 'COMPLETE'
-GROUP BY re.athlete_id
-ORDER BY total_reps DESC, re.athlete_id;
+-- Departure: read from the running totals that triggers keep (session_live_totals, migration 015)
+-- rather than summed from the events at each read.
+SELECT athlete_id, total_reps, last_update AS last_activity_time
+FROM session_live_totals
+WHERE session_id = :session_id
+ORDER BY total_reps DESC, athlete_id;
