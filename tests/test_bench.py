@@ -20,4 +20,5 @@ def test_bench_small_writes_a_report_with_every_ratio(tmp_path):
                                       "athlete_movement_progression", "live_leaderboard"}
     assert report["events"]["rows"] > 1000 and report["writes"]["peak_rss_mib"] > 50
     assert all("Scan" in q["explain"] or "Result" in q["explain"] for q in report["queries"].values())
-    assert "ratio to_sql/wodlab" in run.stdout
+    assert report["workouts"]["folder"]["workouts"] == 50 and report["workouts"]["folder"]["workouts_per_s"] > 0
+    assert "ratio to_sql/wodlab" in run.stdout and "workout import, a folder" in run.stdout

@@ -6,6 +6,7 @@ import hashlib
 import multiprocessing
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from wodcraft import library
@@ -235,6 +236,16 @@ def test_a_file_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch
     assert (report.inserted, report.rejected) == (2, 1)
     (rejected,) = [o for o in report.outcomes if o.status == "rejected"]
     assert rejected.source.endswith("b_too_long.wod") and "could not be stored" in rejected.reason
+    assert count(lab, "wod_definitions") == 2
+
+
+def test_a_workout_two_files_of_one_batch_share_is_new_for_the_first_file_only(lab, tmp_path, count):
+    """A batch goes in as one pipeline; the outcome of each file is still the outcome of storing files in order."""
+    (tmp_path / "a.wod").write_text("# Shared\nFor time\n  20 Push-up\n")
+    (tmp_path / "b.wod").write_text("# Shared\nFor time\n  20 Push-up\n\n# Own\nFor time\n  10 Burpee\n")
+    report = lab.load_wods([tmp_path], progress=False)
+    by_file = {(Path(o.source).name, o.title): o.status for o in report.outcomes}
+    assert by_file == {("a.wod", "Shared"): "new", ("b.wod", "Shared"): "present", ("b.wod", "Own"): "new"}
     assert count(lab, "wod_definitions") == 2
 
 

@@ -25,7 +25,7 @@ from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError, WodlabError
 from wodlab.loading import DEADLOCK_RETRIES, RETRYABLE, LoadReport, Outcome, transaction
 from wodlab.progress import progress as with_progress
-from wodlab.wods import compile_records, insert_record
+from wodlab.wods import compile_records, insert_records
 
 
 @dataclass(frozen=True)
@@ -116,44 +116,84 @@ def _compiled(files: list[WodFile], model: DifficultyModel, cache: WODCraftCache
 def import_files(target: Engine | Connection, files: list[WodFile], *, strict: bool = False,
                  progress: bool | None = None, model: DifficultyModel = BASELINE, cache: WODCraftCache | None = None
                  ) -> LoadReport:
-    """Compile every file (through the compile `cache` when given), then store each file's workouts, all or
+    """Compile every file (through the compile `cache` when given) and store each file's workouts, all or
     none (a savepoint per file), committing every STORE_BATCH files.
 
     A rejected file writes nothing; the others are stored. With strict=True any rejection raises
-    WodCompileError before anything is written. Given a Connection, everything happens in the
-    caller's transaction (a box loaded as one).
+    WodCompileError before anything is written. Otherwise files are stored as they compile: a large
+    import's worker processes compile the next files while this one stores. Given a Connection,
+    everything happens in the caller's transaction (a box loaded as one).
     """
-    compiled, report = [], LoadReport("wod_definitions")
-    for wod_file, (records, diagnostics, failure) in zip(files, _compiled(files, model, cache)):
-        if records is not None:
-            compiled.append((wod_file, records))
-            continue
-        if strict:
-            if diagnostics is not None:
-                raise WodCompileError(diagnostics, wod_file.name)
-            raise WodCompileError([Diagnostic("W004", 1, 1, f"could not be compiled: {failure}")], wod_file.name)
-        if diagnostics is not None:
-            first = diagnostics[0].line if diagnostics else None
-            report.add(Outcome(wod_file.name, first, None, None, "rejected", "\n".join(str(d) for d in diagnostics)))
-        else:
-            report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be compiled: {failure}"))
+    report = LoadReport("wod_definitions")
+    accepted = _accepted(files, model, cache, report, strict)
+    if strict:
+        accepted = list(accepted)  # every file compiles before anything is written
     show = sys.stderr.isatty() if progress is None else progress
-    pending = with_progress(compiled, show and len(compiled) >= 20, desc="storing workouts", unit="file")
+    pending = with_progress(accepted, show and len(files) >= 20, desc="storing workouts", unit="file",
+                            total=len(files))
     for batch in _batches(pending, STORE_BATCH):
         with transaction(target) as conn:
-            for wod_file, records in batch:
-                try:
-                    created = _store(conn, records, own_savepoint=not isinstance(target, Connection))
-                except sa.exc.DBAPIError as exc:
-                    if isinstance(target, Connection):  # the caller's transaction is lost: the caller reports it
-                        raise
-                    report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be stored: {exc.orig}"))
+            for (wod_file, records), created in zip(batch, _store_batch(conn, batch, target)):
+                if isinstance(created, Exception):
+                    report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be stored: {created}"))
                     continue
                 for record in records:
                     status = "new" if created[record.id] else "present"
                     report.add(Outcome(wod_file.name, record.first_line, record.title, str(record.id), status))
     report.rows_read = len(report.outcomes)
     return report
+
+
+def _accepted(files: list[WodFile], model: DifficultyModel, cache: WODCraftCache | None, report: LoadReport,
+              strict: bool):
+    """(file, records) of each file that compiles, in order; the others reported rejected (strict: raised)."""
+    for wod_file, (records, diagnostics, failure) in zip(files, _compiled(files, model, cache)):
+        if records is not None:
+            yield wod_file, records
+        elif strict:
+            if diagnostics is not None:
+                raise WodCompileError(diagnostics, wod_file.name)
+            raise WodCompileError([Diagnostic("W004", 1, 1, f"could not be compiled: {failure}")], wod_file.name)
+        elif diagnostics is not None:
+            first = diagnostics[0].line if diagnostics else None
+            report.add(Outcome(wod_file.name, first, None, None, "rejected", "\n".join(str(d) for d in diagnostics)))
+        else:
+            report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be compiled: {failure}"))
+
+
+def _store_batch(conn: Connection, batch: list, target: Engine | Connection) -> list:
+    """Each file's {id: created?}, or the database's error for a file that could not be stored.
+
+    The batch goes in as one pipeline under one savepoint. Should the server refuse a row (rare:
+    compiled workouts are valid rows), the savepoint is rolled back and each file is stored under
+    a savepoint of its own, so that only the file at fault is rejected."""
+    if isinstance(target, Connection):  # inside the caller's transaction (a box): any failure is the caller's
+        return [_store(conn, records, own_savepoint=False) for _, records in batch]
+    try:
+        return _with_retries(conn, lambda: _created_by_file([records for _, records in batch], conn))
+    except sa.exc.DBAPIError:
+        pass
+    stored = []
+    for _, records in batch:
+        try:
+            stored.append(_store(conn, records))
+        except sa.exc.DBAPIError as exc:
+            stored.append(exc.orig)
+    return stored
+
+
+def _created_by_file(files: list[list], conn: Connection) -> list[dict]:
+    """insert_records of every workout of the files, in id order (two imports of the same workouts then lock
+    them in the same order); a workout that two files share is new for the first of them only."""
+    ordered = sorted((r for records in files for r in records), key=lambda r: str(r.id))
+    created = dict.fromkeys((r.id for r in ordered), False)
+    for record, new in zip(ordered, insert_records(conn, ordered)):
+        created[record.id] |= new
+    seen, by_file = set(), []
+    for records in files:
+        by_file.append({r.id: created[r.id] and r.id not in seen for r in records})
+        seen.update(r.id for r in records)
+    return by_file
 
 
 # Files stored per transaction: each file is atomic on its own (a savepoint), and committing once per
@@ -173,16 +213,19 @@ def _batches(items, size: int):
 
 
 def _store(conn: Connection, records: list, own_savepoint: bool = True) -> dict:
-    """Insert one file's workouts, all or none; {id: created?}. In id order, so that two imports of the same
-    workouts lock them in the same order. With `own_savepoint` (the batch's transaction is ours), the file
-    has a savepoint of its own: a failure takes back this file only, and a deadlock is retried a few times."""
-    ordered = sorted(records, key=lambda r: str(r.id))
-    if not own_savepoint:  # inside the caller's transaction (a box): any failure is the caller's
-        return {r.id: insert_record(conn, r) for r in ordered}
+    """Insert one file's workouts, all or none; {id: created?}. With `own_savepoint` (the batch's transaction
+    is ours), the file has a savepoint of its own: a failure takes back this file only."""
+    if not own_savepoint:
+        return _created_by_file([records], conn)[0]
+    return _with_retries(conn, lambda: _created_by_file([records], conn)[0])
+
+
+def _with_retries(conn: Connection, store):
+    """store() under a savepoint, retried a few times when it is chosen as a deadlock's victim."""
     for attempt in range(DEADLOCK_RETRIES):
         try:
             with conn.begin_nested():
-                return {r.id: insert_record(conn, r) for r in ordered}
+                return store()
         except sa.exc.OperationalError as exc:
             if not isinstance(exc.orig, RETRYABLE) or attempt == DEADLOCK_RETRIES - 1:
                 raise

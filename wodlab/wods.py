@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 import wodcraft
 from sqlalchemy.engine import Connection
@@ -144,19 +145,27 @@ def compile_records(source: str, name: str | None = None, library_paths: list[Pa
             for piece in pieces]
 
 
-_INSERT = sa.text("""
-    INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
-        equipment_list, duration_seconds, difficulty_score, difficulty_version, modality_tags, wodcraft_version)
-    VALUES (:id, :title, :dsl_source, CAST(:ast_json AS JSONB), CAST(:compiled_json AS JSONB), :source_hash,
-        :movements_list, :equipment_list, :duration_seconds, :difficulty_score, :difficulty_version, :modality_tags,
-        :wodcraft_version)
-    ON CONFLICT DO NOTHING
-    RETURNING id
-""")
+_COLUMNS = ("id", "title", "dsl_source", "ast_json", "compiled_json", "source_hash", "movements_list", "equipment_list",
+            "duration_seconds", "difficulty_score", "difficulty_version", "modality_tags", "wodcraft_version")
+_JSON_COLUMNS = {"ast_json", "compiled_json"}
+
+
+def _insert_sql(placeholder) -> str:
+    """The one INSERT of a workout, with each value written by `placeholder(column)` (SQLAlchemy's or psycopg's)."""
+    values = ", ".join(f"CAST({placeholder(c)} AS JSONB)" if c in _JSON_COLUMNS else placeholder(c) for c in _COLUMNS)
+    return f"INSERT INTO wod_definitions ({', '.join(_COLUMNS)}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
+
+
+_INSERT = sa.text(_insert_sql(lambda column: f":{column}"))
+_INSERT_DRIVER = _insert_sql(lambda column: f"%({column})s")
 # Why no conflict target: the id is uuid5(source_hash), so the primary key and UNIQUE(source_hash)
 # state one fact. With "ON CONFLICT (source_hash)" only that index arbitrates, and two processes
 # racing on the same text make the slower one fail on the primary key instead of doing nothing
 # (tests/test_wods.py::test_two_processes_importing_the_same_workout_create_one_row).
+
+
+def _params(record: WodRecord) -> dict:
+    return {c: json.dumps(getattr(record, c)) if c in _JSON_COLUMNS else getattr(record, c) for c in _COLUMNS}
 
 
 def stored_id(conn: Connection, record: WodRecord) -> str:
@@ -172,22 +181,24 @@ def insert_record(conn: Connection, record: WodRecord) -> bool:
     ON CONFLICT DO NOTHING makes it race-safe: two processes importing the same text at once create one row,
     and the loser simply finds it there (the id is derived from the hash, so both know it).
     """
-    created = conn.execute(_INSERT, {
-        "id": record.id,
-        "title": record.title,
-        "dsl_source": record.dsl_source,
-        "ast_json": json.dumps(record.ast_json),
-        "compiled_json": json.dumps(record.compiled_json),
-        "source_hash": record.source_hash,
-        "movements_list": record.movements_list,
-        "equipment_list": record.equipment_list,
-        "duration_seconds": record.duration_seconds,
-        "difficulty_score": record.difficulty_score,
-        "difficulty_version": record.difficulty_version,
-        "modality_tags": record.modality_tags,
-        "wodcraft_version": record.wodcraft_version,
-    }).first()
-    return created is not None
+    return conn.execute(_INSERT, _params(record)).first() is not None
+
+
+def insert_records(conn: Connection, records: list[WodRecord]) -> list[bool]:
+    """insert_record of each record, in order, sent to the server in one pipeline (psycopg's executemany):
+    a round trip for the lot, not one per workout, which was most of an import's storing time."""
+    if not records:
+        return []
+    params = [_params(r) for r in records]
+    with conn.connection.driver_connection.cursor() as cursor:
+        try:
+            cursor.executemany(_INSERT_DRIVER, params, returning=True)
+        except psycopg.Error as exc:  # as SQLAlchemy would raise it, so callers catch one kind of error
+            raise sa.exc.DBAPIError.instance(_INSERT_DRIVER, None, exc, psycopg.Error) from exc
+        created = [cursor.fetchone() is not None]
+        while cursor.nextset():
+            created.append(cursor.fetchone() is not None)
+    return created
 
 
 def level_document(document: dict, versions: dict | None, track: str) -> dict:
