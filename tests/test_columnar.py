@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import uuid
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from hypothesis import given
@@ -174,3 +177,37 @@ def _taken_by(lab, spec, source) -> bool:
         report = loading._load_columnar(conn, spec, source, str(source), False)
         transaction.rollback()
     return report is not None
+
+
+def _numbered(count: int, several: bool = True) -> columnar.Batches:
+    return columnar.Batches(lambda: ({"n": pa.array([k])} for k in range(count)), several=several)
+
+
+def _with_pid(batch: dict) -> pa.Table:
+    return pa.table({"n": batch["n"], "pid": pa.array([os.getpid()])})
+
+
+def test_several_batches_are_converted_in_a_second_process_and_come_back_in_order():
+    with columnar.converted_elsewhere(_numbered(6), _with_pid) as tables:
+        got = list(tables)
+    assert [t["n"][0].as_py() for t in got] == list(range(6))
+    assert os.getpid() not in {t["pid"][0].as_py() for t in got}
+    with columnar.converted_elsewhere(_numbered(1, several=False), _with_pid) as tables:
+        assert [t["pid"][0].as_py() for t in tables] == [os.getpid()]  # one batch: converted here
+    assert multiprocessing.active_children() == []
+
+
+def test_the_second_process_reports_its_errors_and_its_refusals_and_stops_when_left():
+    def failing(batch):
+        if batch["n"][0].as_py() == 3:
+            raise ValueError("batch three is wrong")
+        return _with_pid(batch)
+
+    with pytest.raises(ValueError, match="batch three is wrong"), \
+            columnar.converted_elsewhere(_numbered(6), failing) as tables:
+        list(tables)
+    with columnar.converted_elsewhere(_numbered(6), lambda b: None if b["n"][0].as_py() == 2 else _with_pid(b)) as tables:
+        assert [None if t is None else t["n"][0].as_py() for t in tables] == [0, 1, None]
+    with columnar.converted_elsewhere(_numbered(10_000), _with_pid) as tables:
+        assert next(tables)["n"][0].as_py() == 0  # then left with 9,999 batches unread
+    assert multiprocessing.active_children() == []

@@ -181,12 +181,15 @@ def peak_load_rss(url: str, path: Path) -> float:
     """Peak memory (MiB) of `wodlab load results FILE` run as a user runs it, in a process of its own.
 
     The process reports its own high-water mark (VmHWM, Linux): getrusage of a child would count the
-    pages of this (large) process that the child shares between fork and exec."""
-    script = ("import runpy, sys\n"
+    pages of this (large) process that the child shares between fork and exec. To it is added the
+    peak of the process that converts the batches (wodlab.columnar.converted_elsewhere, a fork of the
+    load's process): an upper bound, since the pages they share are counted twice."""
+    script = ("import resource, runpy, sys\n"
               f"sys.argv = ['wodlab', 'load', 'results', {str(path)!r}, '--quiet', '--no-refresh']\n"
               "try:\n    runpy.run_module('wodlab.cli', run_name='__main__')\n"
               "except SystemExit as done:\n    assert not done.code, done.code\n"
-              "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')))\n")
+              "own = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
+              "print(own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
     run = subprocess.run([sys.executable, "-c", script], env={**os.environ, "DATABASE_URL": url}, check=True,
                          capture_output=True, text=True)
     return int(run.stdout.split()[-1]) / 1024

@@ -527,9 +527,12 @@ def _columnar_batches(spec: TableSpec, source):
     known = spec.required + spec.optional
     if isinstance(source, pd.DataFrame):
         frame, _ = read_rows(source)
-        return columnar.frame_batches(frame) if set(frame.columns) <= set(known) else None
+        return columnar.Batches(lambda: columnar.frame_batches(frame), several=False) if set(frame.columns) <= set(
+            known) else None
     path = Path(source)
-    return columnar.csv_batches(path, known) if path.suffix.lower() == ".csv" and path.is_file() else None
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return None
+    return columnar.Batches(lambda: columnar.csv_batches(path, known), several=path.stat().st_size > columnar.BATCH_BYTES)
 
 
 def _columns_of(spec: TableSpec, context, now: str, batch: dict) -> pa.Table | None:

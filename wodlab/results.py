@@ -11,12 +11,14 @@ import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from wodlab.columnar import Distinct, stripped
+from wodlab.columnar import Distinct, cell, stripped
 from wodlab.fields import RowProblem, optional, required, timestamp
 from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
@@ -48,12 +50,20 @@ class ResultRefs(SessionRefs):
         not once per workout. tests/test_scores.py pins this to the full check."""
         scoring = self.workouts.scoring(wod_id)
         if scoring.kind == "time" and _BARE_TIME.match(text):
-            columns = self.once(("time", text, track), lambda: _time_columns(text, track), many=True)
-            if not scoring.cap_seconds or columns.first[1] <= Decimal(str(scoring.cap_seconds)):
+            (columns,) = self.scores([("time", text, track)])
+            if within_cap(columns, scoring):
                 return columns
-        return self.once(("score", text, wod_id, track), lambda: self._score(text, wod_id, track), many=True)
+        return self.scores([("score", text, wod_id, track)])[0]
 
-    def _score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
+    def scores(self, keys: list[tuple]) -> list[ScoreColumns]:
+        """The columns of many scores at once: ("time", text, track) for a bare time on a for-time workout
+        (the caller checks the caps), ("score", text, wod_id, track) for the full check."""
+        return self.each_once(keys, self._score)
+
+    def _score(self, kind: str, text: str, *place) -> ScoreColumns:
+        if kind == "time":
+            return _time_columns(text, *place)
+        wod_id, track = place
         scoring = self.workouts.scoring(wod_id)
         try:
             return score_columns(parse_score(text, scoring), scoring, track)
@@ -64,6 +74,11 @@ class ResultRefs(SessionRefs):
 # m:ss (fractions allowed) and an optional division marker: never a three-part clock, whose reading
 # depends on the workout's cap (scores._hundredths_if_hours_impossible)
 _BARE_TIME = re.compile(r"^\d+:\d{1,2}(?:\.\d+)?(?:\s+(?:rx\+|rx|sc|scaled))?$", re.IGNORECASE)
+
+
+def within_cap(columns: ScoreColumns, scoring: Scoring) -> bool:
+    """Whether a finished time's columns hold on a workout (their seconds within its cap, if it has one)."""
+    return not scoring.cap_seconds or columns.first[1] <= Decimal(str(scoring.cap_seconds))
 
 
 def _time_columns(text: str, track: str) -> ScoreColumns:
@@ -97,11 +112,7 @@ def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
         sessions, athletes_, session_ids, athlete_ids = refs.who_and_where(batch)
         if Distinct(sessions.codes, athletes_.codes).size != len(sessions.codes):
             return None  # an athlete twice in a session: the row path says which rows
-        place_of_session = pd.factorize(pd.Series([refs.sessions[s] for s in session_ids]))[0]  # (workout, track)
-        scores = Distinct(stripped(batch["score"]), place_of_session[sessions.codes])
-        place_of = [refs.sessions[session_ids[sessions.codes[row]]] for row in scores.firsts]
-        columns = [refs.score(required({"score": text}, "score"), *place)
-                   for text, place in zip(scores.values(0), place_of)]
+        scores, columns = _scores(stripped(batch["score"]), [refs.sessions[s] for s in session_ids], sessions.codes, refs)
         stamps = Distinct(batch["recorded_at"])
         stamp_values = [timestamp({"recorded_at": v}, "recorded_at") for v in stamps.values()]
     except RowProblem:
@@ -116,11 +127,50 @@ def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
         "recorded_at": stamps.spread([None if v is None else v.isoformat() for v in stamp_values]),
         "session_date": sessions.spread([refs.dates[s].isoformat() for s in session_ids]),
     }
-    for position, name in enumerate(SCORE_FIRST):
-        cells[name] = scores.spread([c.first[position] for c in columns])
-    for position, name in enumerate(SCORE_LAST):
-        cells[name] = scores.spread([c.last[position] for c in columns])
+    codes = pa.array(scores)
+    for name, texts in zip(SCORE_FIRST + SCORE_LAST, zip(*(c.cells for c in columns))):
+        cells[name] = pa.array(texts, pa.string()).take(codes)
     return pa.table({name: cells[name] for name in RESULTS_COLUMNS})
+
+
+def _scores(texts: pa.Array, place_of_session: list[tuple], session_codes: np.ndarray, refs: ResultRefs
+            ) -> tuple[np.ndarray, list[ScoreColumns]]:
+    """Each row's code into a list of ScoreColumns, each checked once (RowProblem at the first bad one).
+
+    Rows are grouped by (text, workout, track), except a bare time on a for-time workout, grouped by
+    (text, track) alone (ResultRefs.score says why): most of a box's scores are such times. A row
+    whose time is over its workout's cap leaves that group for its own workout's check."""
+    places, place_of_row = _factorized(place_of_session)
+    place_of_row = place_of_row[session_codes]
+    scorings = [refs.workouts.scoring(wod) for wod, _ in places]
+    tracks, track_of_place = _factorized([track for _, track in places])
+    timed = np.array([scoring.kind == "time" for scoring in scorings])[place_of_row]
+    shared = timed & pc.match_substring_regex(texts, _BARE_TIME.pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+    group = np.where(shared, len(places) + track_of_place[place_of_row], place_of_row)
+    for _ in range(2):  # a second pass only when a shared time is over some row's cap
+        distinct = Distinct(texts, group)
+        group_of = group[distinct.firsts]
+        columns = refs.scores([("time", text, tracks[g - len(places)]) if g >= len(places) else ("score", text, *places[g])
+                               for text, g in zip(distinct.values(0), group_of.tolist())])
+        over = shared & ~_within_caps(columns, distinct.codes, scorings, place_of_row, shared)
+        if not over.any():
+            return distinct.codes, columns
+        group, shared = np.where(over, place_of_row, group), shared & ~over
+    raise AssertionError("unreachable: the second pass has no shared row over its cap")  # pragma: no cover
+
+
+def _factorized(values: list) -> tuple[list, np.ndarray]:
+    """The distinct values in order of first appearance, and each value's index among them."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    return list(uniques), codes
+
+
+def _within_caps(columns: list[ScoreColumns], codes: np.ndarray, scorings: list[Scoring], place_of_row: np.ndarray,
+                 shared: np.ndarray) -> np.ndarray:
+    """For each shared row, whether its time is within its workout's cap (other rows: True)."""
+    caps = np.array([scoring.cap_seconds or np.inf for scoring in scorings], dtype=float)[place_of_row]
+    seconds = np.array([float(c.first[1]) if c.first[1] is not None else 0.0 for c in columns])[codes]
+    return ~shared | (seconds <= caps)
 
 
 @dataclass(frozen=True)
@@ -129,6 +179,11 @@ class ScoreColumns:
 
     first: tuple  # score_type, score_value, score_secondary, score_unit, is_rx, is_dnf
     last: tuple  # score_text, division, result_status, tiebreak_seconds, rank_tier, rank_value
+
+    @cached_property
+    def cells(self) -> tuple:
+        """first + last as CSV cells (columnar.cell), made once per distinct score, not once per batch."""
+        return tuple(cell(value) for value in self.first + self.last)
 
 
 def score_columns(score: Score, scoring: Scoring | None, track: str) -> ScoreColumns:

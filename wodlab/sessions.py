@@ -171,6 +171,19 @@ class SessionRefs:
             raise RowProblem(found.column, found.reason)
         return found
 
+    def each_once(self, keys: list[tuple], resolve) -> list:
+        """once(key, lambda: resolve(*key), many=True) of each key, in order; the remembered ones are looked up
+        inline (a batch asks for thousands, most remembered)."""
+        store, out = self._many, []
+        for key in keys:
+            found = store.get(key)
+            if found is None:
+                found = self.once(key, lambda key=key: resolve(*key), many=True)
+            elif isinstance(found, RowProblem):
+                raise RowProblem(found.column, found.reason)
+            out.append(found)
+        return out
+
     def who_and_where(self, batch: dict):
         """A columnar batch's sessions and athletes (wodlab.columnar): (sessions, athletes) as Distinct
         values of the batch's columns, and the id of each distinct one; RowProblem at the first bad one."""
