@@ -58,3 +58,31 @@ def test_a_live_event_extends_the_timeline(box_lab):
     box_lab.tracker(session).record_movement_completion(tracked.external_id, "burpee", 5, offset=5000, event_type="COMPLETE")
     after = _timelines(box_lab).set_index(["external_id", "title"]).loc[(tracked.external_id, tracked.title), "realized_events"]
     assert len(after) == len(tracked.realized_events) + 1 and after[-1]["movement"] == "burpee" and after[-1]["offset"] == 5000
+
+
+def test_the_events_of_one_athlete_in_one_session_are_one_index_range_of_one_month(sim_copy):
+    """Migration 016: the triggers recompute a (session, athlete) pair from its events; the pair, with its session's
+    date, is one range of idx_events_athlete in its month's partition, not an intersection over every month."""
+    import sqlalchemy as sa
+
+    with sim_copy.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE realized_events"))
+        pair = conn.execute(sa.text("SELECT session_id, athlete_id, session_date FROM realized_events "
+                                    "ORDER BY id LIMIT 1")).one()
+        plan = conn.execute(sa.text("EXPLAIN (FORMAT JSON) SELECT * FROM realized_events e WHERE e.session_id = :s "
+                                    "AND e.athlete_id = :a AND e.session_date = :d ORDER BY e.timestamp_offset"),
+                            {"s": pair.session_id, "a": pair.athlete_id, "d": pair.session_date}).scalar_one()
+    months = sim_copy.sql("SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'realized_events'::regclass")["n"][0]
+    assert months >= 3
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    found = list(nodes(plan[0]["Plan"]))
+    scans = [n for n in found if "Relation Name" in n]
+    assert len(scans) == 1 and scans[0]["Relation Name"] == f"realized_events_{pair.session_date:%Y_%m}"
+    indexes = {n["Index Name"] for n in found if "Index Name" in n}
+    assert len(indexes) == 1 and "athlete_id_session_id" in indexes.pop()  # the partition's copy of idx_events_athlete
+    assert not any(n["Node Type"] == "BitmapAnd" for n in found)
