@@ -7,9 +7,10 @@ sending it through COPY's row writer is then most of a load's time and memory. O
 - the table spec turns a batch into its table's columns (TableSpec.columnar): each distinct value
   (a session, an athlete, a score text on its workout) goes once through the same checks the row
   path uses, and rows are assembled by indexing arrays (Distinct);
-- each batch, sorted by id, is written as CSV text made by pyarrow, by COPY straight into the table;
-- a file of several batches is read and checked in a second process while this one COPYs
-  (converted_elsewhere), so Python's checks and the server's writes run on two cores.
+- each batch, sorted by id, is rendered as CSV text by pyarrow and written by COPY straight into the
+  table;
+- a file of several batches is read, checked and rendered in a second process while this one COPYs
+  (converted_elsewhere), so Python's work and the server's writes run on two cores.
 
 Everything happens under one savepoint. At the first doubt (a cell the row path might read
 differently, a problem in any row, a key given twice, an id already stored) the savepoint is
@@ -148,37 +149,60 @@ def text_column(values: Iterable) -> pa.Array:
     return pa.array([cell(v) for v in values], type=pa.string())
 
 
-def copy_csv(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batch: pa.Table) -> None:
-    """COPY a batch (every column text, in `columns` order) into the table, in id order, as CSV."""
+@dataclass(frozen=True)
+class Rendered:
+    """A converted batch ready for COPY: its CSV text in id order, its row count, and the distinct values of
+    the columns the loader's `prepare` needs (the months whose partitions must exist)."""
+
+    csv: bytes
+    rows: int
+    keys: pa.Table
+
+
+def render(batch: pa.Table, columns: tuple[str, ...], needs: tuple[str, ...]) -> Rendered:
+    """A batch (every column text, in `columns` order) as CSV sorted by id, the first column."""
     ordered = batch.take(pc.sort_indices(batch, sort_keys=[(columns[0], "ascending")]))
     buffer = io.BytesIO()
     pacsv.write_csv(ordered, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    keys = batch.select(list(needs)).group_by(list(needs)).aggregate([]) if needs else pa.table({})
+    return Rendered(buffer.getvalue(), batch.num_rows, keys)
+
+
+def copy_csv(raw: psycopg.Connection, table: str, columns: tuple[str, ...], csv_text: bytes) -> None:
+    """COPY rendered CSV text into the table's `columns`."""
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
-        view = buffer.getbuffer()
+        view = memoryview(csv_text)
         for start in range(0, len(view), 1 << 20):
             copy.write(view[start:start + (1 << 20)])
-        del view
 
 
 def load_batches(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batches: Batches,
-                 convert: Callable[[dict], pa.Table | None], prepare: Callable[[pa.Table], None], show: bool) -> int | None:
+                 convert: Callable[[dict], pa.Table | None], prepare: Callable[[pa.Table], None],
+                 needs: tuple[str, ...], show: bool) -> int | None:
     """Every batch converted and COPYed under one savepoint: the rows written, or None (nothing written)
-    when a batch is declined, or an id is already stored.
+    when a batch is declined, or an id is already stored. `prepare` gets the distinct values of the
+    columns `needs` names before each batch is written.
 
-    An input of several batches is read and converted in a second process (converted_elsewhere)
-    while this one COPYs: the checks in Python and the server's work overlap on two cores. `convert`
-    must not use the connection (the specs read what they need when their context is made)."""
+    An input of several batches is read, converted and rendered as CSV in a second process
+    (converted_elsewhere) while this one COPYs: the checks in Python and the server's work overlap on
+    two cores. `convert` must not use the connection (the specs read what they need when their
+    context is made)."""
+
+    def rendered(batch: dict) -> Rendered | None:
+        converted = convert(batch)
+        return None if converted is None else render(converted, columns, needs)
+
     written = 0
     with raw.cursor() as cur:
         cur.execute("SAVEPOINT columnar_load")
     try:
-        with converted_elsewhere(batches, convert) as tables:
-            for converted in with_progress(tables, show, desc=f"loading {table}", unit="batch"):
-                if converted is None:
+        with converted_elsewhere(batches, rendered) as ready:
+            for batch in with_progress(ready, show, desc=f"loading {table}", unit="batch"):
+                if batch is None:
                     raise NotColumnar
-                prepare(converted)
-                copy_csv(raw, table, columns, converted)
-                written += converted.num_rows
+                prepare(batch.keys)
+                copy_csv(raw, table, columns, batch.csv)
+                written += batch.rows
     except (NotColumnar, psycopg.errors.UniqueViolation):
         with raw.cursor() as cur:
             cur.execute("ROLLBACK TO SAVEPOINT columnar_load")
@@ -199,16 +223,17 @@ class Batches:
 
 
 @contextmanager
-def converted_elsewhere(batches: Batches, convert: Callable[[dict], pa.Table | None]):
+def converted_elsewhere(batches: Batches, convert: Callable[[dict], object]):
     """convert() of each batch, in order, as an iterator; None for a batch it declines (the rest unread).
 
     A thread would not do: checking a batch is Python, holding the interpreter's lock, and a writer
     thread then waits for it to feed the server (measured: the server's share of a load took 3.9 s
     overlapped against 2.7 s alone). So an input of several batches is read and converted by a child
     process (fork: it inherits the load's context, read once; it opens its own reader, as an Arrow
-    reader does not survive a fork), which sends each batch back as an Arrow IPC stream through a
-    pipe, whose buffer bounds what is in flight. One batch, or no fork (Windows), is converted here.
-    The child's errors are raised here; leaving early stops it."""
+    reader does not survive a fork), which sends each answer back through a pipe (pickled: CSV
+    bytes and Arrow tables pickle as their buffers), whose buffer bounds what is in flight. One
+    batch, or no fork (Windows), is converted here. The child's errors are raised here; leaving
+    early stops it."""
     if not batches.several or "fork" not in multiprocessing.get_all_start_methods():
         yield (convert(batch) for batch in batches.open())
         return
@@ -228,20 +253,16 @@ def converted_elsewhere(batches: Batches, convert: Callable[[dict], pa.Table | N
 
 
 def _convert_and_send(open_batches: Callable[[], Iterator[dict]], convert, sending, receiving) -> None:
-    """In the child: each converted batch sent as ("table", IPC bytes), then ("done",); ("declined",) at the
-    first batch convert() declines, ("error", exception) if it raised."""
+    """In the child: ("batch", answer) for each batch, then ("done",); ("declined",) at the first batch
+    convert() declines, ("error", exception) if it raised."""
     receiving.close()  # the parent's end, inherited: the pipe breaks when the parent closes its own
     try:
         for batch in open_batches():
-            converted = convert(batch)
-            if converted is None:
+            answer = convert(batch)
+            if answer is None:
                 sending.send(("declined",))
                 return
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, converted.schema) as writer:
-                writer.write_table(converted)
-            sending.send(("table",))
-            sending.send_bytes(sink.getvalue())
+            sending.send(("batch", answer))
         sending.send(("done",))
     except (BrokenPipeError, OSError):
         return  # the parent stopped reading (it declined the load, or failed)
@@ -252,7 +273,7 @@ def _convert_and_send(open_batches: Callable[[], Iterator[dict]], convert, sendi
             sending.send(("error", RuntimeError(repr(exc))))
 
 
-def _received(receiving) -> Iterator[pa.Table | None]:
+def _received(receiving) -> Iterator:
     while True:
         try:
             message = receiving.recv()
@@ -265,4 +286,4 @@ def _received(receiving) -> Iterator[pa.Table | None]:
             return
         if message[0] == "error":
             raise message[1]
-        yield pa.ipc.open_stream(receiving.recv_bytes()).read_all()
+        yield message[1]

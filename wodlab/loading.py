@@ -507,13 +507,13 @@ def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: b
     raw = conn.connection.driver_connection
     now = raw.execute("SELECT NOW()::text").fetchone()[0]  # what COALESCE(column, NOW()) gives
 
-    def prepare(table: pa.Table) -> None:
+    def prepare(keys: pa.Table) -> None:  # the batch's distinct days (spec.monthly): their months' partitions
         if spec.monthly:
-            days = pc.unique(table[spec.monthly]).to_pylist()
-            _make_month_partitions(raw, spec.table, {dt.date.fromisoformat(day) for day in days})
+            _make_month_partitions(raw, spec.table, {dt.date.fromisoformat(day) for day in keys[spec.monthly].to_pylist()})
 
     written = columnar.load_batches(raw, spec.table, spec.columns, batches,
-                                    lambda batch: _columns_of(spec, context, now, batch), prepare, show)
+                                    lambda batch: _columns_of(spec, context, now, batch), prepare,
+                                    (spec.monthly,) if spec.monthly else (), show)
     if written is None:
         return None
     return LoadReport(spec.table, name, rows_read=written, inserted=written)
