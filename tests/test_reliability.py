@@ -65,19 +65,23 @@ def test_a_workout_logged_carelessly_tops_the_worst_fitted_items(sim_copy):
     assert worst["rms_z"].is_monotonic_decreasing
 
 
-def test_long_workouts_show_their_wider_spread_in_the_residuals(admin, server_url, template, tmp_path):
-    """Under the simulator's `spread` scenario the residuals of long workouts widen against short ones,
-    compared with the same box without it."""
+def test_long_workouts_wider_spread_shows_in_the_residuals_and_the_model_fits_it(admin, server_url, template, tmp_path):
+    """Under the simulator's `spread` scenario, a fit without spreads shows the residuals of long workouts widen
+    against short ones (compared with the same box without it); the model's spreads take it up."""
     from conftest import lab_on_new_database
 
-    ratio = {}
+    ratio, spreads = {}, {}
     for scenario in ("default", "spread"):
         write_box(simulate(SimulationConfig(athletes=80, weeks=12, seed=9, scenario=scenario)), tmp_path / scenario)
         with lab_on_new_database(admin, server_url, template, f"wl_{scenario}") as lab:
             lab.load_box(tmp_path / scenario, progress=False)
-            sd = reliability.residuals_by(lab.difficulty.observed()).set_index(["by", "group"])["sd_z"]
+            sd = reliability.residuals_by(estimate(lab.engine, spread=False)).set_index(["by", "group"])["sd_z"]
+            items = estimate(lab.engine).items
         ratio[scenario] = sd[("time_domain", "long")] / sd[("time_domain", "short")]
-    assert ratio["spread"] > 1.08 * ratio["default"], ratio  # 0.76 -> 0.86 with these seeds
+        by_domain = items.groupby("time_domain")["spread"].median()
+        spreads[scenario] = by_domain["long"] / by_domain["short"]
+    assert ratio["spread"] > 1.08 * ratio["default"], ratio
+    assert spreads["spread"] > 1.1 * spreads["default"], spreads  # 1.01 -> 1.16 with these seeds
 
 
 def test_difficulty_fit_reports_reliability_and_the_worst_items(sim_copy):

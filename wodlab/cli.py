@@ -77,7 +77,7 @@ def _cmd_simulate(args) -> int:
         raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")
     config = SimulationConfig(athletes=args.athletes, weeks=args.weeks, seed=args.seed,
                               gross_error_rate=args.gross_error_rate, tracked_weeks=args.tracked_weeks,
-                              extra_wods=tuple(args.wods), scenario=args.scenario)
+                              extra_wods=tuple(args.wods), scenario=args.scenario, world_seed=args.world_seed)
     box = simulate(config)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="wodlab-box-"))
     write_box(box, out)
@@ -330,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=".wod files or folders whose workouts join the programming (repeatable)")
     p.add_argument("--scenario", default="default", choices=list(SCENARIO_NAMES),
                    help="how the results depart from the model the difficulty fit assumes (realistic: all at once)")
+    p.add_argument("--world-seed", type=int, default=None,
+                   help="draw the workouts' true difficulties from this seed: boxes sharing it (with other --seed) "
+                        "are two boxes of one population doing the same workouts")
     p.add_argument("--out", help="write athletes.csv, sessions.csv, results.csv, events.csv, truth.json, wods/")
     p.add_argument("--load", action="store_true", help="load the box into the database through the loaders")
     p.add_argument("--quiet", action="store_true")

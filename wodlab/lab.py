@@ -44,7 +44,7 @@ from wodlab import (
 )
 from wodlab.cache import WODCraftCache, default_cache
 from wodlab.catalog import FAMILIES, catalog_movements, sync_catalog
-from wodlab.difficulty import calibrate, observed, versions
+from wodlab.difficulty import calibrate, observed, reliability, versions
 from wodlab.errors import DatabaseError, QueryError
 from wodlab.events import EVENTS
 from wodlab.loading import LoadReport, TableSpec
@@ -132,8 +132,12 @@ class DifficultyTools:
         """Features of every stored workout; columns difficulty.calibrate.FEATURES_SCHEMA."""
         return calibrate.feature_frame(self.engine, tuple(_track(t) for t in tracks))
 
-    def observed(self, **options) -> observed.ObservedDifficulty:
-        """Each item's difficulty and each athlete's ability, fitted jointly from the results."""
+    def observed(self, *, honest: bool = True, **options) -> observed.ObservedDifficulty:
+        """Each item's difficulty and each athlete's ability, fitted jointly from the results (difficulty.joint).
+        honest=True widens the model's standard errors by what a split half of the athletes shows of them
+        (difficulty.reliability.estimate_honestly: two more fits); False gives the model's own."""
+        if honest:
+            return reliability.estimate_honestly(self.engine, **options)[0]
         return observed.estimate(self.engine, **options)
 
     def fit(self, **options) -> tuple[difficulty.DifficultyModel, calibrate.CalibrationReport]:

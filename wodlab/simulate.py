@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import math
@@ -93,6 +94,10 @@ class SimulationConfig:
     noise: float = 0.12  # sd of y around ability - difficulty
     extra_wods: tuple[str, ...] = ()  # .wod files or folders whose workouts join the programming
     scenario: str = "default"  # how real data departs from the model wodlab fits: a key of SCENARIOS
+    # Workouts' true difficulties drawn from this seed and each workout's key, not from the box's seed:
+    # boxes with one world_seed and different seeds are two boxes of one population doing the same
+    # workouts (a workout is as hard in every box). None: drawn with the box, as always.
+    world_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,9 @@ class Departures:
     noise_by_modality: tuple[float, float, float] | None = None  # noise sd in strength, gymnastics, cardio work
     sandbagging: float = 0.0  # share of results done at an easy pace: y lowered by |N(0, 0.3)|
     bad_days_unlogged: float = 0.0  # chance that a result 1 sd below the athlete's level is never written down
-    cap_fatigue: float = 1.0  # reps at the cap = total x (cap / time)^f: f > 1, capped athletes slow down
+    # reps at the cap = total x (cap / time)^f. f < 1: capped athletes slow down (they did more of the work early
+    # than a constant pace would), so the constant-pace time of their reps flatters them
+    cap_fatigue: float = 1.0
     dnf_when_too_hard: bool = False  # a capped workout far above the athlete ends in a DNF too
     hidden_sd: float = 0.08  # sd of the per-workout effect no feature explains (shared by both levels)
     nonlinear: float = 0.0  # weight of difficulty terms that are not linear in the features
@@ -125,11 +132,11 @@ SCENARIOS = {
     "noisy-modalities": Departures(noise_by_modality=(0.10, 0.20, 0.08)),
     "sandbagging": Departures(sandbagging=0.10),
     "unlogged-bad-days": Departures(bad_days_unlogged=0.5),
-    "censoring": Departures(cap_fatigue=1.4, dnf_when_too_hard=True),
+    "censoring": Departures(cap_fatigue=0.7, dnf_when_too_hard=True),
     "hidden-effects": Departures(hidden_sd=0.20, nonlinear=1.0),
     "realistic": Departures(spread_power=0.4, progression_walk=0.03, specialist_sd=0.15, modality_sd=0.25,
                             noise_by_modality=(0.10, 0.20, 0.08), sandbagging=0.10, bad_days_unlogged=0.5,
-                            cap_fatigue=1.4, dnf_when_too_hard=True, hidden_sd=0.20, nonlinear=1.0,
+                            cap_fatigue=0.7, dnf_when_too_hard=True, hidden_sd=0.20, nonlinear=1.0,
                             gross_error_rate=0.05),
 }
 
@@ -312,8 +319,18 @@ def _nonlinear_terms(f: dict) -> float:
             + 0.08 * max(0.0, f["skill_top2"] - 3.5) + 0.15 * f["share_gymnastics"] * (minutes < 6))
 
 
-def true_difficulty(document: dict, rng: np.random.Generator, departures: Departures = SCENARIOS["default"],
-                    extra: np.random.Generator | None = None) -> tuple[float, float]:
+def _difficulty_draws(config: SimulationConfig, workout: Workout, rng: np.random.Generator,
+                      extra: np.random.Generator) -> tuple[np.random.Generator, np.random.Generator]:
+    """The generators a workout's true difficulty is drawn from: the box's, or the world's (world_seed)."""
+    if config.world_seed is None:
+        return rng, extra
+    key = int.from_bytes(hashlib.sha256(workout.key.encode()).digest()[:8], "big")
+    world = np.random.Generator(np.random.PCG64([config.world_seed, key]))
+    return world, world
+
+
+def true_difficulty(document: dict, rng: np.random.Generator, extra: np.random.Generator | None = None,
+                    departures: Departures = SCENARIOS["default"]) -> tuple[float, float]:
     """(Rx difficulty, scaled difficulty) on the log-pace scale; see the module docstring.
 
     `extra` draws what the scenario adds (a larger hidden effect), so the default draws stay as they were."""
@@ -509,7 +526,8 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
     gross_error_rate = config.gross_error_rate if scenario.gross_error_rate is None else scenario.gross_error_rate
     workouts, duplicates = build_workouts(config.extra_wods)
     athletes = make_athletes(config, rng, scenario, extra)
-    difficulty = {w.key: true_difficulty(w.document, rng, scenario, extra) for w in workouts}
+    difficulty = {w.key: true_difficulty(w.document, *_difficulty_draws(config, w, rng, extra), scenario)
+                  for w in workouts}
     minutes = {w.key: _minutes(features(w.document)) for w in workouts}
     walks = {a["external_id"]: np.concatenate([[0.0], np.cumsum(extra.normal(0, scenario.progression_walk, config.weeks))])
              for a in athletes} if scenario.progression_walk else {}
@@ -519,6 +537,7 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
     ambiguous = {t for t in titles if titles.count(t) > 1}
     resolved = _Resolved()
     sessions, results, events, errors, items = [], [], [], [], {}
+    levels: dict[str, list[float]] = {}  # each athlete's true level on each workout they came to
     tracked_from = START + dt.timedelta(weeks=config.weeks - config.tracked_weeks)
     for date, workout in calendar:
         week = (date - START).days / 7
@@ -546,6 +565,7 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
             else:
                 track = "RX" if rng.random() < _sigmoid(4 * (ability - d_rx - 0.6)) else "SCALED"
             d = d_rx if track == "RX" else d_scaled
+            levels.setdefault(athlete["external_id"], []).append(ability)
             y = spread * ability - d + rng.normal(0, config.noise) * noise_scale
             if scenario.sandbagging and extra.random() < scenario.sandbagging:
                 y -= abs(extra.normal(0, 0.3))  # an easy day: not the athlete's level
@@ -586,8 +606,13 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
     truth = {
         "config": asdict(config),
         "departures": asdict(scenario),
-        "athletes": {a["external_id"]: {k: a[k] for k in ("gender", "general", "ability", "progression", "preferred_track",
-                                                            "duration_edge")}
+        # "level": the athlete's true level averaged over the workouts they came to (their modalities, their
+        # progression and edge on those days): what a fitted ability estimates, where "general" is the latent
+        # trait those depart from
+        "athletes": {a["external_id"]: {**{k: a[k] for k in ("gender", "general", "ability", "progression",
+                                                                "preferred_track", "duration_edge")},
+                                        "level": round(float(np.mean(levels[a["external_id"]])), 6)
+                                        if a["external_id"] in levels else None}
                      for a in athletes},
         "items": [items[k] for k in sorted(items)],
         "duplicates": duplicates,

@@ -2,7 +2,9 @@
 
 - features.py   named features of a compiled workout, and a frame of them for every stored workout
 - model.py      DifficultyModel: features -> 0-100, with a version; BASELINE is the first one
-- observed.py   each item's difficulty and each athlete's ability, estimated jointly from results
+- observed.py   results on one pace scale, and the items' and athletes' frames fitted from them
+- joint.py      the model fitted: abilities, progression, specialists, spreads, censored results
+- reliability.py  split-half reliability, honest standard errors, residual diagnostics
 - calibrate.py  fit a model's weights to observed difficulty, cross-validated by workout
 - versions.py   the difficulty_models table: save, list, apply (write every score back), active
 """

@@ -27,7 +27,7 @@ from wodlab import queries
 from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
 from wodlab.difficulty.observed import ObservedDifficulty, estimate
-from wodlab.difficulty.reliability import SplitHalf, residuals_by, split_half, worst_items
+from wodlab.difficulty.reliability import SplitHalf, error_scale, residuals_by, split_half, worst_items
 from wodlab.errors import WodlabError
 from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.wods import documents
@@ -101,7 +101,8 @@ def feature_frame(engine: Engine, tracks: tuple[str, ...] = ("RX",)) -> pd.DataF
 
 def item_table(engine: Engine, observed: ObservedDifficulty, min_results: int) -> pd.DataFrame:
     """Observed items with enough results, and the features of the version they were done in."""
-    items = observed.items[observed.items["n_results"] >= min_results].reset_index(drop=True)
+    items = observed.items[(observed.items["n_results"] >= min_results) & observed.items["points"].notna()]
+    items = items.reset_index(drop=True)
     with engine.connect() as conn:
         stored = {w.id: w for w in documents(conn, items["wod_id"].unique())}
     feats = [features(stored[w].level_document(t)) for w, t in zip(items["wod_id"], items["track"])]
@@ -142,7 +143,10 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     """Calibrate a model on the database's results; return it (not yet saved) and its report, with the
     split-half reliability of the observed difficulty (split=False skips those two extra fits)."""
     results = None if observed else queries.run(engine, "difficulty_results")  # read once: the fit and the halves
-    observed = observed or estimate(engine, results=results)
+    reliability = split_half(engine, seed=seed, results=results) if split else None
+    if observed is None:  # its errors widened by what the halves show (reliability.estimate_honestly)
+        observed = estimate(engine, results=results)
+        observed = observed.with_error_scale(error_scale(reliability)) if reliability else observed
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
         raise WodlabError(f"only {table['wod_id'].nunique()} workouts have {min_results}+ results: too few to calibrate")
@@ -173,7 +177,6 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
                                    ["difficulty when every term is 0", *(TERMS[t].meaning for t in terms)],
                                    [False, *(TERMS[t].monotone for t in terms)]), WEIGHTS_SCHEMA)
     predictions = conform(predictions.sort_values(["title", "track"]), PREDICTIONS_SCHEMA)
-    reliability = split_half(engine, seed=seed, results=results) if split else None
     return model, CalibrationReport(metrics, predictions, weight_frame, observed, reliability)
 
 

@@ -4,49 +4,47 @@ One unit-free scale for every kind of score. Each result is compared with its wo
 performance S (wodlab.structure.standard_performance: wodcraft's estimated pace for a time,
 the reps that pace gives in an AMRAP's clock, a reference lift for a load):
 
-    y = ln(S / time)            for a finished time
-    y = ln(S / (cap x V / r))   for an athlete capped with r of the V reps: the time that pace
-                                would have taken (a constant-pace imputation of a censored time)
-    y = ln(reps / S)            for an AMRAP (rounds x reps per round + reps, or its total reps)
-    y = ln(kg / S)              for a load (S by the athlete's category)
+    y = ln(S / time)                for a finished time
+    y <= ln(S r / (cap V))          for an athlete capped with r of the V reps: at best the pace
+                                    that took them there (censored: capped athletes slow down)
+    y <= ln(S / cap)                for a DNF on a capped workout (censored)
+    y <= the slowest finisher's y   for a DNF on a workout with no cap (censored, as a board ranks it)
+    y = ln(S r / (cap V))           for an open ladder's r reps by the cap (V: the reps of one pass)
+    y = ln(reps / S)                for an AMRAP (rounds x reps per round + reps, or its total reps)
+    y = ln(kg / S)                  for a load (S by the athlete's category)
 
 so y > 0 is faster (more) than the standard. An item is a workout done at one level (Rx, or
-scaled: each workout x track is its own item). The model is additive:
-
-    y_ij = ability_i - difficulty_j + noise
-
-fitted by ridge-regularised least squares (scipy.sparse.linalg.lsmr on the sparse athlete/item
-design), made robust to gross logging errors by a few Huber reweightings (residuals beyond
-1.5 robust standard deviations count less). Why this estimator: it is the Rasch/Bradley-Terry idea
-on a continuous outcome; fitting athletes and items together corrects the selection bias that a
-per-workout average suffers (strong athletes come to the hard days, weak ones scale), it fits
-100k results in about a second on two cores, and its uncertainty comes from the same normal
-equations. DNFs and DNSs carry no pace and are left out (counted in the report). Abilities are
-centred on the box's average athlete, so difficulty 0 means "the average athlete meets the
-standard pace"; athletes whose results never meet another's through a shared item cannot be
-compared: the fit warns when the athlete-item graph has several connected components.
+scaled: each workout x track is its own item). The model fitted to y, and why, is written out in
+wodlab.difficulty.joint. This module prepares what it fits (paces, bounds, each result's time and
+workout traits) and returns the frames: items with their difficulty, standard error, spread and
+0-100 points (the share of the box's athletes expected to miss the standard, with a 95% interval,
+NULL with a reason where nothing supports a number), athletes, residuals and what was left out.
+Abilities are centred on the box's average athlete, so difficulty 0 means "the average athlete
+meets the standard pace"; athletes whose results never meet another's through a shared item
+cannot be compared: the fit warns when the athlete-item graph has several connected components.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import lsmr
 from scipy.stats import norm
 from sqlalchemy.engine import Engine
 
 from wodlab import queries
+from wodlab.catalog import FAMILIES, catalog_movements
+from wodlab.difficulty import joint
 from wodlab.errors import WodlabError
 from wodlab.frames import FLOAT, INT, TEXT, conform
-from wodlab.programming.profile import time_domain
+from wodlab.programming.profile import time_domain, work_seconds
 from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import Scoring, duration_seconds, standard_performance, total_work
+from wodlab.structure import Scoring, counted_work, duration_seconds, rep_distances, standard_performance, total_work
 from wodlab.wods import documents, modality_tags
 
 
@@ -55,9 +53,14 @@ class DisconnectedWarning(UserWarning):
 
 
 ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "time_domain": TEXT, "modalities": TEXT,
-                "n_results": INT, "difficulty": FLOAT, "se": FLOAT, "naive_difficulty": FLOAT, "component": INT,
-                "points": FLOAT}
-ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "component": INT}
+                "n_results": INT, "n_censored": INT, "difficulty": FLOAT, "se": FLOAT, "spread": FLOAT,
+                "naive_difficulty": FLOAT, "component": INT, "points": FLOAT, "points_low": FLOAT,
+                "points_high": FLOAT, "points_note": TEXT}
+# An item's 0-100 points are given only where the data support them; otherwise NULL and points_note says why.
+MIN_RESULTS_FOR_POINTS = 5
+MAX_POINTS_INTERVAL = 50.0  # a 95% interval wider than this many points says nothing a coach can use
+ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "progression": FLOAT,
+                   "component": INT}
 LEFT_OUT_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "reason": TEXT, "n_results": INT}
 RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "y": FLOAT, "z": FLOAT}
 
@@ -72,11 +75,20 @@ class ObservedDifficulty:
     residuals: pd.DataFrame | None = None  # RESIDUALS_SCHEMA: each fitted result, z = its robust residual
     left_out: pd.DataFrame | None = None  # LEFT_OUT_SCHEMA: results not fitted, by item and reason (never silently)
 
-    def points(self, difficulty: float | np.ndarray) -> np.ndarray:
-        """Expected share (0-100) of the box's athletes who miss the standard at this difficulty."""
+    def with_error_scale(self, factor: float) -> ObservedDifficulty:
+        """A copy whose standard errors (items and athletes) are `factor` times these, intervals redone."""
+        items = self.items.assign(se=self.items["se"] * factor)
+        athletes = self.athletes.assign(se=self.athletes["se"] * factor)
+        scaled = replace(self, items=items, athletes=athletes)
+        scaled.items = conform(_with_points(scaled, items), ITEMS_SCHEMA)
+        return scaled
+
+    def points(self, difficulty: float | np.ndarray, spread: float | np.ndarray = 1.0) -> np.ndarray:
+        """Expected share (0-100) of the box's athletes who miss the standard at this difficulty (and spread)."""
         abilities = self.athletes["ability"].to_numpy(dtype=float)
         d = np.atleast_1d(np.asarray(difficulty, dtype=float))
-        return 100 * norm.cdf((d[:, None] - abilities[None, :]) / self.residual_sd).mean(axis=1)
+        s = np.broadcast_to(np.asarray(spread, dtype=float), d.shape)
+        return 100 * norm.cdf((d[:, None] - s[:, None] * abilities[None, :]) / self.residual_sd).mean(axis=1)
 
 
 def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
@@ -89,13 +101,36 @@ def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
         out[wod.id] = {"title": wod.title, "scoring": scoring, "kind": scoring.kind,
                        "time_domain": time_domain(duration_seconds(wod.document)),
                        "modalities": "+".join(modality_tags(wod.document)) or "none",
-                       "standard": {c: standard_performance(wod.document, c) for c in ("men", "women")}}
+                       "standard": {c: standard_performance(wod.document, c) for c in ("men", "women")},
+                       "traits": traits_of(wod.document),
+                       # an open ladder ("3-6-9-... for time, capped"): the work of one pass, the unit of its pace
+                       "pass_reps": (counted_work(wod.document.get("blocks", []), rep_distances(wod.document))
+                                     if scoring.cap_seconds and scoring.capped_scores_reps and not scoring.total_reps
+                                     else None)}
     return out
 
 
-def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series]:
-    """y for every result (NaN where it carries no pace), and why the NaNs are NaN."""
+TRAITS = ("gymnastics_share", "cardio_share", "log_duration")
+
+
+def traits_of(document: dict) -> np.ndarray:
+    """The workout's TRAITS, on which athletes differ (joint.py): its shares of gymnastics and of cardio
+    work time against weightlifting (programming.profile.work_seconds), and ln(minutes / 10) of wodcraft's
+    time estimate (10 minutes when it has none)."""
+    seconds = work_seconds(document)
+    total = sum(seconds.values()) or 1.0
+    catalog = catalog_movements()
+    share = {modality: sum(s for m, s in seconds.items() if FAMILIES[catalog[m].family][1] == modality) / total
+             for modality in ("gymnastics", "cardio")}
+    duration = duration_seconds(document) or 600
+    return np.array([share["gymnastics"], share["cardio"], math.log(duration / 600)])
+
+
+def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """y for every result (NaN where it carries no pace), the upper bound of a censored one's pace (NaN
+    for an exact one), and why the NaNs are NaN."""
     y = pd.Series(np.nan, index=results.index)
+    bound = pd.Series(np.nan, index=results.index)
     reason = pd.Series("", index=results.index, dtype=object)
     for position, row in enumerate(results.itertuples(index=False)):
         info = standards[row.wod_id]
@@ -104,12 +139,21 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)
         if row.score_type == "ROUNDS" and value is not None and scoring.reps_per_round:  # rounds+reps as reps
             value = total_work(value, None if pd.isna(row.score_secondary) else float(row.score_secondary), scoring.reps_per_round)
-        if row.result_status in ("dnf", "dns"):
-            reason.iat[position] = row.result_status
+        if row.result_status == "dns":
+            reason.iat[position] = "dns"
+        elif row.result_status == "dnf":
+            if standard is not None and scoring.kind == "time" and scoring.cap_seconds:
+                y.iat[position] = bound.iat[position] = math.log(standard / scoring.cap_seconds)  # not done by the cap
+            else:
+                reason.iat[position] = UNCAPPED_DNF  # bounded by the item's slowest finisher (estimate)
         elif standard is None or value is None or value <= 0:
             reason.iat[position] = f"no standard pace for a workout scored by {scoring.kind}" if standard is None else "nothing done"
+        elif row.result_status == "capped" and info["pass_reps"]:
+            # an open ladder's reps by the cap are its score, like an AMRAP's: a pace, not a censored time
+            y.iat[position] = math.log(standard * value / (scoring.cap_seconds * info["pass_reps"]))
         elif row.result_status == "capped" and scoring.cap_seconds and scoring.total_reps:
-            y.iat[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
+            # at best the pace that took them to their reps by the cap (capped athletes slow down)
+            y.iat[position] = bound.iat[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
         elif row.score_type == "TIME":
             y.iat[position] = math.log(standard / value)
         elif _counted_work(row.score_type, scoring):
@@ -118,7 +162,26 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
             y.iat[position] = math.log(value * float(KG_PER_UNIT[row.score_unit]) / standard)
         else:
             reason.iat[position] = f"{row.score_type} on a {scoring.kind} workout"
-    return y, reason
+    return y, bound, reason
+
+
+UNCAPPED_DNF = "dnf on a workout with no cap, which no one finished"
+
+
+def _bound_uncapped_dnfs(results: pd.DataFrame, reason: pd.Series) -> pd.Series:
+    """A DNF on a workout with no cap is slower than the item's slowest finisher, as a leaderboard ranks it:
+    its pace is censored there (y and bound set in `results`). Where no one finished, it stays left out."""
+    dnf = (reason == UNCAPPED_DNF).to_numpy()
+    if not dnf.any():
+        return reason
+    finished = results["y"].notna() & results["bound"].isna()
+    slowest = results[finished].groupby(["wod_id", "item_track"])["y"].min()
+    keys = pd.MultiIndex.from_frame(results.loc[dnf, ["wod_id", "item_track"]])
+    found = slowest.reindex(keys).to_numpy()
+    rows = results.index[dnf]
+    results.loc[rows, "y"] = found
+    results.loc[rows, "bound"] = found
+    return reason.where(~reason.index.isin(rows[~np.isnan(found)]), "")
 
 
 def _counted_work(score_type: str, scoring: Scoring) -> bool:
@@ -136,54 +199,24 @@ def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame
     return conform(counts.reset_index(drop=True), LEFT_OUT_SCHEMA)
 
 
-def _design(athlete_index: np.ndarray, item_index: np.ndarray, n_athletes: int, n_items: int) -> sp.csr_matrix:
-    """y = ability - difficulty: +1 in the athlete's column, -1 in the item's."""
-    n = len(athlete_index)
-    rows = np.repeat(np.arange(n), 2)
-    cols = np.column_stack([athlete_index, n_athletes + item_index]).ravel()
-    values = np.tile([1.0, -1.0], n)
-    return sp.csr_matrix((values, (rows, cols)), shape=(n, n_athletes + n_items))
-
-
-def _fit(X: sp.csr_matrix, y: np.ndarray, ridge: float, huber: float, iterations: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Huber-reweighted ridge least squares: (coefficients, weights, robust residual sd)."""
-    weights = np.ones(len(y))
-    scale = 1.0
-    for _ in range(iterations):
-        root = np.sqrt(weights)
-        coef = lsmr(sp.diags(root) @ X, root * y, damp=math.sqrt(ridge), atol=1e-10, btol=1e-10)[0]
-        residual = y - X @ coef
-        scale = 1.4826 * np.median(np.abs(residual - np.median(residual))) or 1.0
-        limit = huber * scale
-        weights = np.minimum(1.0, limit / np.maximum(np.abs(residual), 1e-12))
-    return coef, weights, scale
-
-
-def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, ridge: float, scale: float) -> np.ndarray:
-    """sqrt of the diagonal of scale^2 (X'WX + ridge I)^-1 (dense up to a few thousand parameters)."""
-    p = X.shape[1]
-    if p > 4000:  # too big to invert: the information of each parameter alone
-        info = np.asarray((X.multiply(X)).T @ weights).ravel() + ridge
-        return scale / np.sqrt(info)
-    normal = (X.T @ sp.diags(weights) @ X).toarray() + ridge * np.eye(p)
-    return scale * np.sqrt(np.clip(np.diag(np.linalg.inv(normal)), 0, None))
-
-
-def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iterations: int = 6,
-             min_results: int = 1, results: pd.DataFrame | None = None,
-             standards: dict[str, dict] | None = None) -> ObservedDifficulty:
-    """Fit abilities and difficulties to every result in the database (see the module docstring).
+def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
+             min_results: int = 1, results: pd.DataFrame | None = None, standards: dict[str, dict] | None = None,
+             spread: bool = True, progression: bool = True, specialists: bool = True,
+             censored: bool = True) -> ObservedDifficulty:
+    """Fit abilities and difficulties to every result in the database (the model: wodlab.difficulty.joint).
 
     `results`: the query difficulty_results when the caller already read it (it is not changed);
-    `standards`: standards_of its workouts, likewise (split_half fits two halves of one read)."""
+    `standards`: standards_of its workouts, likewise (split_half fits two halves of one read).
+    spread, progression, specialists, censored=False leave those parts of the model out (to compare)."""
     results = queries.run(engine, "difficulty_results") if results is None else results.copy()
     results["gender"] = results["gender"].fillna("")
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
     standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
-    y, reason = pace_scale(results, standards)
-    results["y"] = y
+    y, bound, reason = pace_scale(results, standards)
+    results["y"], results["bound"] = y, bound
     results["item_track"] = np.where(results["is_rx"], "RX", np.where(results["track"] == "INTERMEDIATE", "INTERMEDIATE", "SCALED"))
+    reason = _bound_uncapped_dnfs(results, reason)
     dropped = reason[reason != ""].value_counts().to_dict()
     left_out = _left_out(results.assign(reason=reason), standards)
     used = results[results["y"].notna()].copy()
@@ -195,21 +228,14 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
     items = np.array(sorted(used["item"].unique()))
     a_index = np.searchsorted(athletes, used["athlete_id"].to_numpy())
     i_index = np.searchsorted(items, used["item"].to_numpy())
-    X = _design(a_index, i_index, len(athletes), len(items))
-    coef, weights, scale = _fit(X, used["y"].to_numpy(dtype=float), ridge, huber, iterations)
-    used["z"] = (used["y"].to_numpy(dtype=float) - X @ coef) / scale  # how far each result is from its athlete's level
-    se = _standard_errors(X, weights, ridge, scale)
-    ability, difficulty = coef[: len(athletes)], coef[len(athletes):]
-    centre = ability.mean()  # the box's average athlete meets the standard at difficulty 0
-    ability, difficulty = ability - centre, difficulty - centre
-
-    graph = sp.coo_matrix((np.ones(len(used)), (a_index, len(athletes) + i_index)),
-                          shape=(len(athletes) + len(items),) * 2)
-    n_components, labels = connected_components(graph, directed=False)
-    if n_components > 1:
-        sizes = np.bincount(labels)
-        warnings.warn(f"the athlete-item graph has {n_components} connected components (sizes {sorted(sizes, reverse=True)}): "
-                      "difficulties and abilities are comparable only within a component", DisconnectedWarning, stacklevel=2)
+    traits = np.vstack([standards[w]["traits"] for w in used["wod_id"]]) if len(used) else np.zeros((0, len(TRAITS)))
+    observations = joint.Observations(a_index, i_index, used["y"].to_numpy(dtype=float),
+                                      used["bound"].to_numpy(dtype=float), _years_from_own_average(used, a_index),
+                                      traits - traits.mean(axis=0), len(athletes), len(items))
+    model = joint.fit(observations, ridge=ridge, huber=huber, iterations=iterations, spread=spread,
+                      progression=progression, traits=specialists, censored=censored)
+    used["z"] = model.residual / model.scale  # how far each result is from its athlete's level
+    n_components, labels = _components(a_index, i_index, len(athletes), len(items))
 
     used["naive"] = -used["y"]
     naive = used.groupby("item")["naive"].mean()
@@ -221,22 +247,63 @@ def estimate(engine: Engine, *, ridge: float = 0.5, huber: float = 1.5, iteratio
         "time_domain": [standards[i.split("|")[0]]["time_domain"] for i in items],
         "modalities": [standards[i.split("|")[0]]["modalities"] for i in items],
         "n_results": counts.reindex(items).to_numpy(),
-        "difficulty": difficulty,
-        "se": se[len(athletes):],
+        "n_censored": np.bincount(i_index, observations.censored, minlength=len(items)).astype(int),
+        "difficulty": model.difficulty,
+        "se": model.item_se,
+        "spread": model.spread,
         "naive_difficulty": naive.reindex(items).to_numpy() - float(naive.mean()),
         "component": labels[len(athletes):],
     })
     athlete_frame = pd.DataFrame({
         "athlete_id": athletes,
         "n_results": used["athlete_id"].value_counts().reindex(athletes).to_numpy(),
-        "ability": ability,
-        "se": se[: len(athletes)],
+        "ability": model.ability,
+        "se": model.ability_se,
+        "progression": model.progression,
         "component": labels[: len(athletes)],
     })
     # the item's track (RX for an Rx result in a scaled class), not the session's
     residuals = conform(used.drop(columns="track").rename(columns={"item_track": "track"}), RESIDUALS_SCHEMA)
-    observed = ObservedDifficulty(item_frame, athlete_frame, float(scale), dropped, int(n_components), residuals, left_out)
-    item_frame["points"] = observed.points(item_frame["difficulty"].to_numpy())
+    observed = ObservedDifficulty(item_frame, athlete_frame, float(model.scale), dropped, int(n_components), residuals,
+                                  left_out)
+    item_frame = _with_points(observed, item_frame)
     observed.items = conform(item_frame.sort_values(["title", "track"], ignore_index=True), ITEMS_SCHEMA)
     observed.athletes = conform(athlete_frame, ATHLETES_SCHEMA)
     return observed
+
+
+def _with_points(observed: ObservedDifficulty, items: pd.DataFrame) -> pd.DataFrame:
+    """points, its 95% interval (from difficulty +- 1.96 se: points rise with difficulty), and NULLs with
+    their reason where the data do not support a number."""
+    d, se, s = (items[c].to_numpy(dtype=float) for c in ("difficulty", "se", "spread"))
+    points, low, high = (observed.points(v, s) for v in (d, d - 1.96 * se, d + 1.96 * se))
+    main = np.bincount(items["component"].to_numpy(dtype=int)).argmax() if len(items) else 0
+    n = items["n_results"].to_numpy()
+    reasons = [  # the first that applies is given
+        (n < MIN_RESULTS_FOR_POINTS, f"fewer than {MIN_RESULTS_FOR_POINTS} results"),
+        (items["n_censored"].to_numpy() >= n, "every result capped or a DNF: its difficulty is only bounded below"),
+        (items["component"].to_numpy() != main, "its athletes never meet the box's others"),
+        (high - low > MAX_POINTS_INTERVAL, f"too uncertain: its 95% interval spans over {MAX_POINTS_INTERVAL:.0f} points"),
+    ]
+    note = np.select([condition for condition, _ in reasons], [reason for _, reason in reasons], default="")
+    keep = note == ""
+    return items.assign(points=np.where(keep, points, np.nan), points_low=np.where(keep, low, np.nan),
+                        points_high=np.where(keep, high, np.nan), points_note=np.where(keep, None, note))
+
+
+def _years_from_own_average(used: pd.DataFrame, athlete_index: np.ndarray) -> np.ndarray:
+    """Each result's date in years from its athlete's average date (the time of the progression term)."""
+    days = (pd.to_datetime(used["session_date"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
+    own = np.bincount(athlete_index, days) / np.bincount(athlete_index)
+    return (days - own[athlete_index]) / 365.25
+
+
+def _components(a_index: np.ndarray, i_index: np.ndarray, n_athletes: int, n_items: int) -> tuple[int, np.ndarray]:
+    """The athlete-item graph's connected components; a warning when there are several."""
+    graph = sp.coo_matrix((np.ones(len(a_index)), (a_index, n_athletes + i_index)), shape=(n_athletes + n_items,) * 2)
+    n_components, labels = connected_components(graph, directed=False)
+    if n_components > 1:
+        sizes = np.bincount(labels)
+        warnings.warn(f"the athlete-item graph has {n_components} connected components (sizes {sorted(sizes, reverse=True)}): "
+                      "difficulties and abilities are comparable only within a component", DisconnectedWarning, stacklevel=3)
+    return n_components, labels

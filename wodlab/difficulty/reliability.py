@@ -52,11 +52,11 @@ class SplitHalf:
 
 
 def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: pd.DataFrame | None = None,
-               **options) -> SplitHalf:
+               standards: dict | None = None, **options) -> SplitHalf:
     """Fit each random half of the athletes alone and compare the items' difficulties (module docstring).
     `options` go to observed.estimate (ridge, huber...)."""
     results = queries.run(engine, "difficulty_results") if results is None else results
-    standards = standards_of(engine, sorted(results["wod_id"].unique()))  # read once for both halves
+    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))  # read once for both halves
     athletes = np.array(sorted(results["athlete_id"].unique()))
     chosen = np.random.Generator(np.random.PCG64(seed)).permutation(len(athletes))[: len(athletes) // 2]
     in_a = results["athlete_id"].isin(set(athletes[chosen]))
@@ -72,6 +72,34 @@ def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: 
     r = float(np.corrcoef(a, b)[0, 1]) if len(both) > 2 else float("nan")
     return SplitHalf(conform(frame, HALVES_SCHEMA), r, float(spearmanr(a, b)[0]) if len(both) > 2 else float("nan"),
                      2 * r / (1 + r), float(np.mean(np.abs(difference) < 1.96 * se)) if len(both) else float("nan"), seed)
+
+
+# The median of a chi-square with one degree of freedom: z^2 of honest errors has this median.
+CHI2_1_MEDIAN = 0.4549364
+
+
+def error_scale(halves: SplitHalf) -> float:
+    """How many times wider the model-based standard errors must be for the two halves' differences to fit
+    them: sqrt(median(z^2) / CHI2_1_MEDIAN), never below 1. The median, not the mean: a few items
+    measured badly (a handful of results) must not widen every item's interval."""
+    z = halves.items["z"].to_numpy(dtype=float)
+    z = z[np.isfinite(z)]
+    return max(1.0, float(np.sqrt(np.median(z**2) / CHI2_1_MEDIAN))) if len(z) else 1.0
+
+
+def estimate_honestly(engine: Engine, *, seed: int = 0, results: pd.DataFrame | None = None,
+                      **options) -> tuple[ObservedDifficulty, SplitHalf]:
+    """observed.estimate, with its standard errors scaled by what a split half says of them (error_scale).
+
+    Model-based errors assume the model; real results depart from it (athletes who are not
+    exchangeable, noise that differs between workouts, a model that misses part of the truth).
+    The two halves of the box measure each item apart: their differences show how far an item's
+    estimate really moves, whatever the cause, and the errors are widened to match."""
+    results = queries.run(engine, "difficulty_results") if results is None else results
+    standards = standards_of(engine, sorted(results["wod_id"].unique()))
+    observed = estimate(engine, results=results, standards=standards, **options)
+    halves = split_half(engine, seed=seed, results=results, standards=standards, **options)
+    return observed.with_error_scale(error_scale(halves)), halves
 
 
 def residuals_by(observed: ObservedDifficulty) -> pd.DataFrame:

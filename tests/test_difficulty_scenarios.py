@@ -1,0 +1,93 @@
+"""Observed difficulty on boxes unlike the model's assumptions (the simulator's scenarios), against their truth."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from wodlab.difficulty import reliability
+from wodlab.difficulty.observed import estimate
+from wodlab.simulate import SimulationConfig, simulate, write_box
+
+BOX = dict(athletes=150, weeks=20)  # the size issue 12's targets are set at; seeds no fixture uses
+
+
+@pytest.fixture(scope="module")
+def realistic(admin, server_url, template, tmp_path_factory):
+    from conftest import lab_on_new_database
+
+    folder = tmp_path_factory.mktemp("realistic")
+    write_box(simulate(SimulationConfig(**BOX, seed=303, scenario="realistic")), folder)
+    with lab_on_new_database(admin, server_url, template, "wl_realistic") as lab:
+        lab.load_box(folder, progress=False)
+        yield lab, json.loads((folder / "truth.json").read_text())
+
+
+def _items_with_truth(observed, truth):
+    true = {(i["wod_id"], i["track"]): i["difficulty"] for i in truth["items"]}
+    items = observed.items[[(w, t) in true for w, t in zip(observed.items["wod_id"], observed.items["track"])]].copy()
+    items["truth"] = [true[(w, t)] for w, t in zip(items["wod_id"], items["track"])]
+    return items
+
+
+def _coverage(items) -> float:
+    """Share of the items given points whose 95% interval holds the truth (scales' origins aligned)."""
+    shown = items.dropna(subset=["points"])
+    gap = shown["difficulty"].to_numpy(float) - shown["truth"].to_numpy(float)
+    se = shown["se"].to_numpy(float)
+    gap = gap - np.average(gap, weights=1 / se**2)
+    return float(np.mean(np.abs(gap) <= 1.96 * se))
+
+
+def test_items_and_athletes_rank_like_the_truth_on_a_realistic_box(realistic):
+    """Every departure at once (spread, progression, specialists, noise by modality, sandbagging, bad days
+    not logged, censoring, DNFs, hidden effects, 5% gross errors): the items still rank at 0.95 or better,
+    the athletes' levels at 0.88 or better, and each part of the model earns its place."""
+    lab, truth = realistic
+    observed = estimate(lab.engine)
+    items = _items_with_truth(observed, truth)
+    rho = spearmanr(items["difficulty"], items["truth"])[0]
+    assert rho >= 0.95, rho
+    plain = _items_with_truth(estimate(lab.engine, spread=False, progression=False, specialists=False,
+                                       censored=False), truth)
+    assert rho > spearmanr(plain["difficulty"], plain["truth"])[0] + 0.03
+    athletes = observed.athletes.merge(lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes"))
+    level = athletes["external_id"].map(lambda a: truth["athletes"][a]["level"])
+    assert spearmanr(athletes["ability"], level)[0] >= 0.88
+
+
+def test_honest_errors_cover_the_truth_more_often_than_the_models_own(realistic):
+    """Split-half widening (reliability.estimate_honestly) moves the 95% intervals' coverage of the truth towards
+    95%. On this box it is still short of 90%: what remains is bias the split halves share."""
+    lab, truth = realistic
+    model_based = _coverage(_items_with_truth(estimate(lab.engine), truth))
+    honest, halves = reliability.estimate_honestly(lab.engine)
+    assert reliability.error_scale(halves) > 1
+    assert _coverage(_items_with_truth(honest, truth)) > model_based
+
+
+def test_two_boxes_of_one_population_give_a_workout_the_same_points(admin, server_url, template, tmp_path):
+    """Same workouts (one world_seed), other athletes (two seeds): the points of a workout agree within 5 on average."""
+    from conftest import lab_on_new_database
+
+    points = []
+    for seed in (201, 202):
+        write_box(simulate(SimulationConfig(**BOX, seed=seed, world_seed=7)), tmp_path / str(seed))
+        with lab_on_new_database(admin, server_url, template, f"wl_world_{seed}") as lab:
+            lab.load_box(tmp_path / str(seed), progress=False)
+            points.append(lab.difficulty.observed().items.set_index(["title", "track"])["points"])
+    both = points[0].to_frame("a").join(points[1].to_frame("b"), how="inner").dropna()
+    assert len(both) > 100
+    assert (both["a"] - both["b"]).abs().mean() <= 5
+
+
+def test_an_item_without_enough_to_go_on_has_no_points_and_says_why(realistic):
+    lab, _ = realistic
+    items = lab.difficulty.observed().items
+    blank = items[items["points"].isna()]
+    assert len(blank) and blank["points_note"].notna().all()
+    assert (items.loc[items["n_results"] < 5, "points_note"] == "fewer than 5 results").all()
+    assert items.loc[items["points"].notna(), "points_note"].isna().all()

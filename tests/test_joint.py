@@ -1,0 +1,99 @@
+"""The joint model (wodlab.difficulty.joint) on data drawn from known parameters: each part recovers what it models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from wodlab.difficulty import joint
+
+
+def synthetic(seed: int = 3, *, spreads: bool = True, progression: bool = True, traits: bool = True,
+              censor_share: float = 0.0):
+    """Athletes doing items, y = s_j (a_i + b_i t + u_i . T_j) - d_j + noise; strong athletes come to the hard
+    items (selection on ability), as in a box. Returns the observations and the truth."""
+    rng = np.random.default_rng(seed)
+    n_athletes, n_items = 150, 50
+    a = rng.normal(0, 0.25, n_athletes)
+    b = rng.normal(0.15, 0.1, n_athletes) if progression else np.zeros(n_athletes)
+    u = rng.normal(0, 0.2, (n_athletes, 3)) if traits else np.zeros((n_athletes, 3))
+    d = rng.normal(0, 0.35, n_items)
+    s = rng.uniform(0.6, 1.6, n_items) if spreads else np.ones(n_items)
+    T = rng.normal(0, 1, (n_items, 3))
+    days = np.sort(rng.uniform(0, 1, (n_items, 3)), axis=1)  # each item is programmed three times in a year
+    rows = []
+    for j in range(n_items):
+        come = rng.random(n_athletes) < 1 / (1 + np.exp(-(0.3 + 4 * a * d[j])))  # the strong come on hard days
+        for i in np.flatnonzero(come):
+            t = days[j, rng.integers(3)]
+            y = s[j] * (a[i] + b[i] * t + u[i] @ T[j]) - d[j] + rng.normal(0, 0.1)
+            rows.append((i, j, t, y))
+    athlete, item, years, y = (np.array(c) for c in zip(*rows))
+    bound = np.full(len(y), np.nan)
+    if censor_share:  # capped: the slowest results of half the items, each known only by a flattering bound
+        capped_items = np.arange(n_items) % 2 == 0
+        for j in np.flatnonzero(capped_items):
+            mine = item == j
+            cut = np.quantile(y[mine], censor_share)
+            slow = mine & (y < cut)
+            bound[slow] = y[slow] + np.abs(rng.normal(0.08, 0.04, slow.sum()))
+        y = np.where(np.isnan(bound), y, bound)
+    own_day = np.bincount(athlete, years, minlength=n_athletes) / np.maximum(np.bincount(athlete, minlength=n_athletes), 1)
+    years_c = years - own_day[athlete]
+    T_c = T - T[item].mean(axis=0)  # centred on the results, as observed.estimate centres them
+    obs = joint.Observations(athlete, item, y, bound, years_c, T_c[item], n_athletes, n_items)
+    # what a fit can know: each difficulty for the box's average athlete on that item (joint.fit's centre), whose
+    # ability is their level on their own average day
+    reference = d - s * ((a + b * own_day).mean() + T_c @ u.mean(axis=0))
+    return obs, {"a": a, "d": d, "s": s, "b": b, "reference": reference}
+
+
+def _error(fit: joint.JointFit, truth: dict) -> float:
+    """Mean absolute error of the difficulties, the fitted scale's origin aligned on the truth's."""
+    gap = fit.difficulty - truth["reference"]
+    return float(np.mean(np.abs(gap - np.median(gap))))
+
+
+@pytest.mark.parametrize("part", ["spread", "progression", "traits"])
+def test_each_part_of_the_model_recovers_what_it_models(part):
+    obs, truth = synthetic()
+    full, without = joint.fit(obs), joint.fit(obs, **{part: False})
+    assert _error(full, truth) < 0.8 * _error(without, truth), (_error(full, truth), _error(without, truth))
+    assert spearmanr(full.difficulty, truth["reference"])[0] >= 0.99
+
+
+def test_spreads_and_progressions_are_recovered():
+    obs, truth = synthetic()
+    fit = joint.fit(obs)
+    assert spearmanr(fit.spread, truth["s"])[0] >= 0.9
+    assert np.average(fit.spread, weights=np.bincount(obs.item)) == pytest.approx(1.0)
+    assert np.corrcoef(fit.progression, truth["b"])[0, 1] >= 0.5  # a year of results, noisy: still clearly there
+
+
+def test_censored_results_are_bounds_not_exact_values():
+    """Capped results flatter the athlete (a constant-pace time); taken as exact they make capped items look easy."""
+    obs, truth = synthetic(censor_share=0.4)
+    censored, as_exact = joint.fit(obs), joint.fit(obs, censored=False)
+    capped = np.arange(obs.n_items) % 2 == 0
+
+    def bias(fit):
+        gap = fit.difficulty - truth["d"]
+        gap = gap - np.median(gap[~capped])  # aligned on the items without censoring
+        return float(np.mean(gap[capped]))
+
+    assert bias(as_exact) < -0.03  # too easy
+    assert abs(bias(censored)) < 0.7 * abs(bias(as_exact))
+
+
+def test_model_based_intervals_cover_the_truth_when_the_model_holds():
+    """95% intervals of the difficulties (relative to the average athlete) cover about 95% of the truths."""
+    covered = []
+    for seed in (1, 2, 3):
+        obs, truth = synthetic(seed)
+        fit = joint.fit(obs)
+        gap = fit.difficulty - truth["reference"]
+        gap = gap - np.average(gap, weights=1 / fit.item_se**2)
+        covered.append(np.abs(gap) <= 1.96 * fit.item_se)
+    assert 0.88 <= np.mean(covered) <= 0.995, np.mean(covered)
+    assert np.median(fit.item_se) < 0.06  # the common shift the ridge pins is not in them

@@ -1,0 +1,262 @@
+"""The joint model of athletes and items that observed difficulty is fitted with.
+
+Each result is a pace y on a log scale against its workout's standard (observed.pace_scale; y > 0
+is faster than the standard). For athlete i on item j (a workout at one level), done t years from
+the athlete's own average date:
+
+    y_ij = s_j * (a_i + b_i * t + u_i . T_j) - d_j + e_ij
+
+- a_i, the athlete's ability over the period of their results, at an average workout;
+- b_i, their progression per year (athletes improve; a fixed ability makes items programmed late
+  in a cycle look easier);
+- u_i, their strengths on the workout's traits T_j (its share of gymnastics and of cardio work
+  against weightlifting, and the log of its expected duration, each centred on the box's results):
+  specialists. Without them, the athletes who stay on Rx on a hard day are the ones it suits, and
+  the hard items look easy;
+- b_i is shrunk towards the box's common progression, u_i towards 0 (SLOPE_PENALTY, TRAIT_PENALTY:
+  a prior worth that many results). The common progression is told apart from workouts that are
+  simply easier later in a cycle by the workouts done again (benchmarks);
+- d_j, the item's difficulty: 0 is met by the box's average athlete at the standard pace;
+- s_j, the item's spread: how much it separates athletes (a long workout separates them more than
+  a sprint). Its mean over results is 1, and it is shrunk towards 1 by SPREAD_PRIOR results' worth;
+- e_ij, noise with a robust scale: residuals past HUBER robust sds count less (gross logging
+  errors, sandbagged days), as M-estimation does.
+
+Censored results are in the likelihood, not imputed as exact: an athlete capped with r of the V
+reps finished, at best, at the pace that took them to r (y <= ln(S r / (cap V)): a capped athlete
+slows down, they do not speed up), and a DNF on a capped workout did not finish by the cap
+(y <= ln(S / cap)). Each iteration replaces a censored y by its expectation under the current fit
+given that bound (the EM algorithm for a normal model censored from above, a Tobit model).
+
+The fit alternates: with the spreads fixed, the model is linear in (a, b, d), solved by sparse
+ridge least squares (scipy.sparse.linalg.lsmr) under the Huber weights; then each spread is the
+slope, within its item, of y on the athletes' levels that day, shrunk to 1. The common ridge is
+small (0.01): it only pins the scale's origin, which the data leave free (every ability one unit
+up and every difficulty one unit up fit the same); a larger one pulls the items with few results
+towards the average and compresses the scale.
+
+Standard errors come from the weighted normal equations at the solution (the spreads taken as
+known), for each difficulty and ability relative to the box's average athlete. They assume the
+model is true; reliability.estimate_honestly widens them by what a split half of the athletes
+shows of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import lsmr
+from scipy.stats import norm
+
+SLOPE_PENALTY = 1.0  # ridge on a progression slope (per year), in results' worth
+TRAIT_PENALTY = 2.0  # ridge on an athlete's strength on a trait, in results' worth
+SPREAD_PRIOR = 8.0  # results' worth of pull of each item's spread towards 1
+SPREAD_FROM = 2  # iterations before the spreads move (the levels settle first)
+SPREAD_RANGE = (0.4, 2.5)  # how far an item's spread may go from the average
+CENSORED_ITERATIONS = 40  # more, at most, while the censored paces' expectations settle (EM converges slowly)
+
+
+@dataclass
+class Observations:
+    """The results the fit sees: each row's athlete and item (indexes), pace, bound, time and traits."""
+
+    athlete: np.ndarray  # index of each result's athlete
+    item: np.ndarray  # index of each result's item
+    y: np.ndarray  # pace (for a censored result: its bound)
+    bound: np.ndarray  # upper bound of a censored result's pace; NaN for an exact one
+    years: np.ndarray  # years from the athlete's average date
+    traits: np.ndarray  # (results x traits) the item's traits, centred on the results
+    n_athletes: int
+    n_items: int
+
+    @property
+    def censored(self) -> np.ndarray:
+        return ~np.isnan(self.bound)
+
+
+@dataclass
+class JointFit:
+    ability: np.ndarray  # per athlete, centred on the box's average athlete
+    progression: np.ndarray  # per athlete, per year
+    strengths: np.ndarray  # (athletes x traits)
+    difficulty: np.ndarray  # per item
+    spread: np.ndarray  # per item
+    ability_se: np.ndarray  # relative to the average athlete
+    item_se: np.ndarray  # relative to the average athlete
+    weights: np.ndarray  # Huber weight of each result
+    scale: float  # robust sd of the residuals
+    residual: np.ndarray  # each result's residual (a censored one: from its expected pace)
+
+
+@dataclass
+class _Layout:
+    """Where each block of parameters sits in the coefficient vector, and the scale of its columns (a
+    column scaled by c under a common ridge is a coefficient penalised by ridge / c^2)."""
+
+    n_athletes: int
+    n_traits: int
+    n_items: int
+    progression: bool
+    ridge: float
+
+    @property
+    def blocks(self) -> int:
+        return 1 + self.progression + self.n_traits  # per-athlete blocks
+
+    @property
+    def trend(self) -> int:
+        """The column of the box's common progression (present with progression)."""
+        return self.blocks * self.n_athletes
+
+    @property
+    def first_item(self) -> int:
+        return self.blocks * self.n_athletes + self.progression
+
+    def scale_of(self, penalty: float) -> float:
+        return math.sqrt(self.ridge / penalty)
+
+    def athlete_parts(self, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(abilities, slopes, strengths) in their own units."""
+        n = self.n_athletes
+        per = coef[: self.blocks * n].reshape(self.blocks, n)
+        slope = coef[self.trend] + per[1] * self.scale_of(SLOPE_PENALTY) if self.progression else np.zeros(n)
+        strengths = per[1 + self.progression:].T * self.scale_of(TRAIT_PENALTY)
+        return per[0], slope, strengths
+
+
+def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
+        spread: bool = True, progression: bool = True, traits: bool = True, censored: bool = True) -> JointFit:
+    """The model of the module docstring; spread, progression, traits, censored=False drop those parts."""
+    layout = _Layout(obs.n_athletes, obs.traits.shape[1] if traits else 0, obs.n_items, progression, ridge)
+    y = obs.y.astype(float).copy()
+    is_censored = obs.censored & censored
+    spreads = np.ones(obs.n_items)
+    weights = np.ones(len(y))
+    scale = float(np.std(y)) or 1.0
+    coef = np.zeros(layout.first_item + obs.n_items)
+    for iteration in range(iterations + (CENSORED_ITERATIONS if is_censored.any() else 0)):
+        X = _design(obs, spreads, layout)
+        root = np.sqrt(weights)
+        before, coef = coef, lsmr(sp.diags(root) @ X, root * y, damp=math.sqrt(ridge), atol=1e-10, btol=1e-10)[0]
+        if iteration >= iterations and np.max(np.abs(coef - before)) < 1e-4:
+            break  # the censored paces' expectations have settled
+        mean = X @ coef
+        residual = y - mean
+        scale = 1.4826 * float(np.median(np.abs(residual - np.median(residual)))) or 1.0
+        weights = np.minimum(1.0, huber * scale / np.maximum(np.abs(residual), 1e-12))
+        if is_censored.any():
+            y[is_censored] = _expected_below(mean[is_censored], scale, obs.bound[is_censored])
+        if spread and SPREAD_FROM <= iteration < iterations - 1:  # spreads fixed while censoring settles
+            spreads = _spreads(obs, coef, y, weights, layout)
+    ability, slope, strengths = layout.athlete_parts(coef)
+    item_traits = _item_traits(obs, layout)
+    # The box's average athlete, on each item: their mean ability and mean strengths on its traits. The
+    # data fix neither (every ability, or every strength, one step up and the difficulties with it fit the
+    # same); difficulty 0 is the average athlete meeting the standard.
+    centre = float(ability.mean()) + item_traits @ strengths.mean(axis=0)
+    ability_se, item_se = _standard_errors(X, weights, scale, layout, spreads, item_traits)
+    if spread:  # the spreads are estimated too: an item whose athletes sit far from the average inherits theirs
+        item_se = np.sqrt(item_se**2 + _spread_share_of_variance(obs, coef, weights, layout, scale, centre))
+    return JointFit(ability - ability.mean(), slope, strengths - strengths.mean(axis=0),
+                    coef[layout.first_item:] - spreads * centre, spreads, ability_se, item_se, weights, scale,
+                    y - X @ coef)
+
+
+def _item_traits(obs: Observations, layout: _Layout) -> np.ndarray:
+    """(items x traits used) each item's traits (the same on each of its results)."""
+    out = np.zeros((obs.n_items, layout.n_traits))
+    out[obs.item] = obs.traits[:, : layout.n_traits]
+    return out
+
+
+def _design(obs: Observations, spreads: np.ndarray, layout: _Layout) -> sp.csr_matrix:
+    """Columns: abilities, slopes (if any), one block per trait, the common progression (if any), then
+    difficulties."""
+    n, n_athletes = len(obs.athlete), obs.n_athletes
+    s = spreads[obs.item]
+    values = [s]
+    if layout.progression:
+        values.append(s * obs.years * layout.scale_of(SLOPE_PENALTY))
+    values += [s * obs.traits[:, k] * layout.scale_of(TRAIT_PENALTY) for k in range(layout.n_traits)]
+    columns = [block * n_athletes + obs.athlete for block in range(len(values))]
+    if layout.progression:  # the box's common progression, unpenalised: each athlete's is shrunk towards it
+        columns.append(np.full(n, layout.trend))
+        values.append(s * obs.years)
+    columns.append(layout.first_item + obs.item)
+    values.append(-np.ones(n))
+    rows = np.tile(np.arange(n), len(columns))
+    return sp.csr_matrix((np.concatenate(values), (rows, np.concatenate(columns))),
+                         shape=(n, layout.first_item + obs.n_items))
+
+
+def _expected_below(mean: np.ndarray, scale: float, bound: np.ndarray) -> np.ndarray:
+    """E[y | y <= bound] for y ~ N(mean, scale^2): the censored paces' expected values."""
+    alpha = (bound - mean) / scale
+    expected = mean - scale * norm.pdf(alpha) / np.maximum(norm.cdf(alpha), 1e-300)
+    return np.minimum(expected, bound)
+
+
+def _spreads(obs: Observations, coef: np.ndarray, y: np.ndarray, weights: np.ndarray, layout: _Layout) -> np.ndarray:
+    """Each item's spread: the weighted slope, within the item, of y on its athletes' levels that day,
+    shrunk to 1 by SPREAD_PRIOR results' worth, then scaled to a mean of 1 over results (a spread and
+    the abilities' unit trade one for the other)."""
+    ability = layout.athlete_parts(coef)[0]
+    level = _levels(obs, coef, layout)
+    total = np.maximum(np.bincount(obs.item, weights, minlength=obs.n_items), 1e-12)
+    level_c = level - (np.bincount(obs.item, weights * level, minlength=obs.n_items) / total)[obs.item]
+    y_c = y - (np.bincount(obs.item, weights * y, minlength=obs.n_items) / total)[obs.item]
+    prior = SPREAD_PRIOR * float(np.var(ability))
+    raw = ((np.bincount(obs.item, weights * level_c * y_c, minlength=obs.n_items) + prior)
+           / (np.bincount(obs.item, weights * level_c**2, minlength=obs.n_items) + prior))
+    raw = np.clip(raw, *SPREAD_RANGE)
+    return raw / np.average(raw, weights=np.bincount(obs.item, minlength=obs.n_items) + 1e-12)
+
+
+def _spread_share_of_variance(obs: Observations, coef: np.ndarray, weights: np.ndarray, layout: _Layout, scale: float,
+                              centre: np.ndarray) -> np.ndarray:
+    """The variance a difficulty gets from its spread's estimate (delta method): d_j reaches the average
+    athlete from its own athletes' mean level m_j through s_j, so var(d_j) gains (m_j - centre_j)^2 var(s_j),
+    with var(s_j) = scale^2 / (sum of w (level - m_j)^2 + the prior's weight)."""
+    level = _levels(obs, coef, layout)
+    total = np.maximum(np.bincount(obs.item, weights, minlength=obs.n_items), 1e-12)
+    mean_level = np.bincount(obs.item, weights * level, minlength=obs.n_items) / total
+    spread_info = np.bincount(obs.item, weights * (level - mean_level[obs.item]) ** 2, minlength=obs.n_items)
+    ability, _, _ = layout.athlete_parts(coef)
+    spread_variance = scale**2 / (spread_info + SPREAD_PRIOR * float(np.var(ability)) + 1e-12)
+    return (mean_level - centre) ** 2 * spread_variance
+
+
+def _levels(obs: Observations, coef: np.ndarray, layout: _Layout) -> np.ndarray:
+    """Each result's athlete level that day: a_i + b_i t + u_i . T_j."""
+    ability, slope, strengths = layout.athlete_parts(coef)
+    level = ability[obs.athlete] + slope[obs.athlete] * obs.years
+    if layout.n_traits:
+        level = level + np.einsum("rk,rk->r", strengths[obs.athlete], obs.traits[:, : layout.n_traits])
+    return level
+
+
+def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout: _Layout, spreads: np.ndarray,
+                     item_traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors of what is reported, from V = scale^2 (X'WX + ridge I)^-1: each ability relative to
+    the average athlete (a_i - mean a), each difficulty relative to the average athlete on that item
+    (d_j - s_j (mean a + T_j . mean u)). The parameters themselves are identified only up to those
+    common shifts (the ridge alone pins them), and their own variances would carry them. Dense up to
+    a few thousand parameters; beyond, each parameter's own information (which leaves the shifts out)."""
+    p, n = X.shape[1], layout.n_athletes
+    if p > 4000:  # too big to invert
+        info = np.asarray((X.multiply(X)).T @ weights).ravel() + layout.ridge
+        se = scale / np.sqrt(info)
+        return se[:n], se[layout.first_item:]
+    inverse = np.linalg.inv((X.T @ sp.diags(weights) @ X).toarray() + layout.ridge * np.eye(p))
+    abilities = np.eye(n, p) - np.hstack([np.full((n, n), 1 / n), np.zeros((n, p - n))])
+    items = np.zeros((layout.n_items, p))
+    items[:, layout.first_item:] = np.eye(layout.n_items)
+    items[:, :n] -= spreads[:, None] / n
+    first_trait = (1 + layout.progression) * n
+    for k in range(layout.n_traits):  # a strength's column is scaled (_Layout.scale_of)
+        weight = spreads * item_traits[:, k] * layout.scale_of(TRAIT_PENALTY) / n
+        items[:, first_trait + k * n: first_trait + (k + 1) * n] -= weight[:, None]
+    return tuple(scale * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", c, inverse, c), 0, None)) for c in (abilities, items))
