@@ -52,7 +52,10 @@ def test_a_date_bounded_slice_reads_only_its_months(sim_lab):
         first, end = _month_bounds(partition)
         nodes = queries.plan_nodes(sim_lab.engine, name, start=first, end=end)
         assert _scanned(nodes, table) == {partition}, name  # pruned at planning: the other months are not read
-        assert _scanned(queries.plan_nodes(sim_lab.engine, name), table) == {*months, f"{table}_default"}
+        every = set(sim_lab.sql("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                f"WHERE i.inhparent = '{table}'::regclass")["relname"])
+        assert {*months, f"{table}_default"} <= every  # a load makes the months of every session (one COPY)
+        assert _scanned(queries.plan_nodes(sim_lab.engine, name), table) == every
         sliced = getattr(sim_lab, name)(start=first, end=end)
         assert len(sliced) == months[partition]
         assert sliced["session_date"].between(pd.Timestamp(first), pd.Timestamp(end)).all()

@@ -7,8 +7,7 @@ sending it through COPY's row writer is then most of a load's time and memory. O
 - the table spec turns a batch into its table's columns (TableSpec.columnar): each distinct value
   (a session, an athlete, a score text on its workout) goes once through the same checks the row
   path uses, and rows are assembled by indexing arrays (Distinct);
-- each batch, sorted by id, is rendered as CSV text by pyarrow and written by COPY straight into the
-  table;
+- each batch is rendered as CSV text by pyarrow and written by one COPY, straight into the table;
 - a file of several batches is read, checked and rendered in a second process while this one COPYs
   (converted_elsewhere), so Python's work and the server's writes run on two cores.
 
@@ -149,60 +148,45 @@ def text_column(values: Iterable) -> pa.Array:
     return pa.array([cell(v) for v in values], type=pa.string())
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A converted batch ready for COPY: its CSV text in id order, its row count, and the distinct values of
-    the columns the loader's `prepare` needs (the months whose partitions must exist)."""
-
-    csv: bytes
-    rows: int
-    keys: pa.Table
-
-
-def render(batch: pa.Table, columns: tuple[str, ...], needs: tuple[str, ...]) -> Rendered:
-    """A batch (every column text, in `columns` order) as CSV sorted by id, the first column."""
-    ordered = batch.take(pc.sort_indices(batch, sort_keys=[(columns[0], "ascending")]))
+def render(batch: pa.Table, columns: tuple[str, ...]) -> bytes:
+    """A batch (every column text, in `columns` order) as CSV, sorted by session and athlete (the second and
+    third columns: the order of the indexes that lead with them, and one order for every load)."""
+    ordered = batch.take(pc.sort_indices(batch, sort_keys=[(columns[1], "ascending"), (columns[2], "ascending")]))
     buffer = io.BytesIO()
     pacsv.write_csv(ordered, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    keys = batch.select(list(needs)).group_by(list(needs)).aggregate([]) if needs else pa.table({})
-    return Rendered(buffer.getvalue(), batch.num_rows, keys)
-
-
-def copy_csv(raw: psycopg.Connection, table: str, columns: tuple[str, ...], csv_text: bytes) -> None:
-    """COPY rendered CSV text into the table's `columns`."""
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
-        view = memoryview(csv_text)
-        for start in range(0, len(view), 1 << 20):
-            copy.write(view[start:start + (1 << 20)])
+    return buffer.getvalue()
 
 
 def load_batches(raw: psycopg.Connection, table: str, columns: tuple[str, ...], batches: Batches,
-                 convert: Callable[[dict], pa.Table | None], prepare: Callable[[pa.Table], None],
-                 needs: tuple[str, ...], show: bool) -> int | None:
-    """Every batch converted and COPYed under one savepoint: the rows written, or None (nothing written)
-    when a batch is declined, or an id is already stored. `prepare` gets the distinct values of the
-    columns `needs` names before each batch is written.
+                 convert: Callable[[dict], pa.Table | None], show: bool) -> int | None:
+    """Every batch converted and written by one COPY under a savepoint: the rows written, or None (nothing
+    written) when a batch is declined, or an id is already stored. The caller makes what the rows need
+    first (their month partitions): no statement can run while the COPY is open.
 
-    An input of several batches is read, converted and rendered as CSV in a second process
+    One COPY, not one per batch: the statement-level triggers on the table then run once per load. An
+    input of several batches is read, converted and rendered as CSV in a second process
     (converted_elsewhere) while this one COPYs: the checks in Python and the server's work overlap on
     two cores. `convert` must not use the connection (the specs read what they need when their
     context is made)."""
 
-    def rendered(batch: dict) -> Rendered | None:
+    def rendered(batch: dict) -> tuple[int, bytes] | None:
         converted = convert(batch)
-        return None if converted is None else render(converted, columns, needs)
+        return None if converted is None else (converted.num_rows, render(converted, columns))
 
     written = 0
     with raw.cursor() as cur:
         cur.execute("SAVEPOINT columnar_load")
     try:
-        with converted_elsewhere(batches, rendered) as ready:
+        with converted_elsewhere(batches, rendered) as ready, raw.cursor() as cur, \
+                cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
             for batch in with_progress(ready, show, desc=f"loading {table}", unit="batch"):
                 if batch is None:
-                    raise NotColumnar
-                prepare(batch.keys)
-                copy_csv(raw, table, columns, batch.csv)
-                written += batch.rows
+                    raise NotColumnar  # leaving the COPY with an error aborts it
+                rows, text = batch
+                view = memoryview(text)
+                for start in range(0, len(view), 1 << 20):
+                    copy.write(view[start:start + (1 << 20)])
+                written += rows
     except (NotColumnar, psycopg.errors.UniqueViolation):
         with raw.cursor() as cur:
             cur.execute("ROLLBACK TO SAVEPOINT columnar_load")

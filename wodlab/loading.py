@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import io
 import json
 import sys
@@ -507,13 +506,10 @@ def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: b
     raw = conn.connection.driver_connection
     now = raw.execute("SELECT NOW()::text").fetchone()[0]  # what COALESCE(column, NOW()) gives
 
-    def prepare(keys: pa.Table) -> None:  # the batch's distinct days (spec.monthly): their months' partitions
-        if spec.monthly:
-            _make_month_partitions(raw, spec.table, {dt.date.fromisoformat(day) for day in keys[spec.monthly].to_pylist()})
-
+    if spec.monthly:  # a monthly table's rows carry a session's date (its context, SessionRefs, knows them all):
+        _make_month_partitions(raw, spec.table, set(context.dates.values()))  # every month made before one COPY
     written = columnar.load_batches(raw, spec.table, spec.columns, batches,
-                                    lambda batch: _columns_of(spec, context, now, batch), prepare,
-                                    (spec.monthly,) if spec.monthly else (), show)
+                                    lambda batch: _columns_of(spec, context, now, batch), show)
     if written is None:
         return None
     return LoadReport(spec.table, name, rows_read=written, inserted=written)
