@@ -206,7 +206,7 @@ def bench_workouts(lab: Lab, scratch: Path, imported: int) -> dict:
         seconds = timed(lambda: lab.load_wods(folder, progress=False))
         report["folder"] = {"workouts": imported, "seconds": seconds, "workouts_per_s": imported / seconds}
         with lab.engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM wod_definitions WHERE title LIKE '% #import %'"))
+            wods.delete_titled(conn, "% #import %")
     return report
 
 

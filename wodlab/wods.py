@@ -332,6 +332,14 @@ def rewrite_record(conn: Connection, wod_id: str, record: WodRecord, changed: bo
     })
 
 
+def delete_titled(conn: Connection, pattern: str) -> int:
+    """Delete the workouts whose title matches a LIKE pattern and that no session uses; how many went
+    (the benchmark's timed import, removed after it)."""
+    return conn.execute(sa.text("DELETE FROM wod_definitions w WHERE w.title LIKE :p AND NOT EXISTS "
+                                "(SELECT 1 FROM scheduled_sessions s WHERE s.wod_definition_id = w.id)"),
+                        {"p": pattern}).rowcount
+
+
 def replicate(conn: Connection, total: int) -> int:
     """Copies of the stored workouts under other titles and hashes (` #n` added), their durations and
     difficulties spread, until `total` workouts are stored; how many are. For benchmarks: a
