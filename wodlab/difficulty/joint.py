@@ -30,7 +30,8 @@ given that bound (the EM algorithm for a normal model censored from above, a Tob
 
 The fit alternates: with the spreads fixed, the model is linear in (a, b, d), solved by sparse
 ridge least squares (scipy.sparse.linalg.lsmr) under the Huber weights; then each spread is the
-slope, within its item, of y on the athletes' levels that day, shrunk to 1. The common ridge is
+slope, within its item, of y on the athletes' levels that day, shrunk to 1 (each least-squares
+solve starts from the last answer). About 8.5 s for 100k results on this machine. The common ridge is
 small (0.01): it only pins the scale's origin, which the data leave free (every ability one unit
 up and every difficulty one unit up fit the same); a larger one pulls the items with few results
 towards the average and compresses the scale.
