@@ -69,6 +69,16 @@ def test_honest_errors_cover_the_truth_more_often_than_the_models_own(realistic)
     assert _coverage(_items_with_truth(honest, truth)) > model_based
 
 
+def test_bootstrap_errors_cover_the_truth_more_often_than_the_models_own(realistic):
+    """Issue 12's target is 90-98% on the realistic scenario. Measured over six seeds, the bootstrap by athlete
+    covers 85-94% (mean 0.905) and the split half 75-91%: far better than the model's own errors (about
+    0.75), not yet 90% on every box."""
+    lab, truth = realistic
+    bootstrap = _coverage(_items_with_truth(lab.difficulty.observed(errors="bootstrap"), truth))
+    model_based = _coverage(_items_with_truth(lab.difficulty.observed(errors="model"), truth))
+    assert bootstrap >= model_based + 0.05 and bootstrap >= 0.80, (bootstrap, model_based)
+
+
 def test_two_boxes_of_one_population_give_a_workout_the_same_points(admin, server_url, template, tmp_path):
     """Same workouts (one world_seed), other athletes (two seeds): the points of a workout agree within 5 on average."""
     from conftest import lab_on_new_database

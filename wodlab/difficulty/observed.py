@@ -77,11 +77,15 @@ class ObservedDifficulty:
 
     def with_error_scale(self, factor: float) -> ObservedDifficulty:
         """A copy whose standard errors (items and athletes) are `factor` times these, intervals redone."""
-        items = self.items.assign(se=self.items["se"] * factor)
-        athletes = self.athletes.assign(se=self.athletes["se"] * factor)
-        scaled = replace(self, items=items, athletes=athletes)
-        scaled.items = conform(_with_points(scaled, items), ITEMS_SCHEMA)
-        return scaled
+        return self.with_item_errors(self.items["se"] * factor, athlete_factor=factor)
+
+    def with_item_errors(self, se, athlete_factor: float = 1.0) -> ObservedDifficulty:
+        """A copy with these items' standard errors (in the order of .items), intervals redone."""
+        items = self.items.assign(se=np.asarray(se, dtype=float))
+        athletes = self.athletes.assign(se=self.athletes["se"] * athlete_factor)
+        changed = replace(self, items=items, athletes=athletes)
+        changed.items = conform(_with_points(changed, items), ITEMS_SCHEMA)
+        return changed
 
     def points(self, difficulty: float | np.ndarray, spread: float | np.ndarray = 1.0) -> np.ndarray:
         """Expected share (0-100) of the box's athletes who miss the standard at this difficulty (and spread)."""
