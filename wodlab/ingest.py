@@ -167,10 +167,11 @@ def _store_batch(conn: Connection, batch: list, target: Engine | Connection) -> 
     The batch goes in as one pipeline under one savepoint. Should the server refuse a row (rare:
     compiled workouts are valid rows), the savepoint is rolled back and each file is stored under
     a savepoint of its own, so that only the file at fault is rejected."""
+    files = [records for _, records in batch]
     if isinstance(target, Connection):  # inside the caller's transaction (a box): any failure is the caller's
-        return [_store(conn, records, own_savepoint=False) for _, records in batch]
+        return _created_by_file(files, conn)
     try:
-        return _with_retries(conn, lambda: _created_by_file([records for _, records in batch], conn))
+        return _with_retries(conn, lambda: _created_by_file(files, conn))
     except sa.exc.DBAPIError:
         pass
     stored = []
@@ -212,11 +213,9 @@ def _batches(items, size: int):
         yield batch
 
 
-def _store(conn: Connection, records: list, own_savepoint: bool = True) -> dict:
-    """Insert one file's workouts, all or none; {id: created?}. With `own_savepoint` (the batch's transaction
-    is ours), the file has a savepoint of its own: a failure takes back this file only."""
-    if not own_savepoint:
-        return _created_by_file([records], conn)[0]
+def _store(conn: Connection, records: list) -> dict:
+    """Insert one file's workouts, all or none, under a savepoint of its own (a failure takes back this file
+    only); {id: created?}."""
     return _with_retries(conn, lambda: _created_by_file([records], conn)[0])
 
 
