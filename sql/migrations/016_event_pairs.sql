@@ -19,6 +19,9 @@ LANGUAGE sql STABLE AS $$
     WHERE e.session_id = p_session AND e.athlete_id = p_athlete AND e.session_date = p_day
 $$;
 
+-- 008's two-argument lookup, which every month had to answer, is no longer called.
+DROP FUNCTION wodlab_timeline(UUID, UUID);
+
 -- Migration 008's triggers, the same rows written, each result found in its own month too.
 CREATE OR REPLACE FUNCTION wodlab_timelines_after_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
