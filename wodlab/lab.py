@@ -132,20 +132,17 @@ class DifficultyTools:
         """Features of every stored workout; columns difficulty.calibrate.FEATURES_SCHEMA."""
         return calibrate.feature_frame(self.engine, tuple(_track(t) for t in tracks))
 
-    def observed(self, *, errors: str = "split-half", **options) -> observed.ObservedDifficulty:
+    def observed(self, *, errors: str = "auto", **options) -> observed.ObservedDifficulty:
         """Each item's difficulty and each athlete's ability, fitted jointly from the results (difficulty.joint).
 
-        errors: "split-half" widens the model's standard errors by what a split half of the athletes
-        shows of them (difficulty.reliability.estimate_honestly: two more fits); "bootstrap" takes each
-        item's from 20 fits of athletes drawn with replacement (estimate_with_bootstrap: the closest to
-        the truth, 20 more fits); "model" keeps the model's own (they assume the model)."""
-        if errors == "split-half":
-            return reliability.estimate_honestly(self.engine, **options)[0]
-        if errors == "bootstrap":
-            return reliability.estimate_with_bootstrap(self.engine, **options)
-        if errors == "model":
-            return observed.estimate(self.engine, **options)
-        raise QueryError(f"unknown errors {errors!r}: use 'split-half', 'bootstrap' or 'model'")
+        errors: "bootstrap" takes each item's standard error from 20 fits of athletes drawn with
+        replacement (the closest to the truth); "split-half" widens the model's by what a split half of
+        the athletes shows (two more fits); "model" keeps the model's own (they assume the model);
+        "auto" (the default) is the bootstrap up to 20,000 results, the split half beyond
+        (difficulty.reliability.estimate_with_errors)."""
+        if errors not in reliability.ERRORS:
+            raise QueryError(f"unknown errors {errors!r}: use one of {', '.join(reliability.ERRORS)}")
+        return reliability.estimate_with_errors(self.engine, errors, **options)
 
     def fit(self, **options) -> tuple[difficulty.DifficultyModel, calibrate.CalibrationReport]:
         """Calibrate a model on the results (cross-validated by workout); save it with `save`."""

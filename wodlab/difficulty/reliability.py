@@ -133,6 +133,29 @@ def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int =
     return observed.with_item_errors(np.fmax(model, moved.reindex(keys).to_numpy(dtype=float)))
 
 
+# Up to this many results, "auto" errors are the bootstrap's (20 fits: seconds for a box); beyond, the split
+# half's (two fits), so that a federation's fit stays within seconds too.
+BOOTSTRAP_UP_TO = 20_000
+ERRORS = ("auto", "bootstrap", "split-half", "model")
+
+
+def estimate_with_errors(engine: Engine, errors: str = "auto", *, results: pd.DataFrame | None = None,
+                         **options) -> ObservedDifficulty:
+    """observed.estimate with the standard errors `errors` asks for: "bootstrap" (estimate_with_bootstrap),
+    "split-half" (estimate_honestly), "model" (the model's own), or "auto": the bootstrap up to
+    BOOTSTRAP_UP_TO results, the split half beyond."""
+    if errors not in ERRORS:
+        raise ValueError(f"unknown errors {errors!r}: use one of {', '.join(ERRORS)}")
+    results = queries.run(engine, "difficulty_results") if results is None else results
+    if errors == "auto":
+        errors = "bootstrap" if len(results) <= BOOTSTRAP_UP_TO else "split-half"
+    if errors == "bootstrap":
+        return estimate_with_bootstrap(engine, results=results, **options)
+    if errors == "split-half":
+        return estimate_honestly(engine, results=results, **options)[0]
+    return estimate(engine, results=results, **options)
+
+
 def residuals_by(observed: ObservedDifficulty) -> pd.DataFrame:
     """RESIDUALS_BY_SCHEMA: mean and sd of the robust residuals by time domain, modality mix and track."""
     fitted = observed.residuals.merge(observed.items[["wod_id", "track", "time_domain", "modalities"]],
