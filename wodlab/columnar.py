@@ -125,6 +125,13 @@ class Distinct:
         return text_column(answers).take(pa.array(self.codes))
 
 
+def read_distinct(batch: dict, column: str, read) -> tuple[Distinct, list]:
+    """The column's distinct cells and read(record) of each, as the row path reads that cell (a RowProblem
+    propagates)."""
+    cells = Distinct(batch[column])
+    return cells, [read({column: text}) for text in cells.values()]
+
+
 def _codes(column: pa.Array | np.ndarray) -> np.ndarray:
     if isinstance(column, np.ndarray):
         return column.astype(np.int64)

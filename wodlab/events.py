@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from wodlab.catalog import resolve_movement
-from wodlab.columnar import Distinct
+from wodlab.columnar import read_distinct
 from wodlab.fields import RowProblem, choice, decimal, integer, optional, timestamp
 from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
@@ -87,28 +87,22 @@ def _event_row(record: dict, refs: EventRefs) -> tuple:
             _metadata(record), timestamp(record, "recorded_at"), refs.dates[session])
 
 
-def _per_distinct(batch: dict, column: str, read) -> tuple[Distinct, list]:
-    """The column's distinct cells and read(record) of each (a RowProblem propagates)."""
-    cells = Distinct(batch[column])
-    return cells, [read({column: text}) for text in cells.values()]
-
-
 def _columnar(batch: dict, refs: EventRefs) -> pa.Table | None:
     """A batch of a file with no problem as EVENTS.columns (wodlab.columnar), each distinct cell read once
     by the row path's readers; None at any problem (the row path then names the rows)."""
     try:
-        sessions, athletes_, session_ids, athlete_ids = refs.who_and_where(batch)
-        offsets, offset_of = _per_distinct(batch, "timestamp_offset",
+        where = refs.who_and_where(batch)
+        offsets, offset_of = read_distinct(batch, "timestamp_offset",
                                            lambda r: integer(r, "timestamp_offset", low=0))
-        types, type_of = _per_distinct(batch, "event_type", lambda r: choice(r, "event_type", EVENT_TYPES, "COMPLETE"))
-        movements, movement_of = _per_distinct(batch, "movement", _movement)
-        quantities, quantity_of = _per_distinct(batch, "quantity_completed",
+        types, type_of = read_distinct(batch, "event_type", lambda r: choice(r, "event_type", EVENT_TYPES, "COMPLETE"))
+        movements, movement_of = read_distinct(batch, "movement", _movement)
+        quantities, quantity_of = read_distinct(batch, "quantity_completed",
                                                 lambda r: decimal(r, "quantity_completed", low=0, below=MAX_QUANTITY))
-        explicit, explicit_of = _per_distinct(batch, "event_id", lambda r: optional(r, "event_id"))
-        verbatim, verbatim_of = _per_distinct(batch, "id", verbatim_id)
-        metadata, metadata_of = _per_distinct(batch, "metadata", _metadata)
-        stamps, stamp_of = _per_distinct(batch, "recorded_at", lambda r: timestamp(r, "recorded_at"))
-        units, unit_of = _per_distinct(batch, "quantity_unit", lambda r: optional(r, "quantity_unit"))
+        explicit, explicit_of = read_distinct(batch, "event_id", lambda r: optional(r, "event_id"))
+        verbatim, verbatim_of = read_distinct(batch, "id", verbatim_id)
+        metadata, metadata_of = read_distinct(batch, "metadata", _metadata)
+        stamps, stamp_of = read_distinct(batch, "recorded_at", lambda r: timestamp(r, "recorded_at"))
+        units, unit_of = read_distinct(batch, "quantity_unit", lambda r: optional(r, "quantity_unit"))
     except RowProblem:
         return None
     if None in offset_of:
@@ -116,8 +110,7 @@ def _columnar(batch: dict, refs: EventRefs) -> pa.Table | None:
     complete = np.array([t == "COMPLETE" for t in type_of])[types.codes]
     if (complete & np.array([q is None for q in quantity_of])[quantities.codes]).any():
         return None  # a COMPLETE event without its quantity
-    session_text = _texts(session_ids)[sessions.codes]
-    athlete_text = _texts(athlete_ids)[athletes_.codes]
+    session_text, athlete_text = where.session_text(), where.athlete_text()
     natural = [f"{s}|{a}|{o}|{t}|{m}|{q}" for s, a, o, t, m, q in zip(
         session_text, athlete_text, _texts(offset_of)[offsets.codes], _texts(type_of)[types.codes],
         _texts(movement_of)[movements.codes], _texts(quantity_of)[quantities.codes])]
@@ -131,7 +124,7 @@ def _columnar(batch: dict, refs: EventRefs) -> pa.Table | None:
         "quantity_unit": units.spread(unit_of),
         "event_type": types.spread(type_of), "metadata": metadata.spread(metadata_of),
         "recorded_at": stamps.spread([None if v is None else v.isoformat() for v in stamp_of]),
-        "session_date": sessions.spread([refs.dates[s].isoformat() for s in session_ids]),
+        "session_date": where.session_dates(),
     })
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wodlab.columnar import Distinct, cell, stripped
+from wodlab.columnar import Distinct, cell, read_distinct, stripped
 from wodlab.fields import RowProblem, optional, required, timestamp
 from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import TableSpec
@@ -109,23 +109,22 @@ def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
     cell, two results for one athlete in a session): the row-by-row path then names each row.
     """
     try:
-        sessions, athletes_, session_ids, athlete_ids = refs.who_and_where(batch)
-        if Distinct(sessions.codes, athletes_.codes).size != len(sessions.codes):
+        where = refs.who_and_where(batch)
+        if Distinct(where.sessions.codes, where.athletes.codes).size != len(where.sessions.codes):
             return None  # an athlete twice in a session: the row path says which rows
-        scores, columns = _scores(stripped(batch["score"]), [refs.sessions[s] for s in session_ids], sessions.codes, refs)
-        stamps = Distinct(batch["recorded_at"])
-        stamp_values = [timestamp({"recorded_at": v}, "recorded_at") for v in stamps.values()]
+        scores, columns = _scores(stripped(batch["score"]), [refs.sessions[s] for s in where.session_ids],
+                                  where.sessions.codes, refs)
+        stamps, stamp_values = read_distinct(batch, "recorded_at", lambda r: timestamp(r, "recorded_at"))
     except RowProblem:
         return None
-    session_text = np.array([str(s) for s in session_ids], dtype=object)[sessions.codes]
-    athlete_text = np.array([str(a) for a in athlete_ids], dtype=object)[athletes_.codes]
+    session_text, athlete_text = where.session_text(), where.athlete_text()
     notes = Distinct(batch["notes"])
     cells = {
         "id": pa.array(stable_id_texts("result", (f"{s}|{a}" for s, a in zip(session_text, athlete_text))), pa.string()),
         "session_id": pa.array(session_text, pa.string()), "athlete_id": pa.array(athlete_text, pa.string()),
         "notes": notes.spread([text.strip() or None for text in notes.values()]),
         "recorded_at": stamps.spread([None if v is None else v.isoformat() for v in stamp_values]),
-        "session_date": sessions.spread([refs.dates[s].isoformat() for s in session_ids]),
+        "session_date": where.session_dates(),
     }
     codes = pa.array(scores)
     for name, texts in zip(SCORE_FIRST + SCORE_LAST, zip(*(c.cells for c in columns))):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -130,6 +133,28 @@ SESSION_FIELDS = ("session_id", *SESSION_KEY)
 MAX_REMEMBERED = 100_000  # distinct scores a load keeps checked (about 100 MB); see SessionRefs.once
 
 
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where each row of a columnar batch happened: the batch's distinct sessions and athletes (Distinct) and
+    the id of each, with the row-by-row columns a table stores from them."""
+
+    sessions: Distinct
+    athletes: Distinct
+    session_ids: list[uuid.UUID]
+    athlete_ids: list[uuid.UUID]
+    dates: dict  # every session's date (SessionRefs.dates)
+
+    def session_text(self) -> np.ndarray:
+        return np.array([str(s) for s in self.session_ids], dtype=object)[self.sessions.codes]
+
+    def athlete_text(self) -> np.ndarray:
+        return np.array([str(a) for a in self.athlete_ids], dtype=object)[self.athletes.codes]
+
+    def session_dates(self) -> pa.Array:
+        """Each row's session date, the partition key (a CSV cell)."""
+        return self.sessions.spread([self.dates[s].isoformat() for s in self.session_ids])
+
+
 class SessionRefs:
     """What a result or event row is checked against: workouts, sessions, athletes (read once per load).
 
@@ -184,14 +209,14 @@ class SessionRefs:
             out.append(found)
         return out
 
-    def who_and_where(self, batch: dict):
-        """A columnar batch's sessions and athletes (wodlab.columnar): (sessions, athletes) as Distinct
-        values of the batch's columns, and the id of each distinct one; RowProblem at the first bad one."""
+    def who_and_where(self, batch: dict) -> Whereabouts:
+        """A columnar batch's sessions and athletes (wodlab.columnar), each distinct one resolved once;
+        RowProblem at the first bad one."""
         sessions, athletes = Distinct(*(batch[f] for f in SESSION_FIELDS)), Distinct(batch["athlete"])
         session_ids = [self.session(dict(zip(SESSION_FIELDS, cells)))
                        for cells in zip(*(sessions.values(i) for i in range(len(SESSION_FIELDS))))]
         athlete_ids = [self.athlete({"athlete": name}) for name in athletes.values()]
-        return sessions, athletes, session_ids, athlete_ids
+        return Whereabouts(sessions, athletes, session_ids, athlete_ids, self.dates)
 
     def _session(self, record: dict) -> uuid.UUID:
         if record.get("session_id", "").strip():

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from wodlab import queries
 from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
-from wodlab.difficulty.observed import ObservedDifficulty, estimate
+from wodlab.difficulty.observed import ObservedDifficulty, estimate, standards_of
 from wodlab.difficulty.reliability import SplitHalf, error_scale, residuals_by, split_half, worst_items
 from wodlab.errors import WodlabError
 from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
@@ -143,9 +143,11 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     """Calibrate a model on the database's results; return it (not yet saved) and its report, with the
     split-half reliability of the observed difficulty (split=False skips those two extra fits)."""
     results = None if observed else queries.run(engine, "difficulty_results")  # read once: the fit and the halves
-    reliability = split_half(engine, seed=seed, results=results) if split else None
+    # the workouts' standards, read once for the fit and the halves (a given `observed` leaves the halves theirs)
+    standards = None if results is None else standards_of(engine, sorted(results["wod_id"].unique()))
+    reliability = split_half(engine, seed=seed, results=results, standards=standards) if split else None
     if observed is None:  # its errors widened by what the halves show (reliability.estimate_honestly)
-        observed = estimate(engine, results=results)
+        observed = estimate(engine, results=results, standards=standards)
         observed = observed.with_error_scale(error_scale(reliability)) if reliability else observed
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
