@@ -19,7 +19,10 @@ The generative model (ground truth in truth.json):
 - a result is y_ij = a_i(j) - d_j + N(0, 0.12), where a_i(j) mixes the athlete's modality abilities
   by the workout's share of work in each, plus progression. It becomes a score against the
   workout's standard S_j (wodlab.structure.standard_performance): a time S_j exp(-y), capped at the
-  cap (then reps done at that pace), a number of AMRAP reps S_j exp(y), a load S_j exp(y);
+  cap (then reps done at that pace), a number of AMRAP reps S_j exp(y), a load S_j exp(y). Results
+  are drawn against the Rx standard; a scaled item's difficulty in truth.json is restated against
+  its own standard (the scaled version, re-estimated: what wodlab.difficulty.observed measures it
+  against), d + ln(S_rx / S_scaled) for a time (on_own_standard);
 - the biases of real boxes: attendance P = sigmoid(0.25 + 12 g_i (d_j - mean d) + s_i) so strong
   athletes come more for hard workouts, and Saturday is the competition team's day (s_i = 10 g_i on
   Saturdays, 0 otherwise); an RX athlete scales when the workout is above them
@@ -64,7 +67,8 @@ from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.features import features
 from wodlab.ids import stable_id
 from wodlab.scores import format_clock
-from wodlab.structure import Scoring, bounded_by_cap, counted_work, movement_sets, rep_distances, standard_performance, walk_movements
+from wodlab.structure import (Scoring, bounded_by_cap, counted_work, item_version, movement_sets, rep_distances, standard_performance,
+                              walk_movements)
 from wodlab.wods import generate_wod_hash, level_document, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model
@@ -346,6 +350,20 @@ def true_difficulty(document: dict, rng: np.random.Generator, extra: np.random.G
     return rx, scaled
 
 
+def on_own_standard(document: dict, difficulty: float, track: str) -> float:
+    """A true item difficulty restated against the item's own standard. Results are drawn against the Rx
+    standard S_rx; wodlab.difficulty.observed measures a scaled item against its scaled version's S_s, so
+    the same times read d + ln(S_rx / S_s) (for work or a load: d + ln(S_s / S_rx))."""
+    if track == "RX":
+        return difficulty
+    rx = standard_performance(item_version(document))
+    scaled = standard_performance(item_version(level_document(document, resolved_versions(document), track)))
+    if not rx or not scaled:
+        return difficulty
+    ratio = math.log(rx / scaled)
+    return difficulty + (ratio if Scoring.of(document).kind == "time" else -ratio)
+
+
 def make_athletes(config: SimulationConfig, rng: np.random.Generator, departures: Departures = SCENARIOS["default"],
                   extra: np.random.Generator | None = None) -> list[dict]:
     general = rng.normal(0, 0.25, config.athletes)
@@ -550,7 +568,7 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
                              "track": track, "location": LOCATION})
             items[f"{wod_reference(workout, ambiguous)}|{track}"] = {
                 "wod": workout.title, "reference": wod_reference(workout, ambiguous), "wod_id": _id_of(workout),
-                "track": track, "difficulty": round(d, 6),
+                "track": track, "difficulty": round(on_own_standard(workout.document, d, track), 6),
                                                  "kind": workout.scoring.kind}
         for athlete in athletes:
             ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))

@@ -292,6 +292,42 @@ def standard_performance(document: dict, category: str = "men") -> float | None:
     return None
 
 
+def team_size_of(document: dict, session_team_size: int | None = 1) -> int:
+    """How many athletes share one result: the workout's own "teams of N", else the session's team size."""
+    written = int((document.get("team") or {}).get("size") or 1)
+    return written if written > 1 else max(1, int(session_team_size or 1))
+
+
+def item_version(version: dict, team_size: int = 1) -> dict:
+    """The work one result stands for, re-estimated by wodcraft: the version of the workout the athlete did
+    (a level as wodcraft resolves it) and, for a team, the team's share of it.
+
+    A resolved level keeps the Rx estimate (a scaled Fran's lighter thrusters would take as long as the
+    Rx ones), so the estimate is redone from the version's own blocks. A team of N shares the written work,
+    one member working at a time (the partner-workout rule): a line marked `each` is done by every member,
+    so it counts N times; `split`, `sync` and unmarked lines count once. The rest a member gets while
+    another works is the team's advantage, which the item's own difficulty measures."""
+    from wodcraft.catalog import load_catalog
+    from wodcraft.diagnostics import DiagnosticBag
+    from wodcraft.semantics.estimate import estimate_workout
+
+    out = dict(version)
+    if team_size > 1:
+        out["blocks"] = [_for_team(block, team_size) for block in version.get("blocks", [])]
+    out["estimate"] = estimate_workout(out, load_catalog(), DiagnosticBag(), None) or version.get("estimate")
+    return out
+
+
+def _for_team(node: dict, team_size: int) -> dict:
+    if "items" not in node:
+        return node
+    items = []
+    for item in node["items"]:
+        copies = team_size if item.get("type") == "movement" and "each" in item.get("modifiers", []) else 1
+        items.extend([_for_team(item, team_size)] * copies)
+    return {**node, "items": items}
+
+
 # --- what no one can do ---------------------------------------------------------------------------------------
 
 # The fastest anyone does a workout's work: four times wodcraft's catalog pace (which describes an

@@ -10,9 +10,11 @@
 -- column is_rx: boolean — done as prescribed
 -- column track: string — the session's track
 -- column wod_id: string — the workout's id
+-- column team_size: Int64 — athletes per team in the session (1 when individual)
 -- column session_date: datetime64[ns] — the day it was done (the fit follows each athlete's progression)
 SELECT ar.id AS result_id, ar.athlete_id, a.gender, ar.score_type, ar.score_value, ar.score_secondary, ar.score_unit,
-       ar.result_status, ar.is_rx, ss.track, ss.wod_definition_id AS wod_id, ar.session_date
+       ar.result_status, ar.is_rx, ss.track, ss.wod_definition_id AS wod_id, ss.team_size,
+       ar.session_date
 FROM athlete_results ar
 JOIN scheduled_sessions ss ON ss.id = ar.session_id
 LEFT JOIN athletes a ON a.id = ar.athlete_id

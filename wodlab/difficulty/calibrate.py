@@ -105,8 +105,10 @@ def item_table(engine: Engine, observed: ObservedDifficulty, min_results: int) -
     items = items.reset_index(drop=True)
     with engine.connect() as conn:
         stored = {w.id: w for w in documents(conn, items["wod_id"].unique())}
-    feats = [features(stored[w].level_document(t)) for w, t in zip(items["wod_id"], items["track"])]
-    return pd.concat([items, pd.DataFrame(feats)], axis=1)
+    # the item's own team size (a session's team), not only the workout's "teams of N"
+    feats = [{**features(stored[w].level_document(t)), "team_size": float(n)}
+             for w, t, n in zip(items["wod_id"], items["track"], items["team_size"])]
+    return pd.concat([items.drop(columns="team_size"), pd.DataFrame(feats)], axis=1)
 
 
 def _terms(table: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:

@@ -14,7 +14,9 @@ the reps that pace gives in an AMRAP's clock, a reference lift for a load):
     y = ln(kg / S)                  for a load (S by the athlete's category)
 
 so y > 0 is faster (more) than the standard. An item is a workout done at one level (Rx, or
-scaled: each workout x track is its own item). The model fitted to y, and why, is written out in
+scaled) by one team size: each workout x track x team size is its own item, measured against its own
+standard (the level's version as wodcraft resolves it, re-estimated; a team's share of the work:
+wodlab.structure.item_version). The model fitted to y, and why, is written out in
 wodlab.difficulty.joint. This module prepares what it fits (paces, bounds, each result's time and
 workout traits) and returns the frames: items with their difficulty, standard error, spread and
 0-100 points (the share of the box's athletes expected to miss the standard, with a 95% interval,
@@ -44,7 +46,8 @@ from wodlab.errors import WodlabError
 from wodlab.frames import FLOAT, INT, TEXT, conform
 from wodlab.programming.profile import time_domain, work_seconds
 from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import Scoring, counted_work, duration_seconds, rep_distances, standard_performance, total_work
+from wodlab.structure import (Scoring, counted_work, duration_seconds, item_version, rep_distances, standard_performance,
+                              team_size_of, total_work)
 from wodlab.wods import documents, modality_tags
 
 
@@ -52,7 +55,7 @@ class DisconnectedWarning(UserWarning):
     """The athlete-item graph has several components: difficulties are comparable only within one."""
 
 
-ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "time_domain": TEXT, "modalities": TEXT,
+ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "kind": TEXT, "time_domain": TEXT, "modalities": TEXT,
                 "n_results": INT, "n_censored": INT, "difficulty": FLOAT, "se": FLOAT, "spread": FLOAT,
                 "naive_difficulty": FLOAT, "component": INT, "points": FLOAT, "points_low": FLOAT,
                 "points_high": FLOAT, "points_note": TEXT}
@@ -61,7 +64,7 @@ MIN_RESULTS_FOR_POINTS = 5
 MAX_POINTS_INTERVAL = 50.0  # a 95% interval wider than this many points says nothing a coach can use
 ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "progression": FLOAT,
                    "component": INT}
-LEFT_OUT_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "reason": TEXT, "n_results": INT}
+LEFT_OUT_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "reason": TEXT, "n_results": INT}
 RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "y": FLOAT, "z": FLOAT}
 
 
@@ -96,7 +99,8 @@ class ObservedDifficulty:
 
 
 def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
-    """Each workout's title, Scoring, time domain, modalities and standard performance by category."""
+    """Each workout's title, Scoring, time domain, modalities, traits and stored versions; the standard of
+    each of its items is worked out when first asked for (item_standard)."""
     with engine.connect() as conn:
         stored = documents(conn, wod_ids)
     out = {}
@@ -105,13 +109,26 @@ def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
         out[wod.id] = {"title": wod.title, "scoring": scoring, "kind": scoring.kind,
                        "time_domain": time_domain(duration_seconds(wod.document)),
                        "modalities": "+".join(modality_tags(wod.document)) or "none",
-                       "standard": {c: standard_performance(wod.document, c) for c in ("men", "women")},
-                       "traits": traits_of(wod.document),
-                       # an open ladder ("3-6-9-... for time, capped"): the work of one pass, the unit of its pace
-                       "pass_reps": (counted_work(wod.document.get("blocks", []), rep_distances(wod.document))
-                                     if scoring.cap_seconds and scoring.capped_scores_reps and not scoring.total_reps
-                                     else None)}
+                       "traits": traits_of(wod.document), "stored": wod, "items": {}}
     return out
+
+
+def item_standard(info: dict, track: str, team_size: int = 1) -> dict:
+    """What one item (a workout at one level, by one team size) is measured against: the version the athletes
+    did (a scaled track as wodcraft resolves it; structure.item_version, which also counts a team's work), its
+    Scoring, its standard performance by category, and an open ladder's work of one pass. Kept in info."""
+    key = (track, team_size)
+    if key not in info["items"]:
+        stored = info["stored"]
+        version = item_version(stored.level_document(track), team_size_of(stored.document, team_size))
+        scoring = Scoring.of(version)
+        info["items"][key] = {
+            "scoring": scoring,
+            "standard": {c: standard_performance(version, c) for c in ("men", "women")},
+            # an open ladder ("3-6-9-... for time, capped"): the work of one pass, the unit of its pace
+            "pass_reps": (counted_work(version.get("blocks", []), rep_distances(version))
+                          if scoring.cap_seconds and scoring.capped_scores_reps and not scoring.total_reps else None)}
+    return info["items"][key]
 
 
 TRAITS = ("gymnastics_share", "cardio_share", "log_duration")
@@ -137,7 +154,7 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
     bound = pd.Series(np.nan, index=results.index)
     reason = pd.Series("", index=results.index, dtype=object)
     for position, row in enumerate(results.itertuples(index=False)):
-        info = standards[row.wod_id]
+        info = item_standard(standards[row.wod_id], row.item_track, row.team_size)
         scoring, category = info["scoring"], "women" if row.gender == "F" else "men"
         standard = info["standard"][category]
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)
@@ -172,6 +189,17 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
 UNCAPPED_DNF = "dnf on a workout with no cap, which no one finished"
 
 
+def _name_items(results: pd.DataFrame, standards: dict[str, dict]) -> None:
+    """Each result's item (in place): item_track, the level it was done at (RX for an Rx result in a scaled
+    class), team_size, how many share it (the workout's "teams of N", else the session's), and item, the key
+    "wod_id|track|team_size"."""
+    results["item_track"] = np.where(results["is_rx"], "RX", np.where(results["track"] == "INTERMEDIATE", "INTERMEDIATE", "SCALED"))
+    written = results["wod_id"].map({w: team_size_of(info["stored"].document) for w, info in standards.items()})
+    session = results["team_size"].fillna(1).astype(int) if "team_size" in results else 1
+    results["team_size"] = np.where(written > 1, written, session).astype(int)
+    results["item"] = results["wod_id"] + "|" + results["item_track"] + "|" + results["team_size"].astype(str)
+
+
 def _bound_uncapped_dnfs(results: pd.DataFrame, reason: pd.Series) -> pd.Series:
     """A DNF on a workout with no cap is slower than the item's slowest finisher, as a leaderboard ranks it:
     its pace is censored there (y and bound set in `results`). Where no one finished, it stays left out."""
@@ -179,9 +207,8 @@ def _bound_uncapped_dnfs(results: pd.DataFrame, reason: pd.Series) -> pd.Series:
     if not dnf.any():
         return reason
     finished = results["y"].notna() & results["bound"].isna()
-    slowest = results[finished].groupby(["wod_id", "item_track"])["y"].min()
-    keys = pd.MultiIndex.from_frame(results.loc[dnf, ["wod_id", "item_track"]])
-    found = slowest.reindex(keys).to_numpy()
+    slowest = results[finished].groupby("item")["y"].min()
+    found = slowest.reindex(results.loc[dnf, "item"]).to_numpy()
     rows = results.index[dnf]
     results.loc[rows, "y"] = found
     results.loc[rows, "bound"] = found
@@ -196,10 +223,10 @@ def _counted_work(score_type: str, scoring: Scoring) -> bool:
 def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame:
     """LEFT_OUT_SCHEMA: the results that carry no pace, counted by item and reason, most first."""
     out = results[results["reason"] != ""]
-    counts = out.groupby(["wod_id", "item_track", "reason"]).size().reset_index(name="n_results")
+    counts = out.groupby(["wod_id", "item_track", "team_size", "reason"]).size().reset_index(name="n_results")
     counts["title"] = counts["wod_id"].map(lambda w: standards[w]["title"])
-    counts = counts.rename(columns={"item_track": "track"}).sort_values(["n_results", "title", "track"],
-                                                                         ascending=[False, True, True])
+    counts = counts.rename(columns={"item_track": "track"}).sort_values(["n_results", "title", "track", "team_size"],
+                                                                         ascending=[False, True, True, True])
     return conform(counts.reset_index(drop=True), LEFT_OUT_SCHEMA)
 
 
@@ -217,14 +244,13 @@ def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterati
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
     standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
+    _name_items(results, standards)
     y, bound, reason = pace_scale(results, standards)
     results["y"], results["bound"] = y, bound
-    results["item_track"] = np.where(results["is_rx"], "RX", np.where(results["track"] == "INTERMEDIATE", "INTERMEDIATE", "SCALED"))
     reason = _bound_uncapped_dnfs(results, reason)
     dropped = reason[reason != ""].value_counts().to_dict()
     left_out = _left_out(results.assign(reason=reason), standards)
     used = results[results["y"].notna()].copy()
-    used["item"] = used["wod_id"] + "|" + used["item_track"]
     counts = used["item"].value_counts()
     used = used[used["item"].map(counts) >= min_results]
 
@@ -243,13 +269,15 @@ def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterati
 
     used["naive"] = -used["y"]
     naive = used.groupby("item")["naive"].mean()
+    wod_ids = [i.split("|")[0] for i in items]
     item_frame = pd.DataFrame({
-        "wod_id": [i.split("|")[0] for i in items],
-        "title": [standards[i.split("|")[0]]["title"] for i in items],
+        "wod_id": wod_ids,
+        "title": [standards[w]["title"] for w in wod_ids],
         "track": [i.split("|")[1] for i in items],
-        "kind": [standards[i.split("|")[0]]["kind"] for i in items],
-        "time_domain": [standards[i.split("|")[0]]["time_domain"] for i in items],
-        "modalities": [standards[i.split("|")[0]]["modalities"] for i in items],
+        "team_size": [int(i.split("|")[2]) for i in items],
+        "kind": [standards[w]["kind"] for w in wod_ids],
+        "time_domain": [standards[w]["time_domain"] for w in wod_ids],
+        "modalities": [standards[w]["modalities"] for w in wod_ids],
         "n_results": counts.reindex(items).to_numpy(),
         "n_censored": np.bincount(i_index, observations.censored, minlength=len(items)).astype(int),
         "difficulty": model.difficulty,
@@ -271,7 +299,7 @@ def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterati
     observed = ObservedDifficulty(item_frame, athlete_frame, float(model.scale), dropped, int(n_components), residuals,
                                   left_out)
     item_frame = _with_points(observed, item_frame)
-    observed.items = conform(item_frame.sort_values(["title", "track"], ignore_index=True), ITEMS_SCHEMA)
+    observed.items = conform(item_frame.sort_values(["title", "track", "team_size"], ignore_index=True), ITEMS_SCHEMA)
     observed.athletes = conform(athlete_frame, ATHLETES_SCHEMA)
     return observed
 
