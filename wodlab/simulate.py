@@ -67,8 +67,16 @@ from wodlab.catalog import FAMILIES, catalog_movements
 from wodlab.difficulty.features import features
 from wodlab.ids import stable_id
 from wodlab.scores import format_clock
-from wodlab.structure import (Scoring, bounded_by_cap, counted_work, item_version, movement_sets, rep_distances, standard_performance,
-                              walk_movements)
+from wodlab.structure import (
+    Scoring,
+    bounded_by_cap,
+    counted_work,
+    item_version,
+    movement_sets,
+    rep_distances,
+    standard_performance,
+    walk_movements,
+)
 from wodlab.wods import generate_wod_hash, level_document, resolved_versions
 
 KINDS = ("time", "rounds+reps", "load")  # what the simulator programs: a score it can model

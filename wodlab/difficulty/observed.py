@@ -46,8 +46,16 @@ from wodlab.errors import WodlabError
 from wodlab.frames import FLOAT, INT, TEXT, conform
 from wodlab.programming.profile import time_domain, work_seconds
 from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import (Scoring, counted_work, duration_seconds, item_version, rep_distances, standard_performance,
-                              team_size_of, total_work)
+from wodlab.structure import (
+    Scoring,
+    counted_work,
+    duration_seconds,
+    item_version,
+    rep_distances,
+    standard_performance,
+    team_size_of,
+    total_work,
+)
 from wodlab.wods import documents, modality_tags
 
 
