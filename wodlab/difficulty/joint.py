@@ -38,8 +38,8 @@ towards the average and compresses the scale.
 
 Standard errors come from the weighted normal equations at the solution (the spreads taken as
 known), for each difficulty and ability relative to the box's average athlete. They assume the
-model is true; reliability.estimate_honestly widens them by what a split half of the athletes
-shows of them.
+model is true; reliability.estimate_with_errors replaces them by a bootstrap by athlete (or a split
+half's widening) and adds the variance over the model without each of its parts.
 """
 
 from __future__ import annotations

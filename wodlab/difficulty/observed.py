@@ -73,7 +73,8 @@ MAX_POINTS_INTERVAL = 50.0  # a 95% interval wider than this many points says no
 ATHLETES_SCHEMA = {"athlete_id": TEXT, "n_results": INT, "ability": FLOAT, "se": FLOAT, "progression": FLOAT,
                    "component": INT}
 LEFT_OUT_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "reason": TEXT, "n_results": INT}
-RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "y": FLOAT, "z": FLOAT}
+RESIDUALS_SCHEMA = {"result_id": TEXT, "athlete_id": TEXT, "wod_id": TEXT, "track": TEXT, "team_size": INT, "y": FLOAT,
+                    "z": FLOAT}
 
 
 @dataclass
