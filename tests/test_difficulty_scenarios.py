@@ -124,3 +124,13 @@ def test_an_item_without_enough_to_go_on_has_no_points_and_says_why(realistic):
     assert len(blank) and blank["points_note"].notna().all()
     assert (items.loc[items["n_results"] < 5, "points_note"] == "fewer than 5 results").all()
     assert items.loc[items["points"].notna(), "points_note"].isna().all()
+
+
+def test_split_halves_agree_within_the_default_intervals(realistic):
+    """Issue 12's split-half target (at least 80% of items): each half fitted alone with the default errors;
+    the model's own errors agree less often."""
+    lab, _ = realistic
+    honest = reliability.split_half(lab.engine, errors="auto")
+    model_based = reliability.split_half(lab.engine, errors="model")
+    assert honest.agreement >= 0.80 and honest.agreement > model_based.agreement, (honest.agreement, model_based.agreement)
+    assert (honest.items["se_a"] > model_based.items["se_a"].reindex(honest.items.index)).mean() > 0.9

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from wodlab import queries
 from wodlab.difficulty.features import FEATURES, features
 from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
-from wodlab.difficulty.observed import ObservedDifficulty, estimate, standards_of
-from wodlab.difficulty.reliability import SplitHalf, error_scale, residuals_by, split_half, worst_items
+from wodlab.difficulty.observed import ObservedDifficulty, standards_of
+from wodlab.difficulty.reliability import SplitHalf, estimate_with_errors, residuals_by, split_half, worst_items
 from wodlab.errors import WodlabError
 from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.wods import documents
@@ -147,10 +147,11 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     results = None if observed else queries.run(engine, "difficulty_results")  # read once: the fit and the halves
     # the workouts' standards, read once for the fit and the halves (a given `observed` leaves the halves theirs)
     standards = None if results is None else standards_of(engine, sorted(results["wod_id"].unique()))
-    reliability = split_half(engine, seed=seed, results=results, standards=standards) if split else None
-    if observed is None:  # its errors widened by what the halves show (reliability.estimate_honestly)
-        observed = estimate(engine, results=results, standards=standards)
-        observed = observed.with_error_scale(error_scale(reliability)) if reliability else observed
+    # each half with the errors a user sees (the bootstrap or split half, plus the model uncertainty): the
+    # report says how often the halves agree within them
+    reliability = split_half(engine, seed=seed, results=results, standards=standards, errors="auto") if split else None
+    if observed is None:
+        observed = estimate_with_errors(engine, "auto", results=results, standards=standards)
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
         raise WodlabError(f"only {table['wod_id'].nunique()} workouts have {min_results}+ results: too few to calibrate")

@@ -54,15 +54,18 @@ class SplitHalf:
 
 
 def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: pd.DataFrame | None = None,
-               standards: dict | None = None, **options) -> SplitHalf:
+               standards: dict | None = None, errors: str = "model", **options) -> SplitHalf:
     """Fit each random half of the athletes alone and compare the items' difficulties (module docstring).
-    `options` go to observed.estimate (ridge, huber...)."""
+    `errors`: the standard errors each half's items carry (estimate_with_errors: "model", the model's own,
+    which error_scale measures; "auto", the honest ones, whose agreement a report gives). `options` go to
+    observed.estimate (ridge, huber...)."""
     results = queries.run(engine, "difficulty_results") if results is None else results
     standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))  # read once for both halves
     athletes = np.array(sorted(results["athlete_id"].unique()))
     chosen = np.random.Generator(np.random.PCG64(seed)).permutation(len(athletes))[: len(athletes) // 2]
     in_a = results["athlete_id"].isin(set(athletes[chosen]))
-    halves = [estimate(engine, results=results[mask].reset_index(drop=True), standards=standards, **options).items
+    halves = [estimate_with_errors(engine, errors, results=results[mask].reset_index(drop=True), standards=standards,
+                                   **options).items
               for mask in (in_a, ~in_a)]
     both = halves[0].merge(halves[1], on=[*ITEM_KEY, "title"], suffixes=("_a", "_b"))
     both = both[(both["n_results_a"] >= min_results) & (both["n_results_b"] >= min_results)].reset_index(drop=True)
@@ -166,7 +169,7 @@ ERRORS = ("auto", "bootstrap", "split-half", "model")
 
 
 def estimate_with_errors(engine: Engine, errors: str = "auto", *, results: pd.DataFrame | None = None,
-                         **options) -> ObservedDifficulty:
+                         standards: dict | None = None, **options) -> ObservedDifficulty:
     """observed.estimate with the standard errors `errors` asks for. "bootstrap" (estimate_with_bootstrap)
     and "split-half" (estimate_honestly) are sampling errors, to which the model uncertainty is added
     (model_variance: se^2 + the variance over the candidate models); "model" keeps the model's own;
@@ -175,10 +178,10 @@ def estimate_with_errors(engine: Engine, errors: str = "auto", *, results: pd.Da
         raise ValueError(f"unknown errors {errors!r}: use one of {', '.join(ERRORS)}")
     results = queries.run(engine, "difficulty_results") if results is None else results
     if errors == "model":
-        return estimate(engine, results=results, **options)
+        return estimate(engine, results=results, standards=standards, **options)
     if errors == "auto":
         errors = "bootstrap" if len(results) <= BOOTSTRAP_UP_TO else "split-half"
-    standards = standards_of(engine, sorted(results["wod_id"].unique()))
+    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
     if errors == "bootstrap":
         sampled = estimate_with_bootstrap(engine, results=results, standards=standards, **options)
     else:
