@@ -103,15 +103,17 @@ def test_the_model_uncertainty_is_the_items_spread_over_the_candidate_models(rea
 
 
 def test_two_boxes_of_one_population_give_a_workout_the_same_points(admin, server_url, template, tmp_path):
-    """Same workouts (one world_seed), other athletes (two seeds): the points of a workout agree within 5 on average."""
+    """Same workouts (one world_seed), other athletes (two seeds), every realistic departure: the points of a
+    workout agree within 5 on average (4.7 here; 2.9 on the default scenario)."""
     from conftest import lab_on_new_database
 
     points = []
     for seed in (201, 202):
-        write_box(simulate(SimulationConfig(**BOX, seed=seed, world_seed=7)), tmp_path / str(seed))
+        write_box(simulate(SimulationConfig(**BOX, seed=seed, world_seed=7, scenario="realistic")), tmp_path / str(seed))
         with lab_on_new_database(admin, server_url, template, f"wl_world_{seed}") as lab:
             lab.load_box(tmp_path / str(seed), progress=False)
-            points.append(lab.difficulty.observed().items.set_index(["title", "track"])["points"])
+            # the points do not depend on the errors (only whether they are shown): the model's, the quickest
+            points.append(lab.difficulty.observed(errors="model").items.set_index(["title", "track"])["points"])
     both = points[0].to_frame("a").join(points[1].to_frame("b"), how="inner").dropna()
     assert len(both) > 100
     assert (both["a"] - both["b"]).abs().mean() <= 5
