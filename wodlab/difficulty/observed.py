@@ -129,7 +129,7 @@ def item_standard(info: dict, track: str, team_size: int = 1) -> dict:
     key = (track, team_size)
     if key not in info["items"]:
         stored = info["stored"]
-        version = item_version(stored.level_document(track), team_size_of(stored.document, team_size))
+        version = item_version(stored.level_document(track), team_size)  # team_size: _name_items's, effective
         scoring = Scoring.of(version)
         info["items"][key] = {
             "scoring": scoring,

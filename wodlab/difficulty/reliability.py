@@ -1,4 +1,9 @@
-"""How far to trust the observed difficulty: split-half reliability, and where the model fits worst.
+"""How far to trust the observed difficulty: honest errors, split-half reliability, where the model fits worst.
+
+Honest errors (estimate_with_errors): a sampling error, from a bootstrap by athlete or a split half's
+widening, plus the model uncertainty (model_variance: how far the item moves between the full model
+and the model without each of its parts). The model's own errors assume the model and are too small
+on data unlike it.
 
 Split-half: the box's athletes are split at random into two halves and each half's results are
 fitted alone (observed.estimate). An item measured well gets the same difficulty from both halves:
@@ -6,8 +11,9 @@ fitted alone (observed.estimate). An item measured well gets the same difficulty
   measured, and `reliability` its Spearman-Brown step-up 2r / (1 + r), the reliability of the
   difficulty fitted on every athlete;
 - `agreement` is the share of items whose two difficulties differ by less than 1.96 times the
-  standard error of the difference, sqrt(se_a^2 + se_b^2). If the standard errors are honest it is
-  about 95%; far below, they are too small (the intervals over-promise).
+  standard error of the difference, sqrt(se_a^2 + se_b^2), with the errors each half was given
+  (split_half's `errors`). If the standard errors are honest it is about 95% or more (the model
+  uncertainty is shared by the halves); far below, they are too small (the intervals over-promise).
 The halves' scales are aligned on their common items (each fit is centred on its own athletes).
 
 Diagnostics: the robust residuals z of every fitted result (observed.residuals: how far a result
