@@ -22,7 +22,9 @@ The generative model (ground truth in truth.json):
   cap (then reps done at that pace), a number of AMRAP reps S_j exp(y), a load S_j exp(y). Results
   are drawn against the Rx standard; a scaled item's difficulty in truth.json is restated against
   its own standard (the scaled version, re-estimated: what wodlab.difficulty.observed measures it
-  against), d + ln(S_rx / S_scaled) for a time (on_own_standard);
+  against), d + ln(S_rx / S_scaled) for a time (on_own_standard), and every item's against the
+  box's average athlete, as the fit defines difficulty: d - s m, with m the mean of the athletes'
+  true levels and s the item's true spread (_against_the_average_athlete);
 - the biases of real boxes: attendance P = sigmoid(0.25 + 12 g_i (d_j - mean d) + s_i) so strong
   athletes come more for hard workouts, and Saturday is the competition team's day (s_i = 10 g_i on
   Saturdays, 0 otherwise); an RX athlete scales when the workout is above them
@@ -372,6 +374,14 @@ def on_own_standard(document: dict, difficulty: float, track: str) -> float:
     return difficulty + (ratio if Scoring.of(document).kind == "time" else -ratio)
 
 
+def _against_the_average_athlete(items: list[dict], levels: dict[str, list[float]]) -> list[dict]:
+    """The items' true difficulties as the fit defines difficulty: 0 is met by the box's average athlete (the
+    mean of the athletes' true levels, m), not by an athlete of ability 0. y = s (a - m) - (d - s m): each
+    item's d - s m, with s its true spread (1 unless the scenario makes spread grow with duration)."""
+    average = float(np.mean([np.mean(v) for v in levels.values()])) if levels else 0.0
+    return [{**item, "difficulty": round(item["difficulty"] - item["spread"] * average, 6)} for item in items]
+
+
 def make_athletes(config: SimulationConfig, rng: np.random.Generator, departures: Departures = SCENARIOS["default"],
                   extra: np.random.Generator | None = None) -> list[dict]:
     general = rng.normal(0, 0.25, config.athletes)
@@ -576,8 +586,8 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
                              "track": track, "location": LOCATION})
             items[f"{wod_reference(workout, ambiguous)}|{track}"] = {
                 "wod": workout.title, "reference": wod_reference(workout, ambiguous), "wod_id": _id_of(workout),
-                "track": track, "difficulty": round(on_own_standard(workout.document, d, track), 6),
-                                                 "kind": workout.scoring.kind}
+                "track": track, "difficulty": on_own_standard(workout.document, d, track), "spread": round(spread, 6),
+                "kind": workout.scoring.kind}
         for athlete in athletes:
             ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
             ability += athlete["progression"] * week / 16
@@ -640,7 +650,7 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
                                         "level": round(float(np.mean(levels[a["external_id"]])), 6)
                                         if a["external_id"] in levels else None}
                      for a in athletes},
-        "items": [items[k] for k in sorted(items)],
+        "items": _against_the_average_athlete([items[k] for k in sorted(items)], levels),
         "duplicates": duplicates,
         "gross_errors": errors,
     }
