@@ -17,7 +17,7 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import FIXTURES
-from wodlab.difficulty import BASELINE, FEATURES, features
+from wodlab.difficulty import BASELINE, FEATURES, features, reliability
 from wodlab.difficulty.model import TERMS
 from wodlab.difficulty.observed import DisconnectedWarning
 from wodlab.errors import WodlabError
@@ -42,9 +42,8 @@ def calibrated(sim_lab, observed):
 
 
 def with_truth(observed, truth) -> pd.DataFrame:
-    true = {(i["wod_id"], i["track"]): i["difficulty"] for i in truth["items"]}
-    items = observed.items.copy()
-    items["truth"] = [true[(w, k)] for w, k in zip(items["wod_id"], items["track"])]
+    items = reliability.items_with_truth(observed, truth)
+    assert len(items) == len(observed.items)  # the fixture's every item has a truth
     return items
 
 

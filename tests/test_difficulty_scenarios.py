@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import spearmanr
 
 from wodlab import queries
 from wodlab.difficulty import reliability
@@ -28,47 +26,28 @@ def realistic(admin, server_url, template, tmp_path_factory):
         yield lab, json.loads((folder / "truth.json").read_text())
 
 
-def _items_with_truth(observed, truth):
-    true = {(i["wod_id"], i["track"]): i["difficulty"] for i in truth["items"]}
-    items = observed.items[[(w, t) in true for w, t in zip(observed.items["wod_id"], observed.items["track"])]].copy()
-    items["truth"] = [true[(w, t)] for w, t in zip(items["wod_id"], items["track"])]
-    return items
-
-
-def _coverage(items) -> float:
-    """Share of the items given points whose 95% interval holds the truth (scales' origins aligned)."""
-    shown = items.dropna(subset=["points"])
-    gap = shown["difficulty"].to_numpy(float) - shown["truth"].to_numpy(float)
-    se = shown["se"].to_numpy(float)
-    gap = gap - np.average(gap, weights=1 / se**2)
-    return float(np.mean(np.abs(gap) <= 1.96 * se))
-
-
 def test_items_and_athletes_rank_like_the_truth_on_a_realistic_box(realistic):
     """Every departure at once (spread, progression, specialists, noise by modality, sandbagging, bad days
     not logged, censoring, DNFs, hidden effects, 5% gross errors): the items still rank at 0.95 or better,
     the athletes' levels at 0.88 or better, and each part of the model earns its place."""
     lab, truth = realistic
-    observed = estimate(lab.engine)
-    items = _items_with_truth(observed, truth)
-    rho = spearmanr(items["difficulty"], items["truth"])[0]
-    assert rho >= 0.95, rho
-    plain = _items_with_truth(estimate(lab.engine, spread=False, progression=False, specialists=False,
-                                       censored=False), truth)
-    assert rho > spearmanr(plain["difficulty"], plain["truth"])[0] + 0.03
-    athletes = observed.athletes.merge(lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes"))
-    level = athletes["external_id"].map(lambda a: truth["athletes"][a]["level"])
-    assert spearmanr(athletes["ability"], level)[0] >= 0.88
+    ids = lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes")
+    recovered = reliability.against_truth(estimate(lab.engine), truth, ids)
+    assert recovered["item_spearman"] >= 0.95 and recovered["athlete_spearman"] >= 0.88, recovered
+    plain = reliability.against_truth(estimate(lab.engine, spread=False, progression=False, specialists=False,
+                                               censored=False), truth, ids)
+    assert recovered["item_spearman"] > plain["item_spearman"] + 0.03
+    assert recovered["slope"] > plain["slope"], (recovered, plain)
 
 
 def test_honest_errors_cover_the_truth_more_often_than_the_models_own(realistic):
     """Split-half widening (reliability.estimate_honestly) moves the 95% intervals' coverage of the truth towards
     95%. On this box it is still short of 90%: what remains is bias the split halves share."""
     lab, truth = realistic
-    model_based = _coverage(_items_with_truth(estimate(lab.engine), truth))
+    model_based = reliability.coverage(reliability.items_with_truth(estimate(lab.engine), truth))
     honest, halves = reliability.estimate_honestly(lab.engine)
     assert reliability.error_scale(halves) > 1
-    assert _coverage(_items_with_truth(honest, truth)) > model_based
+    assert reliability.coverage(reliability.items_with_truth(honest, truth)) > model_based
 
 
 def test_the_default_errors_cover_the_truth_90_to_98_percent_of_the_time(realistic):
@@ -76,8 +55,8 @@ def test_the_default_errors_cover_the_truth_90_to_98_percent_of_the_time(realist
     model uncertainty (reliability.model_variance); the model's own errors, and the bootstrap alone, fall
     short (on six seeds: bootstrap plus model 0.95-0.99, bootstrap alone 0.87-0.94)."""
     lab, truth = realistic
-    default = _coverage(_items_with_truth(lab.difficulty.observed(), truth))
-    model_based = _coverage(_items_with_truth(lab.difficulty.observed(errors="model"), truth))
+    default = reliability.coverage(reliability.items_with_truth(lab.difficulty.observed(), truth))
+    model_based = reliability.coverage(reliability.items_with_truth(lab.difficulty.observed(errors="model"), truth))
     assert 0.90 <= default <= 0.98, default
     assert model_based < 0.90, model_based
 

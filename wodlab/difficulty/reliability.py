@@ -215,3 +215,42 @@ def worst_items(observed: ObservedDifficulty, k: int = 10, min_results: int = 5)
     table = table[table["n_results"] >= min_results].merge(observed.items[[*ITEM_KEY, "title"]], on=ITEM_KEY)
     worst = table.sort_values(["rms_z", "title", "track"], ascending=[False, True, True]).head(k)
     return conform(worst.reset_index(drop=True), WORST_SCHEMA)
+
+
+RECOVERY_KEYS = ("n_items", "item_spearman", "athlete_spearman", "coverage", "slope")
+
+
+def items_with_truth(observed: ObservedDifficulty, truth: dict) -> pd.DataFrame:
+    """observed.items of a simulated box with the simulator's true difficulty (truth.json's items, matched on
+    workout and track; the simulator has no team items), column `truth`; items it has no truth for left out."""
+    true = {(i["wod_id"], i["track"]): i["difficulty"] for i in truth["items"]}
+    items = observed.items[observed.items["team_size"] == 1]
+    keys = list(zip(items["wod_id"], items["track"]))
+    items = items[[k in true for k in keys]].copy()
+    items["truth"] = [true[k] for k in zip(items["wod_id"], items["track"])]
+    return items.reset_index(drop=True)
+
+
+def coverage(items: pd.DataFrame) -> float:
+    """Share of the items given points whose 95% interval holds the truth (items_with_truth), the scales'
+    origins aligned by the inverse-variance mean gap (each is free)."""
+    shown = items.dropna(subset=["points"])
+    gap = shown["difficulty"].to_numpy(float) - shown["truth"].to_numpy(float)
+    se = shown["se"].to_numpy(float)
+    gap = gap - np.average(gap, weights=1 / se**2)
+    return float(np.mean(np.abs(gap) <= 1.96 * se))
+
+
+def against_truth(observed: ObservedDifficulty, truth: dict, external_ids: pd.DataFrame) -> dict:
+    """How well a fit recovers a simulated box's truth (wodlab.simulate's truth.json), RECOVERY_KEYS:
+    the items' Spearman correlation with their true difficulty, the athletes' with their true level
+    (external_ids: athlete_id, external_id), the coverage of the items' 95% intervals (coverage), and
+    the slope of fitted on true difficulty (below 1: a compressed scale)."""
+    items = items_with_truth(observed, truth)
+    athletes = observed.athletes.merge(external_ids, on="athlete_id")
+    level = athletes["external_id"].map(lambda a: truth["athletes"][a]["level"]).astype(float)
+    return {"n_items": len(items),
+            "item_spearman": float(spearmanr(items["difficulty"], items["truth"])[0]),
+            "athlete_spearman": float(spearmanr(athletes["ability"], level, nan_policy="omit")[0]),
+            "coverage": coverage(items),
+            "slope": float(np.polyfit(items["truth"].to_numpy(float), items["difficulty"].to_numpy(float), 1)[0])}
