@@ -144,6 +144,7 @@ def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int =
 # The parts of the joint model (observed.estimate's switches): the model uncertainty of a difficulty is its
 # spread over the full model and the model without each part.
 MODEL_PARTS = ("spread", "specialists", "progression", "censored")
+FULL_MODEL_WEIGHT = 0.5
 
 
 def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.DataFrame,
@@ -152,8 +153,9 @@ def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.
     the model without each of MODEL_PARTS, each fitted to the same results and aligned on the full one (each
     is centred on its own average athlete). Resampling athletes cannot show what the choice of model does;
     where the parts disagree about an item (a long workout's spread, who stays on Rx when it is hard), the
-    data do not settle its difficulty, and the interval says so. Equal weights over the models, as in
-    model averaging; 0 for an item only the full model measured."""
+    data do not settle its difficulty, and the interval says so. A weighted variance, as in model
+    averaging: the full model, which nests the others, has FULL_MODEL_WEIGHT, the reduced ones share the
+    rest; 0 for an item only the full model measured."""
     standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
     keys = pd.MultiIndex.from_frame(observed.items[ITEM_KEY])
     fits = [observed.items.set_index(ITEM_KEY)["difficulty"]]
@@ -164,8 +166,15 @@ def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.
                 fits.append(estimate(engine, results=results, standards=standards, **{**options, part: False})
                             .items.set_index(ITEM_KEY)["difficulty"])
     table = pd.concat(fits, axis=1).reindex(keys)
-    aligned = table - table.sub(table.iloc[:, 0], axis=0).mean(axis=0)  # shift each model onto the full one
-    return aligned.var(axis=1, ddof=0).fillna(0.0).to_numpy(dtype=float)
+    aligned = (table - table.sub(table.iloc[:, 0], axis=0).mean(axis=0)).to_numpy(dtype=float)
+    if aligned.shape[1] == 1:
+        return np.zeros(len(aligned))
+    weights = np.array([FULL_MODEL_WEIGHT] + [(1 - FULL_MODEL_WEIGHT) / (aligned.shape[1] - 1)] * (aligned.shape[1] - 1))
+    weights = np.where(np.isnan(aligned), 0.0, weights)  # an item a reduced model left out: the others only
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    values = np.nan_to_num(aligned)
+    mean = (weights * values).sum(axis=1)
+    return (weights * (values - mean[:, None]) ** 2).sum(axis=1)
 
 
 # Up to this many results, "auto" errors are the bootstrap's (20 fits: seconds for a box); beyond, the split
