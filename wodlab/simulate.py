@@ -584,10 +584,12 @@ def simulate(config: SimulationConfig = SimulationConfig()) -> Box:
         for track, d in (("RX", d_rx), ("SCALED", d_scaled)):
             sessions.append({"wod": wod_reference(workout, ambiguous), "session_date": date.isoformat(), "session_time": "18:00",
                              "track": track, "location": LOCATION})
-            items[f"{wod_reference(workout, ambiguous)}|{track}"] = {
-                "wod": workout.title, "reference": wod_reference(workout, ambiguous), "wod_id": _id_of(workout),
-                "track": track, "difficulty": on_own_standard(workout.document, d, track), "spread": round(spread, 6),
-                "kind": workout.scoring.kind}
+            item = f"{wod_reference(workout, ambiguous)}|{track}"
+            if item not in items:  # a workout programmed again is the same item (its standard re-estimated once)
+                items[item] = {
+                    "wod": workout.title, "reference": wod_reference(workout, ambiguous), "wod_id": _id_of(workout),
+                    "track": track, "difficulty": on_own_standard(workout.document, d, track), "spread": round(spread, 6),
+                    "kind": workout.scoring.kind}
         for athlete in athletes:
             ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
             ability += athlete["progression"] * week / 16

@@ -143,7 +143,8 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
         ridge: float = 1.0, min_results: int = 3, version: str | None = None, notes: str = "",
         terms: tuple[str, ...] = CALIBRATED_TERMS, split: bool = True) -> tuple[DifficultyModel, CalibrationReport]:
     """Calibrate a model on the database's results; return it (not yet saved) and its report, with the
-    split-half reliability of the observed difficulty (split=False skips those two extra fits)."""
+    split-half reliability of the observed difficulty (split=False skips it: each half is fitted with its
+    own honest errors, the costliest part of a calibration)."""
     results = None if observed else queries.run(engine, "difficulty_results")  # read once: the fit and the halves
     # the workouts' standards, read once for the fit and the halves (a given `observed` leaves the halves theirs)
     standards = None if results is None else standards_of(engine, sorted(results["wod_id"].unique()))

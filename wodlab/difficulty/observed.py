@@ -157,13 +157,16 @@ def traits_of(document: dict) -> np.ndarray:
 
 
 def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """y for every result (NaN where it carries no pace), the upper bound of a censored one's pace (NaN
-    for an exact one), and why the NaNs are NaN."""
+    """y for every result (its item named by _name_items; NaN where it carries no pace), the upper bound of a
+    censored one's pace (NaN for an exact one), and why the NaNs are NaN."""
     y = pd.Series(np.nan, index=results.index)
     bound = pd.Series(np.nan, index=results.index)
     reason = pd.Series("", index=results.index, dtype=object)
+    of_item = {item: item_standard(standards[wod], track, team)  # once per item, not per row
+               for item, wod, track, team in results[["item", "wod_id", "item_track", "team_size"]].drop_duplicates(
+                   "item").itertuples(index=False)}
     for position, row in enumerate(results.itertuples(index=False)):
-        info = item_standard(standards[row.wod_id], row.item_track, row.team_size)
+        info = of_item[row.item]
         scoring, category = info["scoring"], "women" if row.gender == "F" else "men"
         standard = info["standard"][category]
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)

@@ -44,6 +44,13 @@ RESIDUALS_BY_SCHEMA = {"by": TEXT, "group": TEXT, "n_results": INT, "mean_z": FL
 WORST_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "n_results": INT, "rms_z": FLOAT, "mean_z": FLOAT}
 
 
+def _inputs(engine: Engine, results: pd.DataFrame | None, standards: dict | None) -> tuple[pd.DataFrame, dict]:
+    """What every fit here reads, read once and passed down: the query difficulty_results and the standards
+    of its workouts (each given one is kept)."""
+    results = queries.run(engine, "difficulty_results") if results is None else results
+    return results, standards or standards_of(engine, sorted(results["wod_id"].unique()))
+
+
 @dataclass
 class SplitHalf:
     items: pd.DataFrame  # HALVES_SCHEMA: each item both halves measured
@@ -65,8 +72,7 @@ def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: 
     `errors`: the standard errors each half's items carry (estimate_with_errors: "model", the model's own,
     which error_scale measures; "auto", the honest ones, whose agreement a report gives). `options` go to
     observed.estimate (ridge, huber...)."""
-    results = queries.run(engine, "difficulty_results") if results is None else results
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))  # read once for both halves
+    results, standards = _inputs(engine, results, standards)  # read once for both halves
     athletes = np.array(sorted(results["athlete_id"].unique()))
     chosen = np.random.Generator(np.random.PCG64(seed)).permutation(len(athletes))[: len(athletes) // 2]
     in_a = results["athlete_id"].isin(set(athletes[chosen]))
@@ -105,8 +111,7 @@ def estimate_honestly(engine: Engine, *, seed: int = 0, results: pd.DataFrame | 
     exchangeable, noise that differs between workouts, a model that misses part of the truth).
     The two halves of the box measure each item apart: their differences show how far an item's
     estimate really moves, whatever the cause, and the errors are widened to match."""
-    results = queries.run(engine, "difficulty_results") if results is None else results
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
+    results, standards = _inputs(engine, results, standards)
     observed = estimate(engine, results=results, standards=standards, **options)
     halves = split_half(engine, seed=seed, results=results, standards=standards, **options)
     return observed.with_error_scale(error_scale(halves)), halves
@@ -121,8 +126,7 @@ def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int =
     Slower than estimate_honestly (`replicates` more fits), and closer to the truth: it sees, item by
     item, how far the estimate moves when other athletes come, where a split half gives one factor
     for all. Sampling errors only: estimate_with_errors adds the model uncertainty (model_variance)."""
-    results = queries.run(engine, "difficulty_results") if results is None else results
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
+    results, standards = _inputs(engine, results, standards)
     observed = estimate(engine, results=results, standards=standards, **options)
     by_athlete = dict(tuple(results.groupby("athlete_id")))
     athletes = np.array(sorted(by_athlete))
@@ -156,7 +160,7 @@ def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.
     data do not settle its difficulty, and the interval says so. A weighted variance, as in model
     averaging: the full model, which nests the others, has FULL_MODEL_WEIGHT, the reduced ones share the
     rest; 0 for an item only the full model measured."""
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
+    results, standards = _inputs(engine, results, standards)
     keys = pd.MultiIndex.from_frame(observed.items[ITEM_KEY])
     fits = [observed.items.set_index(ITEM_KEY)["difficulty"]]
     for part in MODEL_PARTS:
@@ -191,12 +195,11 @@ def estimate_with_errors(engine: Engine, errors: str = "auto", *, results: pd.Da
     "auto" is the bootstrap up to BOOTSTRAP_UP_TO results, the split half beyond."""
     if errors not in ERRORS:
         raise ValueError(f"unknown errors {errors!r}: use one of {', '.join(ERRORS)}")
-    results = queries.run(engine, "difficulty_results") if results is None else results
+    results, standards = _inputs(engine, results, standards)
     if errors == "model":
         return estimate(engine, results=results, standards=standards, **options)
     if errors == "auto":
         errors = "bootstrap" if len(results) <= BOOTSTRAP_UP_TO else "split-half"
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
     if errors == "bootstrap":
         sampled = estimate_with_bootstrap(engine, results=results, standards=standards, **options)
     else:
