@@ -16,20 +16,44 @@ def big_library(admin, server_url, template):
 
     with lab_on_new_database(admin, server_url, template, "wl_indexes") as lab:
         assert lab.load_wods(library=True, progress=False).ok
-        with lab.engine.begin() as conn:
-            conn.execute(sa.text("""
-                INSERT INTO wod_definitions (id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list,
-                    equipment_list, duration_seconds, difficulty_score, modality_tags, created_at)
-                SELECT gen_random_uuid(), w.title || ' #' || g, w.dsl_source || '// ' || g, w.ast_json, w.compiled_json,
-                       md5(w.source_hash || g) || md5(g::text || w.source_hash), w.movements_list, w.equipment_list,
-                       60 + (g * 37 + n) % 3600, (g * 13 + n * 7) % 101, w.modality_tags,
-                       NOW() - make_interval(hours => (10500 - (g - 1) * 84 - n)::int)
-                FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM wod_definitions) w,
-                     generate_series(1, 125) AS g
-                ORDER BY g, n"""))
+        _store_frozen(lab, _MANY_WORKOUTS)
         with lab.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("VACUUM ANALYZE wod_definitions"))  # the visibility map an index-only scan needs
+            conn.execute(sa.text("VACUUM ANALYZE wod_definitions"))  # the pages COPY left half-filled
+            pages, visible = conn.execute(sa.text(
+                "SELECT relpages, relallvisible FROM pg_class WHERE oid = 'wod_definitions'::regclass")).one()
+        assert pages > 0 and visible == pages, f"{visible} of {pages} pages all-visible"
         yield lab
+
+
+_MANY_WORKOUTS = """
+    SELECT gen_random_uuid(), w.title || ' #' || g, w.dsl_source || '// ' || g, w.ast_json, w.compiled_json,
+           md5(w.source_hash || g) || md5(g::text || w.source_hash), w.movements_list, w.equipment_list,
+           60 + (g * 37 + n) % 3600, (g * 13 + n * 7) % 101, w.modality_tags,
+           NOW() - make_interval(hours => (10500 - (g - 1) * 84 - n)::int)
+    FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM wod_definitions) w, generate_series(1, 125) AS g
+    ORDER BY g, n"""
+
+
+def _store_frozen(lab, more_rows: str) -> None:
+    """The stored workouts and `more_rows` written back frozen (COPY ... FREEZE), for the visibility map an
+    index-only scan needs, as after autovacuum has passed. A VACUUM of freshly inserted rows cannot promise
+    it: a snapshot still held in the database when it runs (an autovacuum worker analysing another table,
+    on a busy machine) keeps it from marking the new pages all-visible, and the plans under test then
+    changed with the machine's timing (CI: a bitmap scan, 269 heap fetches). Frozen rows are visible to
+    every snapshot: COPY marks the pages it fills all-visible, and the VACUUM after it the pages it left
+    half-filled, whatever else runs. FREEZE needs the table emptied in the same transaction."""
+    columns = ("id, title, dsl_source, ast_json, compiled_json, source_hash, movements_list, equipment_list, "
+               "duration_seconds, difficulty_score, modality_tags, created_at")
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TEMP TABLE staged ON COMMIT DROP AS "
+                             f"SELECT {columns} FROM wod_definitions ORDER BY created_at, id"))
+        conn.execute(sa.text(f"INSERT INTO staged {more_rows}"))
+        conn.execute(sa.text("TRUNCATE wod_definitions CASCADE"))  # the sessions and results: none yet
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY staged ({columns}) TO STDOUT (FORMAT binary)") as out:
+                data = b"".join(bytes(block) for block in out)
+            with cur.copy(f"COPY wod_definitions ({columns}) FROM STDIN (FORMAT binary, FREEZE)") as into:
+                into.write(data)
 
 
 def _uses(nodes: list[dict], node_type: str, index: str) -> bool:
