@@ -97,3 +97,29 @@ def test_model_based_intervals_cover_the_truth_when_the_model_holds():
         covered.append(np.abs(gap) <= 1.96 * fit.item_se)
     assert 0.88 <= np.mean(covered) <= 0.995, np.mean(covered)
     assert np.median(fit.item_se) < 0.06  # the common shift the ridge pins is not in them
+
+
+@pytest.mark.parametrize("progression, traits", [(True, True), (False, True), (True, False)])
+def test_standard_errors_are_those_of_the_whole_inverse(progression, traits):
+    """The block formulas (joint._standard_errors never inverts the whole matrix) give what the whole inverse
+    gives: var(c'b) = scale^2 c'(X'WX + ridge I)^-1 c for each reported contrast."""
+    obs, _ = synthetic(5)
+    rng = np.random.default_rng(5)
+    layout = joint._Layout(obs.n_athletes, 3 if traits else 0, obs.n_items, progression, 0.01)
+    spreads, weights = rng.uniform(0.6, 1.6, obs.n_items), rng.uniform(0.3, 1.0, len(obs.y))
+    X = joint._design(obs, spreads, layout)
+    item_traits = joint._item_traits(obs, layout)
+    ability_se, item_se = joint._standard_errors(X, weights, 0.7, layout, spreads, item_traits)
+
+    p, n = X.shape[1], obs.n_athletes
+    V = 0.49 * np.linalg.inv((X.T @ np.diag(weights) @ X.toarray()) + 0.01 * np.eye(p))
+    abilities = np.hstack([np.eye(n) - 1 / n, np.zeros((n, p - n))])  # a_i - mean a
+    items = np.zeros((obs.n_items, p))  # d_j - s_j (mean a + T_j . mean u), strengths' columns scaled
+    items[:, layout.first_item:] = np.eye(obs.n_items)
+    items[:, :n] = -spreads[:, None] / n
+    first_trait = (1 + progression) * n
+    for k in range(layout.n_traits):
+        items[:, first_trait + k * n: first_trait + (k + 1) * n] = (
+            -(spreads * item_traits[:, k] * layout.scale_of(joint.TRAIT_PENALTY))[:, None] / n)
+    assert ability_se == pytest.approx(np.sqrt(np.einsum("ij,jk,ik->i", abilities, V, abilities)), rel=1e-8)
+    assert item_se == pytest.approx(np.sqrt(np.einsum("ij,jk,ik->i", items, V, items)), rel=1e-8)

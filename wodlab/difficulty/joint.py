@@ -37,7 +37,8 @@ up and every difficulty one unit up fit the same); a larger one pulls the items 
 towards the average and compresses the scale.
 
 Standard errors come from the weighted normal equations at the solution (the spreads taken as
-known), for each difficulty and ability relative to the box's average athlete. They assume the
+known), for each difficulty and ability relative to the box's average athlete, exact at any size
+(_standard_errors: block elimination, linear in the athletes). They assume the
 model is true; reliability.estimate_with_errors replaces them by a bootstrap by athlete (or a split
 half's widening) and adds the variance over the model without each of its parts.
 """
@@ -250,24 +251,45 @@ def _levels(obs: Observations, coef: np.ndarray, layout: _Layout) -> np.ndarray:
 
 
 def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout: _Layout, spreads: np.ndarray,
-                     item_traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Standard errors of what is reported, from V = scale^2 (X'WX + ridge I)^-1: each ability relative to
-    the average athlete (a_i - mean a), each difficulty relative to the average athlete on that item
+                      item_traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors of what is reported, from V = scale^2 A^-1, A = X'WX + ridge I: each ability relative
+    to the average athlete (a_i - mean a), each difficulty relative to the average athlete on that item
     (d_j - s_j (mean a + T_j . mean u)). The parameters themselves are identified only up to those
-    common shifts (the ridge alone pins them), and their own variances would carry them. Dense up to
-    a few thousand parameters; beyond, each parameter's own information (which leaves the shifts out)."""
-    p, n = X.shape[1], layout.n_athletes
-    if p > 4000:  # too big to invert
-        info = np.asarray((X.multiply(X)).T @ weights).ravel() + layout.ridge
-        se = scale / np.sqrt(info)
-        return se[:n], se[layout.first_item:]
-    inverse = np.linalg.inv((X.T @ sp.diags(weights) @ X).toarray() + layout.ridge * np.eye(p))
-    abilities = np.eye(n, p) - np.hstack([np.full((n, n), 1 / n), np.zeros((n, p - n))])
-    items = np.zeros((layout.n_items, p))
-    items[:, layout.first_item:] = np.eye(layout.n_items)
-    items[:, :n] -= spreads[:, None] / n
-    first_trait = (1 + layout.progression) * n
-    for k in range(layout.n_traits):  # a strength's column is scaled (_Layout.scale_of)
-        weight = spreads * item_traits[:, k] * layout.scale_of(TRAIT_PENALTY) / n
-        items[:, first_trait + k * n: first_trait + (k + 1) * n] -= weight[:, None]
-    return tuple(scale * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", c, inverse, c), 0, None)) for c in (abilities, items))
+    common shifts (the ridge alone pins them), and their own variances would carry them.
+
+    A is never inverted whole. Its parameters are local (each athlete's ability, slope and strengths,
+    which meet no other athlete's: A's local block D is block-diagonal, one small block per athlete) or
+    global (the common progression and the items: few). With B the local-global block and E the global
+    one, the Schur complement S = E - B'D^-1 B is small, and every variance needed is a combination of
+    D^-1 (a small inverse per athlete), F = D^-1 B and S^-1: linear in the number of athletes, exact."""
+    n, k = layout.n_athletes, layout.blocks
+    a = (X.T @ sp.diags(weights) @ X + layout.ridge * sp.identity(X.shape[1])).tocsr()
+    local = k * n
+    # D as (athletes x k x k): the entry (b, c) of athlete i's block is A[b n + i, c n + i]
+    d = np.empty((n, k, k))
+    for b in range(k):
+        for c in range(k):
+            d[:, b, c] = a[b * n:(b + 1) * n, c * n:(c + 1) * n].diagonal()
+    d_inv = np.linalg.inv(d)
+    b_block = a[:local, local:].toarray().reshape(k, n, -1).transpose(1, 0, 2)  # (athletes x k x globals)
+    f = np.einsum("nbc,ncg->nbg", d_inv, b_block)
+    s_inv = np.linalg.inv(a[local:, local:].toarray() - np.einsum("nbg,nbh->gh", b_block, f))
+    # abilities: var(a_i - mean a) = V_ii - 2 mean_k V_ik + mean_kl V_kl over the ability block (b = 0)
+    f0 = f[:, 0, :]
+    f0_sum = f0.sum(axis=0)
+    own = d_inv[:, 0, 0] + np.einsum("ng,gh,nh->n", f0, s_inv, f0)
+    row = d_inv[:, 0, 0] + f0 @ s_inv @ f0_sum
+    total = d_inv[:, 0, 0].sum() + f0_sum @ s_inv @ f0_sum
+    ability_var = own - 2 * row / n + total / n**2
+    # items: the contrast is e_j on the item's column, and -s_j w_j / n on every athlete's local block, with
+    # w_j = (1 for the ability, 0 for the slope, the item's scaled traits for the strengths)
+    w = np.zeros((layout.n_items, k))
+    w[:, 0] = 1.0
+    w[:, 1 + layout.progression:] = item_traits * layout.scale_of(TRAIT_PENALTY)
+    w *= (spreads / n)[:, None]
+    item_column = np.arange(layout.n_items) + layout.progression  # among the globals, after the trend
+    wf = w @ f.sum(axis=0)  # (items x globals)
+    item_var = (np.einsum("jb,bc,jc->j", w, d_inv.sum(axis=0), w) + np.einsum("jg,gh,jh->j", wf, s_inv, wf)
+                + 2 * (wf @ s_inv)[np.arange(layout.n_items), item_column]
+                + s_inv[item_column, item_column])
+    return tuple(scale * np.sqrt(np.clip(v, 0, None)) for v in (ability_var, item_var))

@@ -14,7 +14,9 @@ fitted alone (observed.estimate). An item measured well gets the same difficulty
   standard error of the difference, sqrt(se_a^2 + se_b^2), with the errors each half was given
   (split_half's `errors`). If the standard errors are honest it is about 95% or more (the model
   uncertainty is shared by the halves); far below, they are too small (the intervals over-promise).
-The halves' scales are aligned on their common items (each fit is centred on its own athletes).
+The halves' scales are aligned on their common items (each fit is centred on its own athletes), within each
+connected component of the athlete-item graph (components share no origin); an item alone in its
+component has nothing to be compared against and is left out of the agreement.
 
 Diagnostics: the robust residuals z of every fitted result (observed.residuals: how far a result
 is from its athlete's level on that item, in robust sd) averaged by time domain, modality mix and
@@ -82,12 +84,27 @@ def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: 
     both = halves[0].merge(halves[1], on=[*ITEM_KEY, "title"], suffixes=("_a", "_b"))
     both = both[(both["n_results_a"] >= min_results) & (both["n_results_b"] >= min_results)].reset_index(drop=True)
     a, b = both["difficulty_a"].to_numpy(float), both["difficulty_b"].to_numpy(float)
-    difference = (a - b) - np.mean(a - b)  # each half is centred on its own athletes: align on the common items
+    # each half is centred on its own athletes: b aligned on a over the items they share a component with
+    # (a box whose Rx and scaled athletes never meet has one arbitrary origin per component)
+    together = both.groupby(["component_a", "component_b"]).ngroup().to_numpy()
+    aligned = align(b, a, together)
+    difference = np.where(np.bincount(together)[together] > 1, a - aligned, np.nan)  # alone: nothing to compare
     se = np.sqrt(both["se_a"].to_numpy(float) ** 2 + both["se_b"].to_numpy(float) ** 2)
     frame = both.rename(columns={"n_results_a": "n_a", "n_results_b": "n_b"}).assign(difference=difference, z=difference / se)
-    r = float(np.corrcoef(a, b)[0, 1]) if len(both) > 2 else float("nan")
-    return SplitHalf(conform(frame, HALVES_SCHEMA), r, float(spearmanr(a, b)[0]) if len(both) > 2 else float("nan"),
-                     2 * r / (1 + r), float(np.mean(np.abs(difference) < 1.96 * se)) if len(both) else float("nan"), seed)
+    compared = np.isfinite(difference)
+    r = float(np.corrcoef(a, aligned)[0, 1]) if len(both) > 2 else float("nan")
+    return SplitHalf(conform(frame, HALVES_SCHEMA), r, float(spearmanr(a, aligned)[0]) if len(both) > 2 else float("nan"),
+                     2 * r / (1 + r), float(np.mean(np.abs(difference[compared]) < 1.96 * se[compared]))
+                     if compared.any() else float("nan"), seed)
+
+
+def align(values: np.ndarray, reference: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """`values` shifted, group by group, to the mean of `reference` (NaNs left out of the means): two fits'
+    difficulties share an origin only within a connected component of the athlete-item graph."""
+    gap = np.where(np.isnan(values - reference), 0.0, values - reference)
+    counted = np.bincount(groups, ~np.isnan(values - reference), minlength=groups.max() + 1 if len(groups) else 0)
+    shift = np.bincount(groups, gap, minlength=len(counted)) / np.maximum(counted, 1)
+    return values - shift[groups]
 
 
 # The median of a chi-square with one degree of freedom: z^2 of honest errors has this median.
@@ -169,8 +186,9 @@ def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.
                 warnings.simplefilter("ignore", DisconnectedWarning)  # warned once by the full fit
                 fits.append(estimate(engine, results=results, standards=standards, **{**options, part: False})
                             .items.set_index(ITEM_KEY)["difficulty"])
-    table = pd.concat(fits, axis=1).reindex(keys)
-    aligned = (table - table.sub(table.iloc[:, 0], axis=0).mean(axis=0)).to_numpy(dtype=float)
+    table = pd.concat(fits, axis=1).reindex(keys).to_numpy(dtype=float)
+    components = observed.items["component"].to_numpy(dtype=int)
+    aligned = np.column_stack([align(column, table[:, 0], components) for column in table.T])
     if aligned.shape[1] == 1:
         return np.zeros(len(aligned))
     weights = np.array([FULL_MODEL_WEIGHT] + [(1 - FULL_MODEL_WEIGHT) / (aligned.shape[1] - 1)] * (aligned.shape[1] - 1))
