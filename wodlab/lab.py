@@ -139,7 +139,7 @@ class DifficultyTools:
         "split-half" widens the model's by what a split half of the athletes shows (two more fits); both add
         the model uncertainty (the item's variance over the model without each of its parts: four more fits);
         "model" keeps the model's own (they assume the model); "auto" (the default) is the bootstrap up to
-        20,000 results, the split half beyond (difficulty.reliability.estimate_with_errors)."""
+        60,000 results, the split half beyond (difficulty.reliability.estimate_with_errors)."""
         if errors not in reliability.ERRORS:
             raise QueryError(f"unknown errors {errors!r}: use one of {', '.join(reliability.ERRORS)}")
         return reliability.estimate_with_errors(self.engine, errors, **options)

@@ -28,10 +28,10 @@ slows down, they do not speed up), and a DNF on a capped workout did not finish 
 (y <= ln(S / cap)). Each iteration replaces a censored y by its expectation under the current fit
 given that bound (the EM algorithm for a normal model censored from above, a Tobit model).
 
-The fit alternates: with the spreads fixed, the model is linear in (a, b, d), solved by sparse
-ridge least squares (scipy.sparse.linalg.lsmr) under the Huber weights; then each spread is the
-slope, within its item, of y on the athletes' levels that day, shrunk to 1 (each least-squares
-solve starts from the last answer). About 8.5 s for 100k results on this machine. The common ridge is
+The fit alternates: with the spreads fixed, the model is linear in (a, b, d), solved as ridge least
+squares under the Huber weights (the normal equations, exactly, by block elimination: each athlete's
+parameters meet only the items'; _Blocks); then each spread is the slope, within its item, of y on
+the athletes' levels that day, shrunk to 1. About 3 s for 100k results on this machine. The common ridge is
 small (0.01): it only pins the scale's origin, which the data leave free (every ability one unit
 up and every difficulty one unit up fit the same); a larger one pulls the items with few results
 towards the average and compresses the scale.
@@ -50,7 +50,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import lsmr
 from scipy.stats import norm
 
 SLOPE_PENALTY = 1.0  # ridge on a progression slope (per year), in results' worth
@@ -141,7 +140,7 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
     coef = np.zeros(layout.first_item + obs.n_items)
     for iteration in range(iterations + (CENSORED_ITERATIONS if is_censored.any() else 0)):
         X = _design(obs, spreads, layout)
-        before, coef = coef, _solve(X, y, weights, ridge, coef)
+        before, coef = coef, _solve(X, y, weights, layout)
         if iteration >= iterations and np.max(np.abs(coef - before)) < 1e-3:
             break  # the censored paces' expectations have settled
         mean = X @ coef
@@ -166,15 +165,46 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
                     y - X @ coef)
 
 
-def _solve(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, ridge: float, start: np.ndarray) -> np.ndarray:
-    """argmin |W^1/2 (y - X b)|^2 + ridge |b|^2, by lsmr from `start` (the last iteration's answer: each
-    iteration moves it little, so a warm start saves most of the work). The ridge rows are explicit,
-    so that it is the coefficients that are penalised, not their change from the start."""
-    root = np.sqrt(weights)
-    system = sp.vstack([sp.diags(root) @ X, math.sqrt(ridge) * sp.identity(X.shape[1], format="csr")]).tocsr()
-    target = np.concatenate([root * y, np.zeros(X.shape[1])])
-    step = lsmr(system, target - system @ start, atol=1e-9, btol=1e-9)[0]
-    return start + step
+def _solve(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, layout: _Layout) -> np.ndarray:
+    """argmin |W^1/2 (y - X b)|^2 + ridge |b|^2: the normal equations (X'WX + ridge I) b = X'Wy solved
+    exactly by block elimination (_Blocks). An iterative solver (lsmr, warm-started) spent most of a fit
+    in Python's overhead on hundreds of matrix-vector products per iteration."""
+    blocks = _Blocks.of(X, weights, layout)
+    n, k = layout.n_athletes, layout.blocks
+    rhs = X.T @ (weights * y)
+    own = (blocks.d_inv @ rhs[: k * n].reshape(k, n).T[:, :, None])[:, :, 0]  # D^-1 r_local, athlete by athlete
+    shared = blocks.s_inv @ (rhs[k * n:] - blocks.b.reshape(n * k, -1).T @ own.ravel())
+    local = own - blocks.f @ shared
+    return np.concatenate([local.T.ravel(), shared])
+
+
+@dataclass
+class _Blocks:
+    """A = X'WX + ridge I split by the kind of parameter. Local ones (an athlete's ability, slope and
+    strengths) meet no other athlete's: A's local block D is block-diagonal, one k x k block per athlete.
+    Global ones (the common progression and the items) are few. With B the local-global block and E the
+    global one, A's inverse is made of D^-1 (a small inverse per athlete), F = D^-1 B and the inverse of
+    the Schur complement S = E - B'D^-1 B (globals x globals): linear in the number of athletes, exact."""
+
+    d_inv: np.ndarray  # (athletes x k x k)
+    b: np.ndarray  # (athletes x k x globals)
+    f: np.ndarray  # D^-1 B, (athletes x k x globals)
+    s_inv: np.ndarray  # (globals x globals)
+
+    @classmethod
+    def of(cls, X: sp.csr_matrix, weights: np.ndarray, layout: _Layout) -> _Blocks:
+        n, k = layout.n_athletes, layout.blocks
+        a = (X.T @ sp.diags(weights) @ X + layout.ridge * sp.identity(X.shape[1])).tocsr()
+        d = np.empty((n, k, k))
+        for b in range(k):  # A[b n + i, c n + i] lies on A's diagonal at offset (c - b) n
+            for c in range(b, k):
+                d[:, b, c] = d[:, c, b] = a.diagonal((c - b) * n)[b * n:(b + 1) * n]
+        d_inv = np.linalg.inv(d)
+        b_block = a[: k * n, k * n:].toarray().reshape(k, n, -1).transpose(1, 0, 2)
+        f = d_inv @ b_block  # batched over athletes
+        globals_ = b_block.shape[2]
+        s_inv = np.linalg.inv(a[k * n:, k * n:].toarray() - b_block.reshape(-1, globals_).T @ f.reshape(-1, globals_))
+        return cls(d_inv, b_block, f, s_inv)
 
 
 def _item_traits(obs: Observations, layout: _Layout) -> np.ndarray:
@@ -251,29 +281,15 @@ def _levels(obs: Observations, coef: np.ndarray, layout: _Layout) -> np.ndarray:
 
 
 def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout: _Layout, spreads: np.ndarray,
-                      item_traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                     item_traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Standard errors of what is reported, from V = scale^2 A^-1, A = X'WX + ridge I: each ability relative
     to the average athlete (a_i - mean a), each difficulty relative to the average athlete on that item
     (d_j - s_j (mean a + T_j . mean u)). The parameters themselves are identified only up to those
-    common shifts (the ridge alone pins them), and their own variances would carry them.
-
-    A is never inverted whole. Its parameters are local (each athlete's ability, slope and strengths,
-    which meet no other athlete's: A's local block D is block-diagonal, one small block per athlete) or
-    global (the common progression and the items: few). With B the local-global block and E the global
-    one, the Schur complement S = E - B'D^-1 B is small, and every variance needed is a combination of
-    D^-1 (a small inverse per athlete), F = D^-1 B and S^-1: linear in the number of athletes, exact."""
+    common shifts (the ridge alone pins them), and their own variances would carry them. A is never
+    inverted whole: every variance needed is a combination of _Blocks' D^-1, F and S^-1."""
     n, k = layout.n_athletes, layout.blocks
-    a = (X.T @ sp.diags(weights) @ X + layout.ridge * sp.identity(X.shape[1])).tocsr()
-    local = k * n
-    # D as (athletes x k x k): the entry (b, c) of athlete i's block is A[b n + i, c n + i]
-    d = np.empty((n, k, k))
-    for b in range(k):
-        for c in range(k):
-            d[:, b, c] = a[b * n:(b + 1) * n, c * n:(c + 1) * n].diagonal()
-    d_inv = np.linalg.inv(d)
-    b_block = a[:local, local:].toarray().reshape(k, n, -1).transpose(1, 0, 2)  # (athletes x k x globals)
-    f = np.einsum("nbc,ncg->nbg", d_inv, b_block)
-    s_inv = np.linalg.inv(a[local:, local:].toarray() - np.einsum("nbg,nbh->gh", b_block, f))
+    blocks = _Blocks.of(X, weights, layout)
+    d_inv, f, s_inv = blocks.d_inv, blocks.f, blocks.s_inv
     # abilities: var(a_i - mean a) = V_ii - 2 mean_k V_ik + mean_kl V_kl over the ability block (b = 0)
     f0 = f[:, 0, :]
     f0_sum = f0.sum(axis=0)

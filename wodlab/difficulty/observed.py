@@ -159,9 +159,8 @@ def traits_of(document: dict) -> np.ndarray:
 def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series, pd.Series]:
     """y for every result (its item named by _name_items; NaN where it carries no pace), the upper bound of a
     censored one's pace (NaN for an exact one), and why the NaNs are NaN."""
-    y = pd.Series(np.nan, index=results.index)
-    bound = pd.Series(np.nan, index=results.index)
-    reason = pd.Series("", index=results.index, dtype=object)
+    y, bound = np.full(len(results), np.nan), np.full(len(results), np.nan)  # arrays: a Series' .iat is slow
+    reason = [""] * len(results)
     of_item = {item: item_standard(standards[wod], track, team)  # once per item, not per row
                for item, wod, track, team in results[["item", "wod_id", "item_track", "team_size"]].drop_duplicates(
                    "item").itertuples(index=False)}
@@ -173,29 +172,30 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
         if row.score_type == "ROUNDS" and value is not None and scoring.reps_per_round:  # rounds+reps as reps
             value = total_work(value, None if pd.isna(row.score_secondary) else float(row.score_secondary), scoring.reps_per_round)
         if row.result_status == "dns":
-            reason.iat[position] = "dns"
+            reason[position] = "dns"
         elif row.result_status == "dnf":
             if standard is not None and scoring.kind == "time" and scoring.cap_seconds:
-                y.iat[position] = bound.iat[position] = math.log(standard / scoring.cap_seconds)  # not done by the cap
+                y[position] = bound[position] = math.log(standard / scoring.cap_seconds)  # not done by the cap
             else:
-                reason.iat[position] = UNCAPPED_DNF  # bounded by the item's slowest finisher (estimate)
+                reason[position] = UNCAPPED_DNF  # bounded by the item's slowest finisher (estimate)
         elif standard is None or value is None or value <= 0:
-            reason.iat[position] = f"no standard pace for a workout scored by {scoring.kind}" if standard is None else "nothing done"
+            reason[position] = f"no standard pace for a workout scored by {scoring.kind}" if standard is None else "nothing done"
         elif row.result_status == "capped" and info["pass_reps"]:
             # an open ladder's reps by the cap are its score, like an AMRAP's: a pace, not a censored time
-            y.iat[position] = math.log(standard * value / (scoring.cap_seconds * info["pass_reps"]))
+            y[position] = math.log(standard * value / (scoring.cap_seconds * info["pass_reps"]))
         elif row.result_status == "capped" and scoring.cap_seconds and scoring.total_reps:
             # at best the pace that took them to their reps by the cap (capped athletes slow down)
-            y.iat[position] = bound.iat[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
+            y[position] = bound[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
         elif row.score_type == "TIME":
-            y.iat[position] = math.log(standard / value)
+            y[position] = math.log(standard / value)
         elif _counted_work(row.score_type, scoring):
-            y.iat[position] = math.log(value / standard)
+            y[position] = math.log(value / standard)
         elif row.score_type == "LOAD":
-            y.iat[position] = math.log(value * float(KG_PER_UNIT[row.score_unit]) / standard)
+            y[position] = math.log(value * float(KG_PER_UNIT[row.score_unit]) / standard)
         else:
-            reason.iat[position] = f"{row.score_type} on a {scoring.kind} workout"
-    return y, bound, reason
+            reason[position] = f"{row.score_type} on a {scoring.kind} workout"
+    index = results.index
+    return pd.Series(y, index=index), pd.Series(bound, index=index), pd.Series(reason, index=index, dtype=object)
 
 
 UNCAPPED_DNF = "dnf on a workout with no cap, which no one finished"
