@@ -170,12 +170,11 @@ def _solve(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, layout: _Layout
     exactly by block elimination (_Blocks). An iterative solver (lsmr, warm-started) spent most of a fit
     in Python's overhead on hundreds of matrix-vector products per iteration."""
     blocks = _Blocks.of(X, weights, layout)
-    n, k = layout.n_athletes, layout.blocks
     rhs = X.T @ (weights * y)
-    own = (blocks.d_inv @ rhs[: k * n].reshape(k, n).T[:, :, None])[:, :, 0]  # D^-1 r_local, athlete by athlete
-    shared = blocks.s_inv @ (rhs[k * n:] - blocks.b.reshape(n * k, -1).T @ own.ravel())
-    local = own - blocks.f @ shared
-    return np.concatenate([local.T.ravel(), shared])
+    local = layout.blocks * layout.n_athletes
+    own = blocks.d_inv_matrix @ rhs[:local]  # D^-1 r_local
+    shared = blocks.s_inv @ (rhs[local:] - blocks.b.T @ own)
+    return np.concatenate([own - blocks.f @ shared, shared])
 
 
 @dataclass
@@ -184,11 +183,14 @@ class _Blocks:
     strengths) meet no other athlete's: A's local block D is block-diagonal, one k x k block per athlete.
     Global ones (the common progression and the items) are few. With B the local-global block and E the
     global one, A's inverse is made of D^-1 (a small inverse per athlete), F = D^-1 B and the inverse of
-    the Schur complement S = E - B'D^-1 B (globals x globals): linear in the number of athletes, exact."""
+    the Schur complement S = E - B'D^-1 B (globals x globals): linear in the number of athletes, exact.
+    B and F stay sparse (an athlete's rows hold only the items they did): a federation's thousands of
+    athletes and items fit in memory."""
 
     d_inv: np.ndarray  # (athletes x k x k)
-    b: np.ndarray  # (athletes x k x globals)
-    f: np.ndarray  # D^-1 B, (athletes x k x globals)
+    d_inv_matrix: sp.csr_matrix  # the same, as the block-diagonal matrix in the layout's order
+    b: sp.csr_matrix  # (local x globals)
+    f: sp.csr_matrix  # D^-1 B
     s_inv: np.ndarray  # (globals x globals)
 
     @classmethod
@@ -200,11 +202,14 @@ class _Blocks:
             for c in range(b, k):
                 d[:, b, c] = d[:, c, b] = a.diagonal((c - b) * n)[b * n:(b + 1) * n]
         d_inv = np.linalg.inv(d)
-        b_block = a[: k * n, k * n:].toarray().reshape(k, n, -1).transpose(1, 0, 2)
-        f = d_inv @ b_block  # batched over athletes
-        globals_ = b_block.shape[2]
-        s_inv = np.linalg.inv(a[k * n:, k * n:].toarray() - b_block.reshape(-1, globals_).T @ f.reshape(-1, globals_))
-        return cls(d_inv, b_block, f, s_inv)
+        row_block, column_block, athlete = np.meshgrid(np.arange(k), np.arange(k), np.arange(n), indexing="ij")
+        d_inv_matrix = sp.csr_matrix((d_inv[athlete, row_block, column_block].ravel(),
+                                      ((row_block * n + athlete).ravel(), (column_block * n + athlete).ravel())),
+                                     shape=(k * n, k * n))
+        b_block = a[: k * n, k * n:]
+        f = (d_inv_matrix @ b_block).tocsr()
+        s_inv = np.linalg.inv(a[k * n:, k * n:].toarray() - (b_block.T @ f).toarray())
+        return cls(d_inv, d_inv_matrix, b_block, f, s_inv)
 
 
 def _item_traits(obs: Observations, layout: _Layout) -> np.ndarray:
@@ -291,10 +296,11 @@ def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout
     blocks = _Blocks.of(X, weights, layout)
     d_inv, f, s_inv = blocks.d_inv, blocks.f, blocks.s_inv
     # abilities: var(a_i - mean a) = V_ii - 2 mean_k V_ik + mean_kl V_kl over the ability block (b = 0)
-    f0 = f[:, 0, :]
-    f0_sum = f0.sum(axis=0)
-    own = d_inv[:, 0, 0] + np.einsum("ng,gh,nh->n", f0, s_inv, f0)
-    row = d_inv[:, 0, 0] + f0 @ s_inv @ f0_sum
+    f0 = f[:n]
+    f0_sum = np.asarray(f0.sum(axis=0)).ravel()
+    own = d_inv[:, 0, 0] + np.concatenate([  # the rows of F0 S^-1 F0', a few thousand athletes at a time
+        np.asarray(f0[i:i + 4096].multiply(f0[i:i + 4096] @ s_inv).sum(axis=1)).ravel() for i in range(0, n, 4096)])
+    row = d_inv[:, 0, 0] + f0 @ (s_inv @ f0_sum)
     total = d_inv[:, 0, 0].sum() + f0_sum @ s_inv @ f0_sum
     ability_var = own - 2 * row / n + total / n**2
     # items: the contrast is e_j on the item's column, and -s_j w_j / n on every athlete's local block, with
@@ -304,7 +310,7 @@ def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout
     w[:, 1 + layout.progression:] = item_traits * layout.scale_of(TRAIT_PENALTY)
     w *= (spreads / n)[:, None]
     item_column = np.arange(layout.n_items) + layout.progression  # among the globals, after the trend
-    wf = w @ f.sum(axis=0)  # (items x globals)
+    wf = w @ np.vstack([np.asarray(f[block * n:(block + 1) * n].sum(axis=0)) for block in range(k)])  # items x globals
     item_var = (np.einsum("jb,bc,jc->j", w, d_inv.sum(axis=0), w) + np.einsum("jg,gh,jh->j", wf, s_inv, wf)
                 + 2 * (wf @ s_inv)[np.arange(layout.n_items), item_column]
                 + s_inv[item_column, item_column])
