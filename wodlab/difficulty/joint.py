@@ -31,7 +31,7 @@ given that bound (the EM algorithm for a normal model censored from above, a Tob
 The fit alternates: with the spreads fixed, the model is linear in (a, b, d), solved as ridge least
 squares under the Huber weights (the normal equations, exactly, by block elimination: each athlete's
 parameters meet only the items'; _Blocks); then each spread is the slope, within its item, of y on
-the athletes' levels that day, shrunk to 1. About 3 s for 100k results on this machine. The common ridge is
+the athletes' levels that day, shrunk to 1. About 3.5 s for 100k results on this machine. The common ridge is
 small (0.01): it only pins the scale's origin, which the data leave free (every ability one unit
 up and every difficulty one unit up fit the same); a larger one pulls the items with few results
 towards the average and compresses the scale.
