@@ -206,9 +206,10 @@ def _name_items(results: pd.DataFrame, standards: dict[str, dict]) -> None:
     class), team_size, how many share it (the workout's "teams of N", else the session's), and item, the key
     "wod_id|track|team_size"."""
     results["item_track"] = np.where(results["is_rx"], "RX", np.where(results["track"] == "INTERMEDIATE", "INTERMEDIATE", "SCALED"))
-    written = results["wod_id"].map({w: team_size_of(info["stored"].document) for w, info in standards.items()})
-    session = results["team_size"].fillna(1).astype(int) if "team_size" in results else 1
-    results["team_size"] = np.where(written > 1, written, session).astype(int)
+    session = results["team_size"].fillna(1).astype(int) if "team_size" in results else pd.Series(1, index=results.index)
+    pairs = pd.MultiIndex.from_arrays([results["wod_id"], session])  # the rule once per workout and session size
+    sizes = {(w, n): team_size_of(standards[w]["stored"].document, n) for w, n in pairs.unique()}
+    results["team_size"] = np.asarray(pairs.map(sizes), dtype=int)
     results["item"] = results["wod_id"] + "|" + results["item_track"] + "|" + results["team_size"].astype(str)
 
 

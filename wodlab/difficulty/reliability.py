@@ -101,10 +101,8 @@ def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: 
 def align(values: np.ndarray, reference: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """`values` shifted, group by group, to the mean of `reference` (NaNs left out of the means): two fits'
     difficulties share an origin only within a connected component of the athlete-item graph."""
-    gap = np.where(np.isnan(values - reference), 0.0, values - reference)
-    counted = np.bincount(groups, ~np.isnan(values - reference), minlength=groups.max() + 1 if len(groups) else 0)
-    shift = np.bincount(groups, gap, minlength=len(counted)) / np.maximum(counted, 1)
-    return values - shift[groups]
+    shift = pd.Series(values - reference).groupby(groups).transform("mean").fillna(0.0)  # a group all NaN: none
+    return values - shift.to_numpy()
 
 
 # The median of a chi-square with one degree of freedom: z^2 of honest errors has this median.
