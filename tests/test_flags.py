@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from wodcraft.api import compile_source
 from wodcraft.library import get
 
-from conftest import FIXTURES
+from conftest import BOX, FIXTURES
 from wodlab import frames, queries
-from wodlab.flags import impossible
+from wodlab.scores import format_clock
 from wodlab.structure import FASTEST_PACE_FACTOR, fastest_seconds, most_work
 
 
@@ -73,10 +75,31 @@ def test_the_impossible_bound_is_catalog_pace_four_times_over_without_fatigue():
     assert most_work(compile_source(get("girls/cindy").source).document) == pytest.approx(3200.0)
 
 
-def test_a_time_under_the_bound_is_impossible_and_one_above_is_not():
-    fran = compile_source(get("girls/fran").source).document
-    results = pd.DataFrame({"result_id": ["a", "b"], "wod_id": ["w", "w"], "score_type": ["TIME", "TIME"],
-                            "score_value": [30.0, 115.0], "score_secondary": [None, None],
-                            "result_status": ["finished", "finished"]})
-    found = impossible(results, {"w": fran})
-    assert list(found) == ["a"] and "faster than anyone" in found["a"][0]
+def test_an_impossible_time_is_flagged_by_the_load_itself_and_a_correction_clears_it(box_lab):
+    """The database checks each result a statement writes (migration 019): no refresh needed."""
+    box_lab.load_results(BOX / "results.csv")
+    fran = box_lab.wod_reference("Fran")
+    entry = {"wod": "Fran", "session_date": "2026-09-01", "session_time": "18:00", "track": "RX", "location": "Main floor"}
+    box_lab.load_results(pd.DataFrame([{**entry, "athlete": "alice", "score": "0:30"}]), update=True)
+    found = box_lab.suspicious_results(refresh=False)
+    assert found[["athlete", "score", "flag"]].values.tolist() == [["Alice", "0:30", "impossible"]]
+    assert found["reason"][0] == "0:30 is faster than anyone does this work (at least 0:45)"
+    assert found["severity"][0] == pytest.approx(1.5)
+    assert box_lab.leaderboard(fran, limit=1)["flag"][0] == "impossible"
+    box_lab.load_results(pd.DataFrame([{**entry, "athlete": "alice", "score": "2:05"}]), update=True)
+    assert box_lab.suspicious_results(refresh=False).empty  # the corrected score is checked again
+
+
+def test_too_much_work_in_an_amraps_clock_is_impossible(box_lab):
+    box_lab.load_results(pd.DataFrame([{"wod": "Push Pull Twelve", "session_date": "2026-09-03", "session_time": "07:00",
+                                        "track": "RX", "location": "Main floor", "athlete": "alice", "score": "400+0"}]))
+    found = box_lab.suspicious_results(refresh=False)
+    assert found["flag"].tolist() == ["impossible"]
+    assert "units of work is more than anyone does in this clock" in found["reason"][0]
+
+
+@pytest.mark.parametrize("seconds", [0, 5, 59, 60, 61, 599, 3599, 3600, 3661, 36000, 125.4])
+def test_the_databases_clock_writes_seconds_as_the_scores_do(box_lab, seconds):
+    with box_lab.engine.connect() as conn:
+        written = conn.execute(sa.text("SELECT wodlab_clock(CAST(:s AS NUMERIC))"), {"s": seconds}).scalar_one()
+    assert written == format_clock(Decimal(round(seconds)))

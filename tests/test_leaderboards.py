@@ -280,3 +280,58 @@ def test_a_wide_export_with_rank_affiliate_and_an_athlete_name_column_loads(open
     report = open_lab.load_leaderboard(tmp_path / "export.csv", competition="Export Test")
     assert report.inserted == 2
     assert open_lab.standings("Export Test")["athlete"].tolist() == ["Quinn", "Rae"]
+
+
+# --- boards as they really come: repeats, bad cells, partial loads (issue 22's fault cases) ---------------------
+
+LONG_HEADER = "competitorId,competitorName,gender,age,workout,scoreDisplay,tiebreak\n"
+
+
+def _board(tmp_path, text: str, header: str = LONG_HEADER):
+    (tmp_path / "board.csv").write_text(header + text)
+    return tmp_path / "board.csv"
+
+
+def test_an_athlete_twice_on_a_workout_with_two_scores_is_refused_naming_both_lines(open_lab, tmp_path, count):
+    path = _board(tmp_path, "m1,Marc,M,30,24.1,9:50,\nm2,Malo,M,28,24.1,10:00,\nm1,Marc,M,30,24.1,11:00,\n")
+    with pytest.raises(LoadError) as caught:
+        open_lab.load_leaderboard(path, competition="Dup")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (4, "scoreDisplay")
+    assert "line 2 says '9:50'" in problem.reason and "'11:00'" in problem.reason
+    assert count(open_lab, "athlete_results") == 0
+
+
+def test_the_same_score_given_twice_loads_once(open_lab, tmp_path):
+    path = _board(tmp_path, "m1,Marc,M,30,24.1,9:50,\nm1,Marc,M,30,24.1,9:50,\n")
+    report = open_lab.load_leaderboard(path, competition="Twice")
+    assert (report.rows_read, report.inserted, report.unchanged) == (2, 1, 1)
+
+
+def test_a_bad_age_and_a_bad_tiebreak_are_named_at_their_own_columns(open_lab, tmp_path):
+    path = _board(tmp_path, "m1,Marc,M,thirty,24.1,9:50,\nm2,Malo,M,28,23.1,180 reps,soon\n")
+    with pytest.raises(LoadError) as caught:
+        open_lab.load_leaderboard(path, competition="Bad cells")
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "age"), (3, "tiebreak")]
+    assert "age in years" in caught.value.problems[0].reason and "tie-break 'soon'" in caught.value.problems[1].reason
+
+
+def test_a_workout_column_given_twice_is_refused_by_name(open_lab, tmp_path):
+    path = _board(tmp_path, "m1,Marc,M,9:50,10:00\n", header="athlete_id,name,gender,24.1,24.1\n")
+    with pytest.raises(LoadError, match="appears twice in the header"):
+        open_lab.load_leaderboard(path, competition="Twice header")
+
+
+def test_skip_bad_loads_the_good_rows_and_writes_the_bad_ones_aside(open_lab, tmp_path):
+    path = _board(tmp_path, "m1,Marc,M,30,24.1,9:50,\nm2,Malo,M,28,24.1,4:75,\n,Nobody,F,30,24.1,10:00,\n")
+    report = open_lab.load_leaderboard(path, competition="Partial", skip_bad=True)
+    assert (report.inserted, report.rejected) == (1, 2)
+    rejected = pd.read_csv(report.reject_file, dtype=str, keep_default_na=False)
+    assert rejected["line"].tolist() == ["3", "4"] and rejected["reject_column"].tolist() == ["scoreDisplay", "competitorId"]
+    assert open_lab.standings("Partial")["athlete"].tolist() == ["Marc"]
+
+
+def test_a_renamed_athletes_conflict_names_the_file(open_lab, tmp_path):
+    open_lab.load_leaderboard(_board(tmp_path, "m1,Marc,M,30,24.1,9:50,\n"), competition="Rename")
+    with pytest.raises(LoadError, match=str(tmp_path / "board.csv")):
+        open_lab.load_leaderboard(_board(tmp_path, "m1,Marcus,M,30,24.1,9:50,\n"), competition="Rename")

@@ -47,5 +47,4 @@ ATHLETES = TableSpec(
     context=lambda conn, frame: None,
     key_names="external_id",
     shown=("display_name", "gender", "birth_year"),
-    refreshes_on=("updated",),
 )

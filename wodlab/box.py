@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import ingest, loading, views
+from wodlab import ingest, loading, standings
 from wodlab.athletes import ATHLETES
 from wodlab.difficulty import versions
 from wodlab.difficulty.model import BASELINE, DifficultyModel
@@ -63,16 +63,15 @@ def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = 
     with engine.begin() as conn:
         reports["wods"] = ingest.import_files(conn, wod_files, strict=True, progress=progress, model=model)
         for name, spec, _ in TABLES:
-            reports[name] = loading.load(conn, spec, files[name], progress=progress, refresh=False)
+            reports[name] = loading.load(conn, spec, files[name], progress=progress)
         if "events" in files:
             reports["events"] = loading.load(conn, EVENTS, files["events"], progress=progress)
-        views.refresh(conn)  # once, for the whole box
     restore_models(engine, directory / MODELS_FILE)
     analyze(engine)
     return reports
 
 
-ANALYZED = ("wod_definitions", "athletes", "scheduled_sessions", "athlete_results", "realized_events", *views.VIEWS)
+ANALYZED = ("wod_definitions", "athletes", "scheduled_sessions", "athlete_results", "realized_events", *standings.TABLES)
 
 
 def analyze(engine: Engine) -> None:

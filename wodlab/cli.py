@@ -100,9 +100,9 @@ def _load_leaderboard(args) -> int:
         raise WodlabError("`wodlab load leaderboard FILE --competition NAME`: which competition is it?")
     workouts = dict(_pair(text) for text in args.workout)
     report = _connect().load_leaderboard(args.paths[0], args.competition, notation=args.notation, workouts=workouts,
-                                         update=args.update)
+                                         update=args.update, skip_bad=args.skip_bad, rejects=args.rejects)
     print(f"{args.competition}: {report.summary()}")
-    return 0
+    return 0 if not report.rejected else 1
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -121,11 +121,8 @@ def _load_table(args) -> int:
         return _load_leaderboard(args)
     lab = _connect()
     loader = getattr(lab, f"load_{args.what}")
-    deferred = {"refresh": False} if args.no_refresh else {}
-    if deferred and args.what != "results":
-        raise WodlabError("--no-refresh is for `wodlab load results` (then `wodlab refresh` once at the end)")
     result = loader(args.paths[0], skip_bad=args.skip_bad, update=args.update, rejects=args.rejects,
-                    progress=False if args.quiet else None, **deferred)
+                    progress=False if args.quiet else None)
     print(result.summary())
     return 0 if not result.rejected else 1
 
@@ -177,8 +174,8 @@ def _cmd_rebuild(args) -> int:
 
 
 def _cmd_refresh(args) -> int:
-    for view, seconds in _connect().refresh().items():
-        print(f"{view} refreshed in {seconds:.2f} s")
+    for table, seconds in _connect().refresh().items():
+        print(f"{table} rebuilt in {seconds:.2f} s")
     return 0
 
 
@@ -312,8 +309,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true",
                    help="apply corrections: update rows stored with other values (old values kept in load_history)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--no-refresh", action="store_true",
-                   help="for results: leave the materialised leaderboards to a later `wodlab refresh` (many files in a row)")
     p.add_argument("--competition", help="for leaderboard: the competition's name")
     p.add_argument("--notation", default="games", choices=["games", "box"], help="for leaderboard: how scores are written")
     p.add_argument("--workout", action="append", default=[], metavar="LABEL=TITLE",
@@ -354,7 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=100, help="workouts per transaction (default 100)")
     p.set_defaults(func=_cmd_rebuild)
 
-    p = sub.add_parser("refresh", help="refresh the materialised leaderboards (after loads made with --no-refresh)")
+    p = sub.add_parser("refresh", help="rebuild every workout's board from the results (loads keep them current; "
+                                        "this checks and repairs)")
     p.set_defaults(func=_cmd_refresh)
 
     p = sub.add_parser("serve", help="the read-only GraphQL API at http://HOST:PORT/graphql (seed §3)")

@@ -203,6 +203,12 @@ def load_batches(raw: psycopg.Connection, table: str, columns: tuple[str, ...], 
     return written
 
 
+def write_table(raw: psycopg.Connection, table: str, columns: tuple[str, ...], rows: pa.Table) -> int | None:
+    """Rows already converted (every column text, in `columns` order) written by one COPY under a
+    savepoint: how many, or None (nothing written) when an id is already stored (load_batches)."""
+    return load_batches(raw, table, columns, Batches(lambda: iter([{}]), several=False), lambda _: rows, False)
+
+
 # --- converting in a second process ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -23,16 +23,18 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import loading, sessions, views, wods
+from wodlab import columnar, loading, sessions, wods
 from wodlab.athletes import ATHLETES, athlete_id
 from wodlab.errors import WodlabError
-from wodlab.ids import stable_id
+from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import ConflictError, LoadError, LoadReport, Problem
-from wodlab.results import RESULTS, result_values
+from wodlab.results import RESULTS, result_row, results_table, score_columns
 from wodlab.scores import NO_SCORES, ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.structure import Scoring
 
@@ -99,32 +101,45 @@ def division_of(gender: str | None, age: str | None, division: str | None) -> st
     return base
 
 
-def long_rows(frame: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
-    """One dict per athlete and workout (line, athlete fields, label, score, tiebreak), long or wide."""
+# The long board every export becomes: one row per athlete and workout, with where each cell came from.
+BOARD_COLUMNS = ("line", "athlete_id", "name", "gender", "division", "age", "label", "score", "tiebreak", "score_column",
+                 "tiebreak_column")
+
+
+def long_board(frame: pd.DataFrame, columns: dict[str, str], source: str = "leaderboard") -> pd.DataFrame:
+    """The board as one row per athlete and workout (BOARD_COLUMNS), long or wide, built column-wise."""
+    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if repeated:
+        raise LoadError(source, [Problem(1, c, "appears twice in the header: which column holds the scores?") for c in repeated])
     if "athlete_id" not in columns:
-        raise LoadError("leaderboard", [Problem(1, "athlete_id", "no athlete id column (e.g. athlete_id, competitorId)")])
-    athlete_fields = {f: columns.get(f) for f in ("athlete_id", "name", "gender", "division", "age")}
-    rows = []
+        raise LoadError(source, [Problem(1, "athlete_id", "no athlete id column (e.g. athlete_id, competitorId)")])
+    athlete = {f: frame[columns[f]] if f in columns else pd.Series("", index=frame.index, dtype=object)
+               for f in ("athlete_id", "name", "gender", "division", "age")}
     if "workout" in columns:
         if "score" not in columns:
-            raise LoadError("leaderboard", [Problem(1, "score", "a long board needs a score column")])
-        for line, record in frame.iterrows():
-            rows.append({"line": line, **{f: record[c] if c else "" for f, c in athlete_fields.items()},
-                         "label": record[columns["workout"]].strip(), "score": record[columns["score"]],
-                         "tiebreak": record[columns["tiebreak"]] if "tiebreak" in columns else "", "column": columns["score"]})
-        return rows
-    known = set(columns.values())
-    labels = [c for c in frame.columns
-              if c not in known and _key(c) not in NOT_WORKOUTS and not _key(c).endswith(("_tiebreak", "_tb"))]
-    if not labels:
-        raise LoadError("leaderboard", [Problem(1, "workout", "no workout column (long board) and no workout columns (wide)")])
-    tiebreaks = {c: next((t for t in frame.columns if _key(t) in (f"{_key(c)}_tiebreak", f"{_key(c)}_tb")), None) for c in labels}
-    for line, record in frame.iterrows():
-        for label in labels:
-            rows.append({"line": line, **{f: record[c] if c else "" for f, c in athlete_fields.items()},
-                         "label": label.strip(), "score": record[label],
-                         "tiebreak": record[tiebreaks[label]] if tiebreaks[label] else "", "column": label})
-    return rows
+            raise LoadError(source, [Problem(1, "score", "a long board needs a score column")])
+        tiebreak = columns.get("tiebreak")
+        parts = [_part(frame, athlete, frame[columns["workout"]].str.strip(), columns["score"], tiebreak)]
+    else:
+        known = set(columns.values())
+        labels = [c for c in frame.columns
+                  if c not in known and _key(c) not in NOT_WORKOUTS and not _key(c).endswith(("_tiebreak", "_tb"))]
+        if not labels:
+            raise LoadError(source, [Problem(1, "workout", "no workout column (long board) and no workout columns (wide)")])
+        parts = [_part(frame, athlete, pd.Series(label.strip(), index=frame.index), label, _tiebreak_column(frame, label))
+                 for label in labels]
+    board = pd.concat(parts).reset_index(names="line")
+    return board.sort_values(["line", "label"], kind="stable").reset_index(drop=True)[list(BOARD_COLUMNS)]
+
+
+def _part(frame: pd.DataFrame, athlete: dict, labels: pd.Series, score: str, tiebreak: str | None) -> pd.DataFrame:
+    return pd.DataFrame({**athlete, "label": labels, "score": frame[score],
+                         "tiebreak": frame[tiebreak] if tiebreak else "", "score_column": score,
+                         "tiebreak_column": tiebreak or score})
+
+
+def _tiebreak_column(frame: pd.DataFrame, label: str) -> str | None:
+    return next((t for t in frame.columns if _key(t) in (f"{_key(label)}_tiebreak", f"{_key(label)}_tb")), None)
 
 
 def _workout_ids(conn, labels: list[str], given: dict[str, str]) -> dict[str, str]:
@@ -147,80 +162,177 @@ def _workout_ids(conn, labels: list[str], given: dict[str, str]) -> dict[str, st
 
 
 def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competition: str, *, notation: str = "games",
-                     workouts: dict[str, str] | None = None, date: dt.date | None = None,
-                     update: bool = False) -> LoadReport:
-    """Load a competition leaderboard export (see the module docstring); one transaction, all or nothing."""
+                     workouts: dict[str, str] | None = None, date: dt.date | None = None, update: bool = False,
+                     skip_bad: bool = False, rejects: Path | str | None = None) -> LoadReport:
+    """Load a competition leaderboard export (see the module docstring); one transaction, all or nothing
+    (unless skip_bad: the good rows, and the bad ones to a reject file)."""
     if not competition or not competition.strip():
         raise WodlabError("a leaderboard needs the competition's name (competition=...)")
     frame, name = loading.read_rows(path)
-    rows = long_rows(frame, _canonical_columns(frame))
-    labels = list(dict.fromkeys(r["label"] for r in rows))
-    day = date or dt.date.today()
-    report = LoadReport(RESULTS.table, name, rows_read=len(rows))
+    fields = _canonical_columns(frame)
+    board = long_board(frame, fields, name)
+    labels = list(dict.fromkeys(board["label"]))
+    report = LoadReport(RESULTS.table, name, rows_read=len(board))
     with engine.begin() as conn:
         wod_ids = _workout_ids(conn, labels, workouts or {})
-        scoring = {label: Scoring.of(wods.document(conn, wod_ids[label]).document) for label in labels}
-        athletes = _athletes(rows)
-        loading.load(conn, ATHLETES, athletes, update=update, refresh=False)  # refreshed once, below
+        scorings = {label: Scoring.of(wods.document(conn, wod_ids[label]).document) for label in labels}
+        board, problems = _checked(board, scorings, notation, fields)
+        if problems and not skip_bad:
+            raise LoadError(name, problems)
+        if problems:
+            report.reject_file = _write_rejects(board, problems, name, rejects)
+            for p in problems:
+                report.add(loading.Outcome(name, p.row, None, None, "rejected", f"column {p.column!r}: {p.reason}"))
+            board = board[board["problem"].isna()]
         comp = competition_id(competition)
+        loading.load(conn, ATHLETES, _athletes(board), update=update, source_name=name)
         conn.execute(sa.text("INSERT INTO competitions (id, name, notation) VALUES (:id, :n, :notation) "
                              "ON CONFLICT (id) DO NOTHING"), {"id": comp, "n": competition.strip(), "notation": notation})
-        session_of, date_of = {}, {}
-        for ordinal, label in enumerate(labels, start=1):
-            session_of[label] = stable_id("session", f"competition|{competition.strip()}|{label}")
-            sessions.ensure_session(conn, session_of[label], wod_ids[label], day, "RX", competition.strip())
-            date_of[label] = sessions.session_info(conn, session_of[label])["session_date"]  # a reload keeps the first date
-            conn.execute(sa.text("INSERT INTO competition_workouts (competition_id, label, ordinal, session_id) "
-                                 "VALUES (:c, :l, :o, :s) ON CONFLICT (competition_id, label) DO NOTHING"),
-                         {"c": comp, "l": label, "o": ordinal, "s": session_of[label]})
-        conn.execute(sa.text("INSERT INTO competition_entries (competition_id, athlete_id, division) "
-                             "VALUES (:c, :a, :d) ON CONFLICT (competition_id, athlete_id) DO UPDATE SET division = EXCLUDED.division"),
-                     [{"c": comp, "a": athlete_id(external), "d": division} for external, division in _divisions(rows).items()])
-        values, lines, problems = _results(rows, scoring, session_of, date_of, notation)
-        if problems:
-            raise LoadError(name, problems)
-        written = loading.copy_insert(conn, RESULTS, values, update=update, source=name)
-        if written.conflicts:
-            raise ConflictError(name, loading.conflicts_of(RESULTS, written.conflicts, lines, values))
+        session_of, date_of = _sessions(conn, comp, competition.strip(), labels, wod_ids, date or dt.date.today())
+        _enter(conn, comp, board)
+        written = _write_results(conn, board, session_of, date_of, update, name)
         report.inserted, report.unchanged, report.updated = written.inserted, written.unchanged, len(written.updated)
-        views.refresh(conn)
+        report.unchanged += int(board["repeat"].sum())
     return report
 
 
-def _athletes(rows: list[dict]) -> pd.DataFrame:
-    first: dict[str, dict] = {}
-    for row in rows:
-        first.setdefault(row["athlete_id"].strip(), row)
-    records = [{"external_id": key, "name": (r["name"] or key).strip(), "gender": GENDERS.get(r["gender"].strip().lower(), "")}
-               for key, r in first.items() if key]
-    return pd.DataFrame(records, columns=["external_id", "name", "gender"],
-                        index=pd.Index([first[r["external_id"]]["line"] for r in records], name="line"))
+def _checked(board: pd.DataFrame, scorings: dict, notation: str, fields: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """The board with each row's score columns (results.ScoreColumns) and repeats marked; every problem
+    with its line and the file's column it is in (`fields`: the file's column of each athlete field).
+    Each distinct (workout, score, tie-break) is read once: a board repeats its scores heavily."""
+    board = board.assign(athlete_id=board["athlete_id"].str.strip(), repeat=False)
+    codes, keys = pd.factorize(pd.Series(list(zip(board["label"], board["score"].str.strip(), board["tiebreak"].str.strip())),
+                                         dtype=object))
+    answers = [_score_columns(key, scorings, notation) for key in keys]
+    unread = np.array([isinstance(answer, tuple) for answer in answers], dtype=bool)[codes]
+    board["columns"] = np.array([None if isinstance(a, tuple) else a for a in answers] + [None], dtype=object)[codes]
+    ages = board["age"].str.strip()
+    not_age = ((ages != "") & ~ages.str.fullmatch(r"\d{1,3}(?:\.0+)?")).to_numpy()
+    empty = (board["athlete_id"] == "").to_numpy()
+    problem, where = [None] * len(board), [None] * len(board)
+    for position in np.flatnonzero(empty | not_age | unread):
+        if empty[position]:
+            problem[position], where[position] = "is empty", fields["athlete_id"]
+        elif not_age[position]:
+            problem[position], where[position] = "is not an age in years (e.g. 34)", fields["age"]
+        else:
+            culprit, problem[position] = answers[codes[position]]
+            where[position] = board[culprit].iat[position]
+    _mark_repeats(board, problem, where)
+    board["problem"] = problem
+    return board, [Problem(line, column, reason) for line, column, reason in zip(board["line"], where, problem) if reason]
 
 
-def _divisions(rows: list[dict]) -> dict[str, str]:
-    out = {}
-    for row in rows:
-        key = row["athlete_id"].strip()
-        if key and key not in out:
-            out[key] = division_of(GENDERS.get(row["gender"].strip().lower()), row["age"].strip() or None,
-                                   row["division"].strip() or None)
-    return out
-
-
-def _results(rows: list[dict], scoring: dict, session_of: dict, date_of: dict, notation: str) -> tuple[list, list, list[Problem]]:
-    values, lines, problems = [], [], []
-    for row in rows:
-        if not row["athlete_id"].strip():
-            problems.append(Problem(row["line"], "athlete_id", "is empty"))
-            continue
+def _score_columns(key: tuple, scorings: dict, notation: str):
+    """A (label, score, tie-break)'s ScoreColumns, or (where, reason) when it cannot be read: where is the
+    board column holding the culprit ("score_column" or "tiebreak_column")."""
+    label, text, tiebreak = key
+    scoring = scorings[label]
+    try:
+        score = parse_score(text, scoring, notation=notation)
+    except (ScoreSyntaxError, ScoreMismatch) as problem:
+        return "score_column", str(problem).splitlines()[0]
+    if tiebreak and score.status not in NO_SCORES:
         try:
-            score = parse_score(row["score"], scoring[row["label"]], notation=notation)
-            if row["tiebreak"].strip() and score.status not in NO_SCORES:
-                score = replace(score, tiebreak=parse_score(row["tiebreak"]).score_value)
+            score = replace(score, tiebreak=parse_score(tiebreak).score_value)
         except (ScoreSyntaxError, ScoreMismatch) as problem:
-            problems.append(Problem(row["line"], row["column"], str(problem).splitlines()[0]))
-            continue
-        values.append(result_values(session_of[row["label"]], athlete_id(row["athlete_id"]), score,
-                                    scoring[row["label"]], "RX", date_of[row["label"]]))
-        lines.append(row["line"])
-    return values, lines, problems
+            return "tiebreak_column", f"tie-break {tiebreak!r}: {str(problem).splitlines()[0]}"
+    return score_columns(score, scoring, "RX")
+
+
+def _mark_repeats(board: pd.DataFrame, problem: list, where: list) -> None:
+    """An athlete twice on one workout: the same score is loaded once (the later row a repeat); another
+    score is a problem naming both lines."""
+    key = board["athlete_id"] + "\x1f" + board["label"]
+    later = (key.duplicated(keep="first") & (board["athlete_id"] != "")).to_numpy()
+    if not later.any():
+        return
+    first = {k: position for position, k in reversed(list(enumerate(key)))}
+    for position in later.nonzero()[0]:
+        earlier = first[key.iat[position]]
+        said = [(board["score"].iat[p].strip(), board["tiebreak"].iat[p].strip()) for p in (earlier, position)]
+        if said[0] == said[1]:
+            board.iat[position, board.columns.get_loc("repeat")] = True
+        elif problem[position] is None:
+            problem[position] = (f"a second score for athlete {board['athlete_id'].iat[position]!r} on "
+                                 f"{board['label'].iat[position]} (line {board['line'].iat[earlier]} says "
+                                 f"{said[0][0]!r}, this line {said[1][0]!r})")
+            where[position] = board["score_column"].iat[position]
+
+
+def _write_rejects(board: pd.DataFrame, problems: list[Problem], name: str, rejects) -> Path:
+    bad = board[board["problem"].notna()]
+    frame = bad[["line", "athlete_id", "name", "label", "score", "tiebreak"]].copy()
+    default = Path(name).with_suffix(".rejects.csv") if name != "DataFrame" else Path("leaderboard.rejects.csv")
+    frame.insert(0, "reject_reason", bad["problem"].to_numpy())
+    frame.insert(0, "reject_column", [p.column for p in problems])
+    path = Path(rejects) if rejects else default
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _sessions(conn, comp, competition: str, labels: list[str], wod_ids: dict, day: dt.date) -> tuple[dict, dict]:
+    """Each workout's session (one per label, on `day` when first loaded) and its date."""
+    session_of, date_of = {}, {}
+    for ordinal, label in enumerate(labels, start=1):
+        session_of[label] = stable_id("session", f"competition|{competition}|{label}")
+        sessions.ensure_session(conn, session_of[label], wod_ids[label], day, "RX", competition)
+        date_of[label] = sessions.session_info(conn, session_of[label])["session_date"]  # a reload keeps the first date
+        conn.execute(sa.text("INSERT INTO competition_workouts (competition_id, label, ordinal, session_id) "
+                             "VALUES (:c, :l, :o, :s) ON CONFLICT (competition_id, label) DO NOTHING"),
+                     {"c": comp, "l": label, "o": ordinal, "s": session_of[label]})
+    return session_of, date_of
+
+
+def _enter(conn, comp, board: pd.DataFrame) -> None:
+    """Each athlete's entry and division (from their first row), in one statement."""
+    first = board.drop_duplicates("athlete_id")
+    divisions = [division_of(GENDERS.get(g.strip().lower()), a.strip() or None, d.strip() or None)
+                 for g, a, d in zip(first["gender"], first["age"], first["division"])]
+    conn.execute(sa.text(
+        "INSERT INTO competition_entries (competition_id, athlete_id, division) "
+        "SELECT :c, a, d FROM unnest(CAST(:athletes AS UUID[]), CAST(:divisions AS TEXT[])) AS e (a, d) "
+        "ON CONFLICT (competition_id, athlete_id) DO UPDATE SET division = EXCLUDED.division"),
+        {"c": comp, "athletes": stable_id_texts("athlete", first["athlete_id"]), "divisions": divisions})
+
+
+def _athletes(board: pd.DataFrame) -> pd.DataFrame:
+    """The board's athletes, each from their first row, labelled with that row's line."""
+    first = board.drop_duplicates("athlete_id")
+    return pd.DataFrame({"external_id": first["athlete_id"].to_numpy(),
+                         "name": [(n or k).strip() for n, k in zip(first["name"], first["athlete_id"])],
+                         "gender": [GENDERS.get(g.strip().lower(), "") for g in first["gender"]]},
+                        index=pd.Index(first["line"].to_numpy(), name="line"))
+
+
+def _write_results(conn, board: pd.DataFrame, session_of: dict, date_of: dict, update: bool, name: str) -> loading.Written:
+    """The board's results in one COPY of CSV rendered by pyarrow (each distinct score's cells once), as
+    the columnar path of load_results writes; a board already stored (a reload, corrections) goes
+    through loading.copy_insert, which compares, updates (update=True) or reports conflicts."""
+    rows = board[~board["repeat"]]
+    if rows.empty:
+        return loading.Written(0, 0, [], [])
+    raw = conn.connection.driver_connection
+    loading.make_month_partitions(raw, RESULTS.table, set(date_of.values()))
+    codes, scores = pd.factorize(pd.Series(rows["columns"].to_numpy(), dtype=object))
+    labels = rows["label"]
+    table = results_table(labels.map({label: str(s) for label, s in session_of.items()}).to_numpy(),
+                          np.array(stable_id_texts("athlete", rows["athlete_id"])), codes, list(scores),
+                          pa.array(labels.map({label: d.isoformat() for label, d in date_of.items()}), pa.string()),
+                          recorded_at=pa.array([raw.execute("SELECT NOW()::text").fetchone()[0]] * len(rows), pa.string()))
+    written = columnar.write_table(raw, RESULTS.table, RESULTS.columns, table)
+    if written is not None:
+        return loading.Written(written, 0, [], [])
+    values, lines = _result_rows(rows, session_of, date_of)
+    found = loading.copy_insert(conn, RESULTS, values, update=update, source=name)
+    if found.conflicts:
+        raise ConflictError(name, loading.conflicts_of(RESULTS, found.conflicts, lines, values))
+    return found
+
+
+def _result_rows(rows: pd.DataFrame, session_of: dict, date_of: dict) -> tuple[list, list]:
+    """athlete_results rows (RESULTS.columns, typed) of the board's rows, and their lines."""
+    athletes = {key: athlete_id(key) for key in dict.fromkeys(rows["athlete_id"])}
+    values = [result_row(session_of[label], athletes[key], columns, date_of[label])
+              for label, key, columns in zip(rows["label"], rows["athlete_id"], rows["columns"])]
+    return values, [int(line) for line in rows["line"]]

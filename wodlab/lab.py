@@ -14,6 +14,7 @@ conventions hold for every method:
 from __future__ import annotations
 
 import difflib
+import time
 import uuid
 from pathlib import Path
 
@@ -38,8 +39,8 @@ from wodlab import (
     rebuild,
     schema,
     sessions,
+    standings,
     tracker,
-    views,
     wods,
 )
 from wodlab.cache import WODCraftCache, default_cache
@@ -237,10 +238,12 @@ class Lab:
         return export.export_box(self.engine, directory)
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
-                         workouts: dict[str, str] | None = None, date=None, update: bool = False) -> LoadReport:
-        """A competition leaderboard as exported (long or wide; see wodlab.competitions), in one transaction."""
+                         workouts: dict[str, str] | None = None, date=None, update: bool = False, skip_bad: bool = False,
+                         rejects: str | Path | None = None) -> LoadReport:
+        """A competition leaderboard as exported (long or wide; see wodlab.competitions), in one transaction:
+        all or nothing, unless skip_bad (the bad rows, with their reasons, to a reject file)."""
         return competitions.load_leaderboard(self.engine, source, competition, notation=notation, workouts=workouts,
-                                             date=date, update=update)
+                                             date=date, update=update, skip_bad=skip_bad, rejects=rejects)
 
     def standings(self, competition: str, division: str | None = None) -> pd.DataFrame:
         """Overall standings per division: points = sum of workout ranks, lowest wins (competition_standings)."""
@@ -265,13 +268,17 @@ class Lab:
         flags.refresh(self.engine)  # a box's leaderboards show their suspicious results at once
         return reports
 
-    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, update: bool, rejects, progress, refresh=True) -> LoadReport:
-        return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress,
-                            refresh=refresh)
+    def _load(self, spec: TableSpec, source: Source, skip_bad: bool, update: bool, rejects, progress) -> LoadReport:
+        return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress)
 
     def refresh(self) -> dict[str, float]:
-        """Refresh the materialised leaderboards (wodlab.views), after loads made with refresh=False; seconds per view."""
-        return views.refresh(self.engine)
+        """Rebuild every workout's board from the results (wodlab.standings) and check every result again
+        (wodlab.flags: a refit of the box). The loads keep the boards current, so this is a check or a
+        repair, not a step of loading. Seconds per table rebuilt."""
+        took = standings.rebuild(self.engine)
+        start = time.perf_counter()
+        flags.refresh(self.engine)
+        return {**took, "result_flags": time.perf_counter() - start}
 
     # Loaders: every row checked first; all or nothing unless skip_bad (bad rows to a reject file);
     # rows already stored with other values are corrections, refused unless update=True (see loading.py).
@@ -287,10 +294,10 @@ class Lab:
         return self._load(sessions.SESSIONS, source, skip_bad, update, rejects, progress)
 
     def load_results(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
-                     progress: bool | None = None, refresh: bool = True) -> LoadReport:
+                     progress: bool | None = None) -> LoadReport:
         """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score.
-        refresh=False: the leaderboards are refreshed later, by lab.refresh() (many files loaded in a row)."""
-        return self._load(RESULTS, source, skip_bad, update, rejects, progress, refresh)
+        The leaderboards show them when this returns (wodlab.standings)."""
+        return self._load(RESULTS, source, skip_bad, update, rejects, progress)
 
     def load_events(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                     progress: bool | None = None) -> LoadReport:

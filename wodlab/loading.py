@@ -15,8 +15,8 @@ RowProblem. This module does the rest:
 - writes with COPY straight into the table when none of the rows' ids is stored yet, otherwise
   into a temporary table, then INSERT ... ON CONFLICT DO NOTHING, all in one transaction: loading
   the same file twice adds nothing, and a failure leaves the table as it was;
-- makes the month partitions the rows go to (TableSpec.monthly), and refreshes the materialised
-  leaderboards in the same transaction when the load changed what they show (refreshes_on);
+- makes the month partitions the rows go to (TableSpec.monthly); the leaderboards follow in the
+  same transaction, kept by the database's triggers for exactly the rows written (wodlab.standings);
 - a row whose id is stored with other values is a correction: the load is refused (ConflictError,
   each conflict with its row, old and new values) unless update=True, which updates the row and
   keeps its previous values in load_history, with when and from which file;
@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
 
-from wodlab import columnar, views
+from wodlab import columnar
 from wodlab.db import lost_connection
 from wodlab.errors import DatabaseError, DatabaseUnavailable, WodlabError
 from wodlab.fields import RowProblem
@@ -200,9 +200,6 @@ class TableSpec:
     # the date column a table is partitioned on by month (migration 011): its months' partitions are
     # made before the rows are written
     monthly: str | None = None
-    # what a load must have done to the table for workout_standings (wodlab.views) to be refreshed:
-    # "inserted" rows (new results), "updated" rows (a corrected gender, session track or score)
-    refreshes_on: tuple[str, ...] = ()
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -346,7 +343,7 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     raw = conn.connection.driver_connection  # the psycopg connection, inside SQLAlchemy's transaction
     if spec.monthly:
         position = spec.columns.index(spec.monthly)
-        _make_month_partitions(raw, spec.table, {row[position] for row in rows})
+        make_month_partitions(raw, spec.table, {row[position] for row in rows})
     if rows and _copy_straight(raw, spec, rows):
         return Written(len(rows), 0, [], [])
     staging = f"staging_{spec.table}"
@@ -380,7 +377,7 @@ def copy_insert(conn: Connection, spec: TableSpec, rows: list[tuple], *, update:
     return Written(inserted, len(rows) - inserted - len(updated), updated, [])
 
 
-def _make_month_partitions(raw, table: str, days: set) -> None:
+def make_month_partitions(raw, table: str, days: set) -> None:
     """The month partitions of these days, made when missing (wodlab_month_partition, migration 011)."""
     with raw.cursor() as cur:
         for month in sorted({day.replace(day=1) for day in days}):
@@ -456,22 +453,16 @@ RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailur
 
 
 def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool = False, update: bool = False,
-         rejects: Path | str | None = None, progress: bool | None = None, refresh: bool = True) -> LoadReport:
+         rejects: Path | str | None = None, progress: bool | None = None, source_name: str | None = None) -> LoadReport:
     """Load one file or DataFrame into spec.table: all rows or none (unless skip_bad); see the module docstring.
-
-    refresh=False leaves the materialised views (wodlab.views) to the caller, who refreshes once after
-    many loads."""
-    name = "DataFrame" if isinstance(source, pd.DataFrame) else str(source)
+    source_name: what messages call a DataFrame made from a file (its path), instead of "DataFrame"."""
+    name = source_name or ("DataFrame" if isinstance(source, pd.DataFrame) else str(source))
     show = (sys.stderr.isatty() and _large(source)) if progress is None else progress
     for attempt in range(DEADLOCK_RETRIES):
         try:
             with transaction(target) as conn:
-                report = _load_columnar(conn, spec, source, name, show) or _load_rows(conn, spec, source, skip_bad,
-                                                                                      update, rejects, show)
-                changed = {"inserted": report.inserted, "updated": report.updated}
-                if refresh and any(changed[what] for what in spec.refreshes_on):
-                    views.refresh(conn)  # in the load's transaction: the boards and the rows change together
-                return report
+                return _load_columnar(conn, spec, source, name, show) or _load_rows(conn, spec, source, name, skip_bad,
+                                                                                    update, rejects, show)
         except RETRYABLE as exc:
             if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
                 raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "
@@ -507,7 +498,7 @@ def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: b
     now = raw.execute("SELECT NOW()::text").fetchone()[0]  # what COALESCE(column, NOW()) gives
 
     if spec.monthly:  # a monthly table's rows carry a session's date (its context, SessionRefs, knows them all):
-        _make_month_partitions(raw, spec.table, set(context.dates.values()))  # every month made before one COPY
+        make_month_partitions(raw, spec.table, set(context.dates.values()))  # every month made before one COPY
     written = columnar.load_batches(raw, spec.table, spec.columns, batches,
                                     lambda batch: _columns_of(spec, context, now, batch), show)
     if written is None:
@@ -545,9 +536,10 @@ def _columns_of(spec: TableSpec, context, now: str, batch: dict) -> pa.Table | N
     return table
 
 
-def _load_rows(conn: Connection, spec: TableSpec, source, skip_bad: bool, update: bool, rejects, show: bool) -> LoadReport:
+def _load_rows(conn: Connection, spec: TableSpec, source, name: str, skip_bad: bool, update: bool, rejects,
+               show: bool) -> LoadReport:
     """The row path: every row read, checked and reported with its line; see the module docstring."""
-    frame, name = read_rows(source)
+    frame, _ = read_rows(source)
     _check_header(spec, frame, name)
     for column in spec.optional:
         if column not in frame.columns:

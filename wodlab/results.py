@@ -117,16 +117,25 @@ def _columnar(batch: dict, refs: ResultRefs) -> pa.Table | None:
         stamps, stamp_values = read_distinct(batch, "recorded_at", lambda r: timestamp(r, "recorded_at"))
     except RowProblem:
         return None
-    session_text, athlete_text = where.session_text(), where.athlete_text()
     notes = Distinct(batch["notes"])
+    return results_table(where.session_text(), where.athlete_text(), scores, columns, where.session_dates(),
+                         notes=notes.spread([text.strip() or None for text in notes.values()]),
+                         recorded_at=stamps.spread([None if v is None else v.isoformat() for v in stamp_values]))
+
+
+def results_table(session_text, athlete_text, score_codes: np.ndarray, columns: list[ScoreColumns], session_dates,
+                  notes: pa.Array | None = None, recorded_at: pa.Array | None = None) -> pa.Table:
+    """Rows of athlete_results as CSV cells (RESULTS_COLUMNS), for a COPY: each row's session and athlete
+    ids as text, its score as a code into `columns` (each distinct score's columns, rendered once).
+    Missing notes and recording times are NULL (recorded_at: now, by the COPY's caller)."""
+    empty = pa.nulls(len(session_text), pa.string())
     cells = {
         "id": pa.array(stable_id_texts("result", (f"{s}|{a}" for s, a in zip(session_text, athlete_text))), pa.string()),
         "session_id": pa.array(session_text, pa.string()), "athlete_id": pa.array(athlete_text, pa.string()),
-        "notes": notes.spread([text.strip() or None for text in notes.values()]),
-        "recorded_at": stamps.spread([None if v is None else v.isoformat() for v in stamp_values]),
-        "session_date": where.session_dates(),
+        "notes": empty if notes is None else notes, "recorded_at": empty if recorded_at is None else recorded_at,
+        "session_date": session_dates,
     }
-    codes = pa.array(scores)
+    codes = pa.array(score_codes)
     for name, texts in zip(SCORE_FIRST + SCORE_LAST, zip(*(c.cells for c in columns))):
         cells[name] = pa.array(texts, pa.string()).take(codes)
     return pa.table({name: cells[name] for name in RESULTS_COLUMNS})
@@ -197,6 +206,12 @@ def _row(session: uuid.UUID, athlete: uuid.UUID, columns: ScoreColumns, notes, r
     return (result_id(session, athlete), session, athlete, *columns.first, notes, recorded_at, *columns.last, day)
 
 
+def result_row(session: uuid.UUID, athlete: uuid.UUID, columns: ScoreColumns, day) -> tuple:
+    """One athlete_results row (RESULTS.columns) of a score already checked (score_columns), no notes,
+    recorded now."""
+    return _row(session, athlete, columns, None, None, day)
+
+
 def result_values(session: uuid.UUID, athlete: uuid.UUID, score: Score, scoring: Scoring, track: str, day,
                   notes: str | None = None, recorded_at=None) -> tuple:
     """One athlete_results row (RESULTS.columns) of a checked score; `day` is the session's date."""
@@ -218,6 +233,5 @@ RESULTS = TableSpec(
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="athlete and session",
     monthly="session_date",
-    refreshes_on=("inserted", "updated"),
     shown=("score_text", "notes"),
 )

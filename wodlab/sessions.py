@@ -125,7 +125,6 @@ SESSIONS = TableSpec(
     row=_session_row,
     context=lambda conn, frame: Workouts(conn),
     key_names="session (wod, session_date, session_time, track, location)",
-    refreshes_on=("updated",),
 )
 
 

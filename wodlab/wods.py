@@ -26,7 +26,7 @@ from wodlab.compiler import compile_documents
 from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError
 from wodlab.ids import stable_id
-from wodlab.structure import duration_seconds, walk_movements
+from wodlab.structure import Scoring, duration_seconds, fastest_seconds, most_work, walk_movements
 from wodlab.workout_texts import split_workouts
 
 CATEGORIES = ("men", "women")
@@ -64,6 +64,51 @@ class WodRecord:
     def document(self) -> dict:
         """The compiled workout, by the name every module outside this one uses (StoredWod.document)."""
         return self.ast_json
+
+    @property
+    def limits(self) -> dict:
+        """Its row of workout_limits (limits_of)."""
+        return limits_of(self.ast_json)
+
+
+def limits_of(document: dict) -> dict:
+    """What no one can do on the workout (wodlab.structure), as workout_limits stores it for the
+    "impossible" check the database applies to every result written (migration 019)."""
+    return {"fastest_seconds": fastest_seconds(document), "most_work": most_work(document),
+            "reps_per_round": Scoring.of(document).reps_per_round or None}
+
+
+# A workout's limits, by its source hash (a record: the id it is stored under may be another
+# application's) or by its id (a stored workout).
+_LIMITS = """
+    INSERT INTO workout_limits AS wl (wod_id, fastest_seconds, most_work, reps_per_round)
+    SELECT id, %(fastest_seconds)s, %(most_work)s, %(reps_per_round)s FROM wod_definitions
+    WHERE source_hash = %(source_hash)s OR id::text = %(id)s
+    ON CONFLICT (wod_id) DO UPDATE
+        SET fastest_seconds = EXCLUDED.fastest_seconds, most_work = EXCLUDED.most_work, reps_per_round = EXCLUDED.reps_per_round
+        WHERE (wl.fastest_seconds, wl.most_work, wl.reps_per_round)
+              IS DISTINCT FROM (EXCLUDED.fastest_seconds, EXCLUDED.most_work, EXCLUDED.reps_per_round)
+"""
+
+
+def _write_limits(conn: Connection, records: list) -> None:
+    """The limits of workouts just stored (WodRecord) or stored before (StoredWod), in one pipeline."""
+    params = [{**limits_of(r.document), "source_hash": getattr(r, "source_hash", None),
+               "id": None if isinstance(r, WodRecord) else str(r.id)} for r in records]
+    if params:
+        with conn.connection.driver_connection.cursor() as cursor:
+            cursor.executemany(_LIMITS, params)
+
+
+def fill_missing_limits(conn: Connection) -> int:
+    """The limits of scheduled workouts stored before workout_limits existed (or by another application);
+    how many were computed. Workouts no session uses need none: no result is checked against them."""
+    missing = conn.execute(sa.text(
+        "SELECT w.id FROM wod_definitions w WHERE NOT EXISTS (SELECT 1 FROM workout_limits l WHERE l.wod_id = w.id) "
+        "AND EXISTS (SELECT 1 FROM scheduled_sessions s WHERE s.wod_definition_id = w.id)")).scalars().all()
+    stored = documents(conn, [str(m) for m in missing]) if missing else []
+    _write_limits(conn, stored)
+    return len(stored)
 
 
 def _compile(source: str, name: str | None, library_paths: list[Path], cache: WODCraftCache | None) -> list[dict]:
@@ -181,7 +226,9 @@ def insert_record(conn: Connection, record: WodRecord) -> bool:
     ON CONFLICT DO NOTHING makes it race-safe: two processes importing the same text at once create one row,
     and the loser simply finds it there (the id is derived from the hash, so both know it).
     """
-    return conn.execute(_INSERT, _params(record)).first() is not None
+    created = conn.execute(_INSERT, _params(record)).first() is not None
+    _write_limits(conn, [record])
+    return created
 
 
 def insert_records(conn: Connection, records: list[WodRecord]) -> list[bool]:
@@ -198,6 +245,7 @@ def insert_records(conn: Connection, records: list[WodRecord]) -> list[bool]:
         created = [cursor.fetchone() is not None]
         while cursor.nextset():
             created.append(cursor.fetchone() is not None)
+    _write_limits(conn, records)
     return created
 
 
@@ -330,6 +378,7 @@ def rewrite_record(conn: Connection, wod_id: str, record: WodRecord, changed: bo
         **{c: getattr(record, c) for c in REBUILT_COLUMNS if c not in ("ast_json", "compiled_json")},
         "ast_json": json.dumps(record.ast_json), "compiled_json": json.dumps(record.compiled_json),
     })
+    _write_limits(conn, [record])
 
 
 def delete_titled(conn: Connection, pattern: str) -> int:

@@ -2,11 +2,13 @@
 -- wodlab.ranking.rank_key stored with each result (rank_tier, rank_value, tiebreak_seconds): Rx
 -- before scaled, finishers by time, then capped athletes by reps; AMRAPs by total reps, loads in
 -- kg; tie-breaks last; every no-score (DNF, DNS, WD, none) below every scaled score. Policy "box"
--- puts DNF before the other no-scores; "crossfit" ranks every no-score equal (LEAST(rank_tier, 8)).
+-- puts DNF before the other no-scores; "crossfit" ranks every no-score equal (wodlab_policy_tier,
+-- migration 017).
 -- Each athlete appears once, with their best result on the workout (over every session of it,
 -- unless session_id is given).
 -- Two ways to the same board, one of which runs: a board of one workout over all its sessions is
--- read from workout_standings (migration 012: ranks stored, the top rows are an index range); a
+-- read from workout_standings (migration 017: each athlete's best, kept by the loads; the top rows
+-- are an index range in the policy's order, ranked as they are read); a
 -- board of one session, without flagged results, or of a title several workouts share is ranked
 -- here from the results (candidates -> best -> ranked). tests/test_standings.py checks they agree.
 -- param wod: text — the workout's title, or its id as text
@@ -39,25 +41,40 @@ WITH matching AS (
 ), stored AS (
     SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE)
            AND (SELECT count(*) FROM matching) = 1 AS usable
-), settled AS (
-    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track, a.display_name, a.gender,
-           CASE WHEN CAST(:gender AS TEXT) IS NULL
-                THEN CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_rank ELSE st.box_rank END
-                ELSE CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_gender_rank ELSE st.box_gender_rank END
-           END AS rank,
-           CASE WHEN CAST(:gender AS TEXT) IS NULL
-                THEN CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_percentile ELSE st.box_percentile END
-                ELSE CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN st.crossfit_gender_percentile
-                          ELSE st.box_gender_percentile END
-           END AS percentile
+), settled_size AS (
+    -- the board's size, for percentiles (workout_boards, kept with the standings)
+    SELECT CASE CAST(:gender AS TEXT) WHEN 'M' THEN b.men WHEN 'F' THEN b.women ELSE b.athletes END AS athletes
+    FROM workout_boards b
+    WHERE b.wod_id = (SELECT id FROM matching LIMIT 1) AND b.scope = COALESCE(CAST(:track AS TEXT), '*')
+), settled_box AS (
+    -- the board in its policy's order is an index range (idx_standings_box): read from the top, each
+    -- row's rank counted as it comes, and stopped at the limit
+    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track,
+           RANK() OVER (ORDER BY st.rank_tier, st.rank_value, st.tiebreak_seconds) AS rank
     FROM workout_standings st
-    LEFT JOIN athletes a ON a.id = st.athlete_id
-    WHERE (SELECT usable FROM stored)
+    WHERE (SELECT usable FROM stored) AND CAST(:policy AS TEXT) IS DISTINCT FROM 'crossfit'
     AND st.wod_id = (SELECT id FROM matching LIMIT 1)
     AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
     AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
-    ORDER BY rank, st.recorded_at, st.athlete_id
+    ORDER BY st.rank_tier, st.rank_value, st.tiebreak_seconds, st.recorded_at, st.athlete_id
     LIMIT :limit
+), settled_crossfit AS (
+    -- the same under the crossfit policy (idx_standings_crossfit)
+    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track,
+           RANK() OVER (ORDER BY st.crossfit_tier, st.rank_value, st.tiebreak_seconds) AS rank
+    FROM workout_standings st
+    WHERE (SELECT usable FROM stored) AND CAST(:policy AS TEXT) = 'crossfit'
+    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
+    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
+    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
+    ORDER BY st.crossfit_tier, st.rank_value, st.tiebreak_seconds, st.recorded_at, st.athlete_id
+    LIMIT :limit
+), settled AS (
+    SELECT s.id, s.session_date, s.athlete_id, s.recorded_at, s.track, a.display_name, a.gender, s.rank,
+           CASE WHEN n.athletes > 1 THEN 100 * (1 - (s.rank - 1)::float8 / (n.athletes - 1)) ELSE 100 END AS percentile
+    FROM (SELECT * FROM settled_box UNION ALL SELECT * FROM settled_crossfit) s
+    CROSS JOIN settled_size n
+    LEFT JOIN athletes a ON a.id = s.athlete_id
 ), candidates AS (
     -- the rank key of every result on the workout: narrow rows (an index-only scan of
     -- idx_results_session_rank), the display columns are fetched for the shown rows only
@@ -73,7 +90,7 @@ WITH matching AS (
         SELECT 1 FROM result_flags rf WHERE rf.result_id = ar.id AND rf.flag <> 'leader'))
 ), best AS (
     SELECT DISTINCT ON (c.athlete_id) c.*,
-           CASE WHEN CAST(:policy AS TEXT) = 'crossfit' THEN LEAST(c.rank_tier, 8) ELSE c.rank_tier END AS policy_tier
+           wodlab_policy_tier(CAST(:policy AS TEXT), c.rank_tier) AS policy_tier
     FROM candidates c
     ORDER BY c.athlete_id, c.rank_tier, c.rank_value, c.tiebreak_seconds NULLS LAST, c.session_date
 ), ranked AS (
