@@ -16,3 +16,22 @@ def progress(items: Iterable, show: bool, **options) -> Iterable:
     from tqdm.auto import tqdm
 
     return tqdm(items, **options)
+
+
+class _Silent:
+    """What counter gives when no bar is shown: the same two calls, doing nothing."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def counter(total: int, show: bool, **options):
+    """A bar counting `total` steps the caller reports (update(n), then close()), or a silent stand-in."""
+    if not show:
+        return _Silent()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, **options)

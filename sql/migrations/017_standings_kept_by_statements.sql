@@ -179,8 +179,11 @@ BEGIN
     IF cardinality(for_wods) IS NULL OR cardinality(for_wods) = 0 THEN
         RETURN;
     END IF;
+    -- The fresh rows go through a temporary table, emptied by DELETE: a TRUNCATE gives the table a new
+    -- file each time, and a transaction of many one-row statements (an INSERT per result, as
+    -- pandas.to_sql sends them) paid for a file per statement.
     CREATE TEMP TABLE IF NOT EXISTS wodlab_fresh_standings (LIKE workout_standings) ON COMMIT DELETE ROWS;
-    TRUNCATE wodlab_fresh_standings;
+    DELETE FROM wodlab_fresh_standings;
     -- The best result of each (workout, scope, athlete) asked for, from the results themselves: the
     -- one place the rule "an athlete's best on a board" is written. The best is the lowest rank key
     -- (tier, value, tie-break with missing ones last), then the earliest session, then the result id
@@ -217,7 +220,9 @@ BEGIN
            ON t.w = c.wod_id AND t.sc = c.scope AND t.a = c.athlete_id' END)
     USING for_wods, for_scopes, for_athletes;
     GET DIAGNOSTICS fresh_rows = ROW_COUNT;
-    ANALYZE wodlab_fresh_standings;
+    IF fresh_rows >= 1000 THEN  -- statistics for the merge's plan; a few rows plan well without them
+        ANALYZE wodlab_fresh_standings;
+    END IF;
     -- Many rows into a table that holds fewer (a first load, a rebuild of an emptied table): write
     -- them as a bulk load does, the board indexes built once after the rows instead of row by row
     -- (about 3x faster at a million rows). Readers wait for this transaction meanwhile.

@@ -39,8 +39,11 @@ towards the average and compresses the scale.
 Standard errors come from the weighted normal equations at the solution (the spreads taken as
 known), for each difficulty and ability relative to the box's average athlete, exact at any size
 (_standard_errors: block elimination, linear in the athletes). They assume the
-model is true; reliability.estimate_with_errors replaces them by a bootstrap by athlete (or a split
-half's widening) and adds the variance over the model without each of its parts.
+model is true. fit(robust=True) adds the athlete-clustered sandwich (_clustered_item_variance: an
+athlete's results are not independent of each other), with the variance of the items' origin over
+draws of athletes (_centre_variance); reliability.estimate_with_errors uses it by default (or a
+bootstrap by athlete, or a split half's widening) and adds the variance over the model without each
+of its parts.
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class JointFit:
     weights: np.ndarray  # Huber weight of each result
     scale: float  # robust sd of the residuals
     residual: np.ndarray  # each result's residual (a censored one: from its expected pace)
+    item_se_robust: np.ndarray | None = None  # athlete-clustered sandwich (fit(robust=True)), spread share and origin included
 
 
 @dataclass
@@ -129,8 +133,10 @@ class _Layout:
 
 
 def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
-        spread: bool = True, progression: bool = True, traits: bool = True, censored: bool = True) -> JointFit:
-    """The model of the module docstring; spread, progression, traits, censored=False drop those parts."""
+        spread: bool = True, progression: bool = True, traits: bool = True, censored: bool = True,
+        robust: bool = False) -> JointFit:
+    """The model of the module docstring; spread, progression, traits, censored=False drop those parts;
+    robust=True adds each item's athlete-clustered sandwich standard error (item_se_robust)."""
     layout = _Layout(obs.n_athletes, obs.traits.shape[1] if traits else 0, obs.n_items, progression, ridge)
     y = obs.y.astype(float).copy()
     is_censored = obs.censored & censored
@@ -157,12 +163,37 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
     # data fix neither (every ability, or every strength, one step up and the difficulties with it fit the
     # same); difficulty 0 is the average athlete meeting the standard.
     centre = float(ability.mean()) + item_traits @ strengths.mean(axis=0)
-    ability_se, item_se = _standard_errors(X, weights, scale, layout, spreads, item_traits)
-    if spread:  # the spreads are estimated too: an item whose athletes sit far from the average inherits theirs
-        item_se = np.sqrt(item_se**2 + _spread_share_of_variance(obs, coef, weights, layout, scale, centre))
+    blocks = _Blocks.of(X, weights, layout)
+    ability_se, item_se = _standard_errors(blocks, scale, layout, spreads, item_traits)
+    # the spreads are estimated too: an item whose athletes sit far from the average inherits theirs
+    spread_var = _spread_share_of_variance(obs, coef, weights, layout, scale, centre) if spread else 0.0
+    residual = y - X @ coef
+    robust_se = None
+    if robust:
+        # the M-estimator's bread: X' psi'(r) X, psi' = 1 inside Huber's bound and 0 beyond (the IRLS
+        # weights would count a down-weighted result as information it does not give)
+        bread = _Blocks.of(X, (np.abs(residual) <= huber * scale).astype(float), layout)
+        robust_se = np.sqrt(_clustered_item_variance(X, bread, obs.athlete, weights * residual, layout, spreads,
+                                                     item_traits) + spread_var
+                            + _centre_variance(ability, strengths, item_traits, spreads))
     return JointFit(ability - ability.mean(), slope, strengths - strengths.mean(axis=0),
-                    coef[layout.first_item:] - spreads * centre, spreads, ability_se, item_se, weights, scale,
-                    y - X @ coef)
+                    coef[layout.first_item:] - spreads * centre, spreads, ability_se, np.sqrt(item_se**2 + spread_var),
+                    weights, scale, residual, robust_se)
+
+
+def _centre_variance(ability: np.ndarray, strengths: np.ndarray, item_traits: np.ndarray,
+                     spreads: np.ndarray) -> np.ndarray:
+    """Each difficulty's variance from its origin, the box's average athlete on the item: the mean over n
+    athletes of their level there (ability + strengths . the item's traits), s_j^2 var(level_j) / n. The
+    sandwich holds the athletes fixed; another draw of athletes from the same population moves their average,
+    and items of different spreads and traits move by different amounts (what the bootstrap by athlete sees)."""
+    n = len(ability)
+    if n < 2:
+        return np.zeros(len(spreads))
+    levels = np.column_stack([ability, strengths])
+    cov = np.atleast_2d(np.cov(levels, rowvar=False))
+    loading = np.column_stack([np.ones(len(spreads)), item_traits])  # level_ij = loading_j . levels_i
+    return spreads**2 * np.einsum("jb,bc,jc->j", loading, cov, loading) / n
 
 
 def _solve(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, layout: _Layout) -> np.ndarray:
@@ -285,15 +316,14 @@ def _levels(obs: Observations, coef: np.ndarray, layout: _Layout) -> np.ndarray:
     return level
 
 
-def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout: _Layout, spreads: np.ndarray,
+def _standard_errors(blocks: _Blocks, scale: float, layout: _Layout, spreads: np.ndarray,
                      item_traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Standard errors of what is reported, from V = scale^2 A^-1, A = X'WX + ridge I: each ability relative
     to the average athlete (a_i - mean a), each difficulty relative to the average athlete on that item
     (d_j - s_j (mean a + T_j . mean u)). The parameters themselves are identified only up to those
     common shifts (the ridge alone pins them), and their own variances would carry them. A is never
     inverted whole: every variance needed is a combination of _Blocks' D^-1, F and S^-1."""
-    n, k = layout.n_athletes, layout.blocks
-    blocks = _Blocks.of(X, weights, layout)
+    n = layout.n_athletes
     d_inv, f, s_inv = blocks.d_inv, blocks.f, blocks.s_inv
     # abilities: var(a_i - mean a) = V_ii - 2 mean_k V_ik + mean_kl V_kl over the ability block (b = 0)
     f0 = f[:n]
@@ -303,15 +333,56 @@ def _standard_errors(X: sp.csr_matrix, weights: np.ndarray, scale: float, layout
     row = d_inv[:, 0, 0] + f0 @ (s_inv @ f0_sum)
     total = d_inv[:, 0, 0].sum() + f0_sum @ s_inv @ f0_sum
     ability_var = own - 2 * row / n + total / n**2
-    # items: the contrast is e_j on the item's column, and -s_j w_j / n on every athlete's local block, with
-    # w_j = (1 for the ability, 0 for the slope, the item's scaled traits for the strengths)
-    w = np.zeros((layout.n_items, k))
-    w[:, 0] = 1.0
-    w[:, 1 + layout.progression:] = item_traits * layout.scale_of(TRAIT_PENALTY)
-    w *= (spreads / n)[:, None]
-    item_column = np.arange(layout.n_items) + layout.progression  # among the globals, after the trend
-    wf = w @ np.vstack([np.asarray(f[block * n:(block + 1) * n].sum(axis=0)) for block in range(k)])  # items x globals
+    w, wf, item_column = _item_contrasts(blocks, layout, spreads, item_traits)
     item_var = (np.einsum("jb,bc,jc->j", w, d_inv.sum(axis=0), w) + np.einsum("jg,gh,jh->j", wf, s_inv, wf)
                 + 2 * (wf @ s_inv)[np.arange(layout.n_items), item_column]
                 + s_inv[item_column, item_column])
     return tuple(scale * np.sqrt(np.clip(v, 0, None)) for v in (ability_var, item_var))
+
+
+def _item_contrasts(blocks: _Blocks, layout: _Layout, spreads: np.ndarray, item_traits: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What is reported of item j, difficulty relative to the average athlete, as a contrast c_j of the
+    coefficients: e_j on the item's column, and -w_j on every athlete's local block, w_j = s_j / n x (1 for
+    the ability, 0 for the slope, the item's scaled traits for the strengths). Returns w (items x blocks),
+    w F-summed (F' of the local part: items x globals) and the items' columns among the globals."""
+    n, k = layout.n_athletes, layout.blocks
+    w = np.zeros((layout.n_items, k))
+    w[:, 0] = 1.0
+    w[:, 1 + layout.progression:] = item_traits * layout.scale_of(TRAIT_PENALTY)
+    w *= (spreads / n)[:, None]
+    wf = w @ np.vstack([np.asarray(blocks.f[block * n:(block + 1) * n].sum(axis=0)) for block in range(k)])
+    return w, wf, np.arange(layout.n_items) + layout.progression  # the items come after the trend
+
+
+# Influence values held at once (results x items in a chunk): 4M floats, 32 MB, whatever the box's size
+ROBUST_FLOATS_AT_ONCE = 4_000_000
+
+
+def _clustered_item_variance(X: sp.csr_matrix, blocks: _Blocks, athlete: np.ndarray, score: np.ndarray, layout: _Layout,
+                             spreads: np.ndarray, item_traits: np.ndarray) -> np.ndarray:
+    """Each reported difficulty's variance by the athlete-clustered sandwich: var(c_j'b) = sum over athletes
+    of (c_j' A^-1 g_i)^2, g_i = X_i' W_i e_i the weighted residuals of athlete i's results (at the
+    solution, Huber weights and censored paces' expectations as fitted), times G / (G - 1). An athlete's
+    results are not independent of each other (a good day, a bad season, a skill the model lacks): the
+    clusters carry that, where the model's own variance assumes independent noise of one scale. The
+    bootstrap by athlete estimates the same thing with twenty refits; this costs a few products with the
+    blocks the fit already has. h_j = A^-1 c_j by block elimination: h_g = S^-1 (c_g - F'c_l),
+    h_l = D^-1 c_l - F h_g."""
+    n, k = layout.n_athletes, layout.blocks
+    w, wf, item_column = _item_contrasts(blocks, layout, spreads, item_traits)
+    globals_ = blocks.s_inv.shape[0]
+    variance = np.empty(layout.n_items)
+    clusters = sp.csr_matrix((np.ones(len(athlete)), (athlete, np.arange(len(athlete)))), shape=(n, len(athlete)))
+    at_once = int(np.clip(ROBUST_FLOATS_AT_ONCE // max(len(athlete), 1), 1, 64))
+    for start in range(0, layout.n_items, at_once):
+        chunk = np.arange(start, min(start + at_once, layout.n_items))
+        c_g = np.zeros((globals_, len(chunk)))
+        c_g[item_column[chunk], np.arange(len(chunk))] = 1.0
+        h_g = blocks.s_inv @ (c_g + wf[chunk].T)  # c_l = -w: F'c_l = -wf
+        own = -np.einsum("ibc,jc->bij", blocks.d_inv, w[chunk]).reshape(k * n, len(chunk))  # D^-1 c_l, block-major
+        h_l = own - blocks.f @ h_g
+        influence = (X @ np.vstack([h_l, h_g])) * score[:, None]  # each result's share of c_j' A^-1 X'We
+        per_athlete = clusters @ influence
+        variance[chunk] = (per_athlete**2).sum(axis=0)
+    return variance * n / max(n - 1, 1)

@@ -86,6 +86,7 @@ class ObservedDifficulty:
     components: int
     residuals: pd.DataFrame | None = None  # RESIDUALS_SCHEMA: each fitted result, z = its robust residual
     left_out: pd.DataFrame | None = None  # LEFT_OUT_SCHEMA: results not fitted, by item and reason (never silently)
+    robust_se: np.ndarray | None = None  # estimate(robust=True): each item's clustered sandwich error, in .items' order
 
     def with_error_scale(self, factor: float) -> ObservedDifficulty:
         """A copy whose standard errors (items and athletes) are `factor` times these, intervals redone."""
@@ -246,12 +247,14 @@ def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame
 def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
              min_results: int = 1, results: pd.DataFrame | None = None, standards: dict[str, dict] | None = None,
              spread: bool = True, progression: bool = True, specialists: bool = True,
-             censored: bool = True) -> ObservedDifficulty:
+             censored: bool = True, robust: bool = False) -> ObservedDifficulty:
     """Fit abilities and difficulties to every result in the database (the model: wodlab.difficulty.joint).
 
     `results`: the query difficulty_results when the caller already read it (it is not changed);
     `standards`: standards_of its workouts, likewise (split_half fits two halves of one read).
-    spread, progression, specialists, censored=False leave those parts of the model out (to compare)."""
+    spread, progression, specialists, censored=False leave those parts of the model out (to compare);
+    robust=True gives the items the athlete-clustered sandwich errors (joint.fit(robust=True)) in
+    `robust_se`, beside the model's own in `se`."""
     results = queries.run(engine, "difficulty_results") if results is None else results.copy()
     results["gender"] = results["gender"].fillna("")
     if results.empty:
@@ -276,7 +279,7 @@ def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterati
                                       used["bound"].to_numpy(dtype=float), _years_from_own_average(used, a_index),
                                       traits - traits.mean(axis=0), len(athletes), len(items))
     model = joint.fit(observations, ridge=ridge, huber=huber, iterations=iterations, spread=spread,
-                      progression=progression, traits=specialists, censored=censored)
+                      progression=progression, traits=specialists, censored=censored, robust=robust)
     used["z"] = model.residual / model.scale  # how far each result is from its athlete's level
     n_components, labels = _components(a_index, i_index, len(athletes), len(items))
 
@@ -295,6 +298,7 @@ def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterati
         "n_censored": np.bincount(i_index, observations.censored, minlength=len(items)).astype(int),
         "difficulty": model.difficulty,
         "se": model.item_se,
+        "robust_se": model.item_se_robust if robust else np.nan,
         "spread": model.spread,
         "naive_difficulty": naive.reindex(items).to_numpy() - float(naive.mean()),
         "component": labels[len(athletes):],
@@ -312,7 +316,9 @@ def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterati
     observed = ObservedDifficulty(item_frame, athlete_frame, float(model.scale), dropped, int(n_components), residuals,
                                   left_out)
     item_frame = _with_points(observed, item_frame)
-    observed.items = conform(item_frame.sort_values(["title", "track", "team_size"], ignore_index=True), ITEMS_SCHEMA)
+    ordered = item_frame.sort_values(["title", "track", "team_size"], ignore_index=True)
+    observed.robust_se = ordered["robust_se"].to_numpy(dtype=float) if robust else None
+    observed.items = conform(ordered, ITEMS_SCHEMA)
     observed.athletes = conform(athlete_frame, ATHLETES_SCHEMA)
     return observed
 
