@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -50,8 +53,23 @@ class Server:
             found = re.search(r"Uvicorn running on (http://\S+)", line)
             if found:
                 self.address = found[1] + "/graphql"
+                self.host, self.port = found[1].removeprefix("http://").rsplit(":", 1)
+                # the log read on from here (a pipe nobody reads fills up and stalls the server)
+                threading.Thread(target=lambda: self.log.extend(self.process.stderr), daemon=True).start()
                 return
         raise AssertionError("the server did not start:\n" + "".join(self.log))
+
+    def raw(self, body: bytes, headers: dict | None = None, method: str = "POST") -> tuple[int, dict]:
+        """A request as an adversary writes it: any body, any Host."""
+        connection = http.client.HTTPConnection(self.host, int(self.port), timeout=60)
+        try:
+            connection.request(method, "/graphql", body=body, headers={"content-type": "application/json",
+                                                                        **(headers or {})})
+            response = connection.getresponse()
+            data = response.read()
+            return response.status, json.loads(data) if data else {}
+        finally:
+            connection.close()
 
     def post(self, query: str, variables: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
         request = urllib.request.Request(self.address, data=json.dumps({"query": query, "variables": variables}).encode(),
@@ -165,3 +183,93 @@ def test_with_a_token_every_request_must_carry_it(sim_url):
         assert status == 200 and len(body["data"]["searchWODs"]) == 1
     finally:
         guarded.stop()
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", ""])
+def test_a_host_the_server_is_not_is_refused(server, host):
+    """DNS rebinding: a page at evil.example whose name now resolves to 127.0.0.1 sends Host: evil.example."""
+    status, body = server.raw(b'{"query": "{ searchWODs(limit: 1) { id } }"}', headers={"Host": host})
+    assert status == 421 and "Host" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"])
+def test_the_loopback_names_are_served(server, host):
+    status, body = server.raw(b'{"query": "{ searchWODs(limit: 1) { id } }"}', headers={"Host": host})
+    assert status == 200 and len(body["data"]["searchWODs"]) == 1
+
+
+@pytest.mark.parametrize("body, said", [
+    (b'"hello"', "must be a JSON object"), (b"42", "must be a JSON object"), (b"[1, 2]", "must be a JSON object"),
+    (b'{"query": "\xff\xfe"}', "not UTF-8"), (b"{not json", "not JSON"),
+])
+def test_a_body_that_is_not_a_json_object_is_a_400_that_says_why(server, body, said):
+    status, answer = server.raw(body)
+    assert status == 400 and said in answer["errors"][0]["message"]
+    assert "Traceback" not in "".join(server.log)
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_parsed(server):
+    from wodlab.api import MAX_BODY
+
+    big = b'{"query": "{ searchWODs(limit: 1) { id } }", "pad": "' + b"x" * (MAX_BODY + 1) + b'"}'
+    status, answer = server.raw(big)
+    assert status == 413 and "over" in answer["errors"][0]["message"]
+    status, _ = server.raw(b'{"query": "{ searchWODs(limit: 1) { id } }"}')
+    assert status == 200  # the server is still there for the next client
+
+
+def test_variables_of_the_wrong_type_or_missing_say_what_is_wrong(server):
+    query = "query Q($n: Int!) { searchWODs(limit: $n) { id } }"
+    status, body = server.post(query, {"n": "ten"})
+    assert "Unexpected error" not in body["errors"][0]["message"] and "$n" in body["errors"][0]["message"]
+    status, body = server.post(query, {})
+    assert "Unexpected error" not in body["errors"][0]["message"] and "$n" in body["errors"][0]["message"]
+    status, body = server.post('{ leaderboard(wodId: "Fr\\u0000an") { rank } }')
+    assert "wodId holds a NUL character" in body["errors"][0]["message"]
+
+
+def test_a_huge_argument_is_not_logged_whole(server):
+    before = len("".join(server.log))
+    status, body = server.raw(json.dumps({"query": '{ leaderboard(wodId: "' + "x" * 200_000 + '") { rank } }'}).encode())
+    assert status == 200 and body["errors"]
+    deadline = time.monotonic() + 10
+    while len("".join(server.log)) == before and time.monotonic() < deadline:  # the log line, read by its thread
+        time.sleep(0.05)
+    assert 0 < len("".join(server.log)) - before < 5_000
+
+
+@pytest.mark.parametrize("token", ["   ", " s3cret"])
+def test_a_blank_token_or_one_with_spaces_refuses_to_start(sim_url, token):
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "serve", "--port", "0"], env=_env(sim_url, WODLAB_API_TOKEN=token),
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 2 and "WODLAB_API_TOKEN is blank or has spaces" in run.stderr
+
+
+def test_a_busy_port_is_a_clear_error_not_the_databases_exit_code(sim_url):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "wodlab.cli", "serve", "--port", str(port)], env=_env(sim_url),
+                             capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 2 and f"cannot serve on 127.0.0.1:{port}" in run.stderr
+
+
+def test_an_unavailable_database_is_said_without_paths(admin, server_url, template):
+    """The API's database goes away while it serves: the client reads that it is unavailable, not where it was."""
+    from conftest import database_url
+
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE wl_api_gone TEMPLATE {template}"))
+    url = database_url(server_url, "wl_api_gone")
+    served = Server(url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE wl_api_gone WITH (FORCE)"))
+        status, body = served.post('{ leaderboard(wodId: "Fran") { rank } }')
+        message = body["errors"][0]["message"]
+        assert "unavailable" in message and "/" not in message and "postgresql" not in message
+    finally:
+        served.stop()

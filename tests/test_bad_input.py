@@ -467,3 +467,69 @@ def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 2 and "PostgreSQL 13" in run.stderr
     assert (pgdata / "PG_VERSION").read_text() == "13\n"  # nothing was touched
+
+
+def test_a_lab_reconnects_after_the_server_restarts(own_server_home):
+    """`wodlab db stop; wodlab db start` under a running notebook or API: the pooled connections are stale, and
+    the next requests are answered on new ones (none fails)."""
+    from wodlab import db
+
+    lab = wodlab.connect(db.start_embedded(own_server_home))
+    with lab.engine.connect() as a, lab.engine.connect() as b:  # two pooled connections
+        a.execute(sa.text("SELECT 1")), b.execute(sa.text("SELECT 1"))
+    db.stop_embedded(own_server_home)
+    db.start_embedded(own_server_home)
+    for _ in range(4):
+        assert lab.sql("SELECT 1 AS one")["one"][0] == 1
+    lab.engine.dispose()
+
+
+def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
+    """A frozen server (SIGSTOP) accepts the connection and says nothing: connect gives up after CONNECT_TIMEOUT."""
+    import socket
+    import time
+
+    from wodlab import db
+    from wodlab.errors import DatabaseUnavailable
+
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT", 2)
+    silent = socket.socket(socket.AF_UNIX)
+    silent.bind(str(tmp_path / ".s.PGSQL.5432"))
+    silent.listen(8)  # accepted by the kernel, never read
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable, match="wodlab db start"):
+        wodlab.connect(f"postgresql://u@/wodlab?host={tmp_path}", init=False)
+    assert time.monotonic() - started < 20
+    silent.close()
+
+
+@pytest.mark.parametrize("url, said", [
+    ("mysql://admin:hunter2@db.example/x", "needs PostgreSQL"),
+    ("postgresql://admin:hunter2@db.example:notaport/x", "not a database URL"),
+])
+def test_a_bad_database_url_is_named_without_its_password(url, said):
+    from wodlab import db
+    from wodlab.errors import DatabaseError
+
+    with pytest.raises(DatabaseError, match=said) as caught:
+        db.to_sqlalchemy_url(url)
+    assert "hunter2" not in str(caught.value) and "admin:***@" in str(caught.value)
+
+
+def test_postgres_scheme_urls_are_postgresql():
+    from wodlab import db
+
+    assert db.to_sqlalchemy_url("postgres://u:p@h:5433/d") == "postgresql+psycopg://u:p@h:5433/d"
+
+
+def test_db_start_prints_no_password(own_server_home):
+    from sqlalchemy.engine import make_url
+
+    from wodlab import db
+
+    password = make_url(db.start_embedded(own_server_home)).password
+    assert password
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0 and password not in run.stdout + run.stderr and ":***@" in run.stdout

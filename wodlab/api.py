@@ -12,7 +12,15 @@ Guards:
 - errors: a wrong argument is a GraphQL error naming it; an unexpected failure is masked ("Unexpected
   error."), never a stack trace;
 - results are people's data: binding to anything but loopback requires WODLAB_API_TOKEN, and when a
-  token is set every request must carry `Authorization: Bearer <token>`.
+  token is set every request must carry `Authorization: Bearer <token>`; a token of spaces is refused;
+- the Host header must name the server (localhost, 127.0.0.1, [::1], the address it is bound to, or a
+  name listed in WODLAB_API_HOSTS): a web page that points its own name at 127.0.0.1 (DNS
+  rebinding) cannot read the tokenless loopback API from a browser. A wildcard bind (0.0.0.0) with a
+  token checks Host only when WODLAB_API_HOSTS is set (the token is the guard);
+- a request body is at most MAX_BODY bytes (413 beyond), and must be UTF-8 JSON holding an object
+  (400 otherwise, saying which); text arguments may not hold NUL characters;
+- the log gets one line per error, its message cut to LOGGED_CHARS (a 1 MB argument is not logged
+  whole); an unavailable database is said as such, without socket paths or URLs.
 """
 
 from __future__ import annotations
@@ -21,7 +29,10 @@ import asyncio
 import datetime as dt
 import hmac
 import ipaddress
+import json
+import logging
 import os
+import socket
 
 import pandas as pd
 import sqlalchemy as sa
@@ -30,13 +41,18 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
-from wodlab.errors import WodlabError
+from wodlab.errors import DatabaseUnavailable, WodlabError
 
 MAX_LIMIT = 100
 MAX_DEPTH = 4  # the schema is flat today (depth 2); the bound guards nested types added later
 MAX_ALIASES = 10  # `a: searchWODs(limit: 100) b: searchWODs(...)...` would multiply the work per request
 MAX_TOKENS = 2000  # bounds introspection too, which the depth limiter does not count
 TOKEN_VARIABLE = "WODLAB_API_TOKEN"
+HOSTS_VARIABLE = "WODLAB_API_HOSTS"  # more names the Host header may give, comma-separated
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+MAX_BODY = 256 * 1024  # a GraphQL query of the schema fits in a few KB; parsing 30 MB stalled every client
+LOGGED_CHARS = 300
+log = logging.getLogger("wodlab.api")
 
 
 def _value(value):
@@ -81,6 +97,22 @@ class AthleteResult:
     session_date: dt.date | None
 
 
+def _text(name: str, value):
+    """A text argument (or list of them) as given; a NUL character is refused by name (PostgreSQL stores none)."""
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise WodlabError(f"{name} holds a NUL character")
+    return value
+
+
+async def _in_thread(call, *args):
+    """A resolver's work off the event loop; an unavailable database said as such (no path, no URL)."""
+    try:
+        return await asyncio.to_thread(call, *args)
+    except DatabaseUnavailable:
+        raise WodlabError("the database is unavailable; try again later") from None
+
+
 def _count(name: str, value: int, cap: int | None = None) -> int:
     if value < 0:
         raise WodlabError(f"{name} must be 0 or more; got {value}")
@@ -122,22 +154,33 @@ class Query:
                           duration_min: int | None = None, duration_max: int | None = None,
                           difficulty_min: int | None = None, difficulty_max: int | None = None,
                           modalities: list[str] | None = None, limit: int = 20, offset: int = 0) -> list[WODDefinition]:
-        return await asyncio.to_thread(_search, info.context["lab"], movements, equipment, duration_min, duration_max,
-                                       difficulty_min, difficulty_max, modalities, limit, offset)
+        return await _in_thread(_search, info.context["lab"], _text("movements", movements), _text("equipment", equipment),
+                                duration_min, duration_max, difficulty_min, difficulty_max, _text("modalities", modalities),
+                                limit, offset)
 
     @strawberry.field(description="The leaderboard of a workout (id or title), best first.")
     async def leaderboard(self, info: Info, wod_id: strawberry.ID, track: str | None = "RX", limit: int = 10
                           ) -> list[AthleteResult]:
-        return await asyncio.to_thread(_leaderboard, info.context["lab"], wod_id, track, limit)
+        return await _in_thread(_leaderboard, info.context["lab"], _text("wodId", wod_id), _text("track", track), limit)
 
 
 def _masked(error) -> bool:
     """Hide what is not the client's doing; a WodlabError (unknown workout, bad argument) is shown."""
     original = getattr(error, "original_error", None)
-    return original is not None and not isinstance(original, WodlabError)
+    # an error without a path comes before any resolver ran: the request itself (a variable of the wrong
+    # type, a missing one), the client's to fix, and graphql-core's message says which
+    return original is not None and bool(error.path) and not isinstance(original, WodlabError)
 
 
-SCHEMA = strawberry.Schema(query=Query, extensions=[
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """One short line per error (strawberry's default logs each with the whole query and a traceback)."""
+        for error in errors:
+            message = str(error.message)
+            log.warning("graphql error: %s", message[:LOGGED_CHARS] + ("..." if len(message) > LOGGED_CHARS else ""))
+
+
+SCHEMA = _Schema(query=Query, extensions=[
     lambda: QueryDepthLimiter(max_depth=MAX_DEPTH), lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), lambda: MaskErrors(should_mask_error=_masked),
 ])
@@ -152,6 +195,14 @@ class _WodlabGraphQL(GraphQL):
         return {"request": request, "response": response, "lab": self.lab}
 
 
+async def _refuse(send, status: int, message: str, headers: list | None = None) -> None:
+    body = json.dumps({"errors": [{"message": message}]}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class TokenGate:
     """ASGI middleware: every HTTP request must carry `Authorization: Bearer <token>`."""
 
@@ -162,11 +213,80 @@ class TokenGate:
         if scope["type"] == "http":
             given = dict(scope.get("headers") or []).get(b"authorization", b"")
             if not hmac.compare_digest(given, b"Bearer " + self.token):
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
-                await send({"type": "http.response.body", "body": b'{"errors": [{"message": "a valid bearer token is required"}]}'})
+                await _refuse(send, 401, "a valid bearer token is required", [(b"www-authenticate", b"Bearer")])
                 return
         await self.app(scope, receive, send)
+
+
+class RequestGuard:
+    """ASGI middleware before GraphQL: the Host header among `hosts` (None: any), the body at most MAX_BODY
+    bytes of UTF-8 JSON holding an object (a GET's query string is strawberry's to read)."""
+
+    def __init__(self, app, hosts: set[str] | None):
+        self.app, self.hosts = app, hosts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        if self.hosts is not None and host_name(headers.get(b"host", b"").decode("latin-1")) not in self.hosts:
+            return await _refuse(send, 421, "this server does not answer for that Host")
+        declared = headers.get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            return await _refuse(send, 413, f"the request body is over {MAX_BODY:,} bytes")
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > MAX_BODY:
+                return await _refuse(send, 413, f"the request body is over {MAX_BODY:,} bytes")
+        problem = _body_problem(body, headers.get(b"content-type", b""))
+        if problem:
+            return await _refuse(send, 400, problem)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _body_problem(body: bytes, content_type: bytes) -> str | None:
+    """What is wrong with a JSON request body, or None (other content types are strawberry's to judge)."""
+    if not body or b"json" not in content_type.lower():
+        return None
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "the request body is not UTF-8"
+    except ValueError as problem:
+        return f"the request body is not JSON ({problem})"
+    if not isinstance(parsed, dict):
+        return f'the request body must be a JSON object like {{"query": "..."}}, not a {type(parsed).__name__}'
+    return None
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port: "localhost:8000" -> "localhost", "[::1]:80" -> "::1"."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def allowed_hosts(bound: str, token: str | None) -> set[str] | None:
+    """The names the Host header may give: loopback's, the bound address and WODLAB_API_HOSTS; None (any)
+    for a wildcard bind with a token and no WODLAB_API_HOSTS."""
+    configured = {name.strip().lower() for name in os.environ.get(HOSTS_VARIABLE, "").split(",") if name.strip()}
+    wildcard = bound in ("0.0.0.0", "::", "")
+    if wildcard and token and not configured:
+        return None
+    return {*LOOPBACK_NAMES, *configured, *(() if wildcard else (host_name(bound),))}
 
 
 def is_loopback(host: str) -> bool:
@@ -178,13 +298,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def app_for(lab, token: str | None = None):
-    """The ASGI application: GraphQL at /graphql, behind the token gate when a token is given."""
+def app_for(lab, token: str | None = None, hosts: frozenset[str] | set[str] | None = frozenset(LOOPBACK_NAMES)):
+    """The ASGI application: GraphQL at /graphql, behind the request guard, and the token gate when a token is given."""
     from starlette.applications import Starlette
     from starlette.routing import Route
 
     graphql = _WodlabGraphQL(lab)
-    app = Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])])
+    app = RequestGuard(Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])]), hosts)
     return TokenGate(app, token) if token else app
 
 
@@ -200,16 +320,44 @@ def read_only(lab):
     return lab
 
 
+def api_token() -> str | None:
+    """WODLAB_API_TOKEN, or None when unset or empty; a token of spaces (a mistake that would gate nothing
+    worth having) is refused."""
+    token = os.environ.get(TOKEN_VARIABLE)
+    if token is None or token == "":
+        return None
+    if not token.strip() or token != token.strip():
+        raise WodlabError(f"{TOKEN_VARIABLE} is blank or has spaces around it: set a real token (e.g. from "
+                          "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    return token
+
+
+def _port_free(host: str, port: int) -> None:
+    """WodlabError naming the address when the port is taken (uvicorn would exit with a log line only)."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as problem:
+            raise WodlabError(f"cannot serve on {host}:{port}: {problem.strerror}; choose another --port") from None
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API until interrupted; refuses a non-loopback bind without WODLAB_API_TOKEN."""
     import uvicorn
 
     from wodlab.lab import connect
 
-    token = os.environ.get(TOKEN_VARIABLE) or None
+    token = api_token()
     if not is_loopback(host) and not token:
         raise WodlabError(f"refusing to serve athletes' results on {host} without a token: set {TOKEN_VARIABLE} "
                           f"(clients then send 'Authorization: Bearer <token>'), or bind to 127.0.0.1")
+    _port_free(host, port)
     lab = connect(init=False)
     lab.check_schema()
-    uvicorn.run(app_for(read_only(lab), token), host=host, port=port, log_level="info")
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(app_for(read_only(lab), token, allowed_hosts(host, token)), host=host, port=port, log_level="info",
+                h11_max_incomplete_event_size=MAX_BODY)

@@ -7,6 +7,10 @@ A box folder holds what a box exports (and what `wodlab simulate --out` writes):
     events.csv or events.jsonl      optional
     difficulty_models.jsonl         optional (written by `wodlab export`): the model versions, restored
                                     after the load, and the active one applied again
+    competitions.csv, competition_workouts.csv, competition_entries.csv, load_history.csv
+                                    optional (written by `wodlab export`): restored as they were stored
+    manifest.json                   optional (written by `wodlab export`): every file is checked against it
+                                    (rows, bytes, SHA-256) before anything is written
 
 Everything goes in one transaction: a bad .wod file, a bad row in any table, or a database error
 leaves the database as it was, and the error names the file and the line.
@@ -20,7 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import ingest, loading, standings
+from wodlab import export, ingest, loading, standings
 from wodlab.athletes import ATHLETES
 from wodlab.difficulty import versions
 from wodlab.difficulty.model import BASELINE, DifficultyModel
@@ -51,11 +55,16 @@ def box_files(directory: Path) -> dict[str, Path]:
     return files
 
 
-def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = BASELINE,
+def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = BASELINE, update: bool = False,
              progress: bool | None = None) -> dict[str, LoadReport]:
-    """Load a box folder in one transaction; return a LoadReport per part (wods, athletes, sessions, results, events)."""
+    """Load a box folder in one transaction; return a LoadReport per part (wods, athletes, sessions, results, events).
+
+    update: rows stored with other values take the folder's (a restore over a database that was corrected
+    since), the old values kept in load_history, as every loader's update=True does; without it such a
+    row is a conflict and nothing is loaded."""
     directory = Path(directory)
     files = box_files(directory)
+    export.verify(directory)  # an export's folder: cut, missing or added files refused before any write
     wod_files = ingest.library_files()  # first: when a box file repeats a library workout, the library's title is kept
     if (directory / "wods").is_dir():
         wod_files += ingest.expand_paths(directory / "wods")
@@ -63,9 +72,10 @@ def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = 
     with engine.begin() as conn:
         reports["wods"] = ingest.import_files(conn, wod_files, strict=True, progress=progress, model=model)
         for name, spec, _ in TABLES:
-            reports[name] = loading.load(conn, spec, files[name], progress=progress)
+            reports[name] = loading.load(conn, spec, files[name], update=update, progress=progress)
         if "events" in files:
-            reports["events"] = loading.load(conn, EVENTS, files["events"], progress=progress)
+            reports["events"] = loading.load(conn, EVENTS, files["events"], update=update, progress=progress)
+        export.restore_records(conn, directory)
     restore_models(engine, directory / MODELS_FILE)
     analyze(engine)
     return reports

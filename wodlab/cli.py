@@ -22,7 +22,9 @@ def _cmd_db(args) -> int:
     home = db.wodlab_home()
     if args.action == "start":
         url = db.start_embedded(home)
-        print(f"embedded PostgreSQL running, data in {home / 'pgdata'}\n{url}")
+        # the password stays out of logs (CI prints this); `wodlab db url` prints the whole URL when asked
+        print(f"embedded PostgreSQL running, data in {home / 'pgdata'}\n{db.hide_password(url)}\n"
+              "(`wodlab db url` prints the URL with its password)")
     elif args.action == "stop":
         print("stopped" if db.stop_embedded(home) else f"not running (data in {home / 'pgdata'})")
     elif args.action == "status":
@@ -90,7 +92,11 @@ def _cmd_simulate(args) -> int:
 
 
 def _load_box(args) -> int:
-    for report in _connect().load_box(args.paths[0], progress=False if args.quiet else None).values():
+    if args.skip_bad or args.rejects:
+        raise WodlabError("`wodlab load box` loads a folder whole or not at all: --skip-bad and --rejects are for "
+                          "one file (wodlab load athletes|sessions|results|events|leaderboard FILE --skip-bad)")
+    reports = _connect().load_box(args.paths[0], update=args.update, progress=False if args.quiet else None)
+    for report in reports.values():
         print(report.summary())
     return 0
 
@@ -149,7 +155,7 @@ def _cmd_difficulty(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    counts = _connect().export(args.directory)
+    counts = _connect().export(args.directory, force=args.force)
     print(f"exported to {args.directory}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
     print(f"load it back with: wodlab load box {args.directory}")
     return 0
@@ -341,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_difficulty)
 
     p = sub.add_parser("export", help="write the database as a box folder (.wod sources + the loaders' CSVs): the backup")
-    p.add_argument("directory")
+    p.add_argument("directory", help="a new or empty folder")
+    p.add_argument("--force", action="store_true", help="replace an earlier export in DIRECTORY (its files only)")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("rebuild", help="recompile workouts stored by another wodcraft version (resumable batches)")

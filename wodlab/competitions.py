@@ -34,6 +34,7 @@ from wodlab.athletes import ATHLETES, athlete_id
 from wodlab.errors import WodlabError
 from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import ConflictError, LoadError, LoadReport, Problem
+from wodlab.private import open_private
 from wodlab.results import RESULTS, result_row, results_table, score_columns
 from wodlab.scores import NO_SCORES, ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.structure import Scoring
@@ -267,7 +268,8 @@ def _write_rejects(board: pd.DataFrame, problems: list[Problem], name: str, reje
     frame.insert(0, "reject_reason", bad["problem"].to_numpy())
     frame.insert(0, "reject_column", [p.column for p in problems])
     path = Path(rejects) if rejects else default
-    frame.to_csv(path, index=False)
+    with open_private(path, newline="", encoding="utf-8") as out:  # names and scores: owner-only (wodlab.private)
+        frame.to_csv(out, index=False)
     return path
 
 

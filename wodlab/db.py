@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import subprocess
@@ -365,11 +366,27 @@ def stop_embedded(home: Path | None = None) -> bool:
 
 
 def to_sqlalchemy_url(url: str) -> str:
-    """Any PostgreSQL URL, with the psycopg 3 driver SQLAlchemy needs."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        raise DatabaseError(f"wodlab needs PostgreSQL, got a {parsed.get_backend_name()!r} URL: {url}")
+    """Any PostgreSQL URL, with the psycopg 3 driver SQLAlchemy needs. `postgres://` (what many hosts hand
+    out) is PostgreSQL too. Errors never repeat the password."""
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a port that is not a number fails here, not at the first connection
+    except (ValueError, sa.exc.ArgumentError) as problem:
+        raise DatabaseError(f"not a database URL: {hide_password(url)} ({_first_line(problem)}); "
+                            "expected postgresql://user:password@host:port/database") from None
+    if parsed.get_backend_name() not in ("postgresql", "postgres"):
+        raise DatabaseError(f"wodlab needs PostgreSQL, got a {parsed.get_backend_name()!r} URL: {hide_password(url)}")
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def hide_password(url: str) -> str:
+    """A URL as it may be printed: its password (if any) replaced by ***."""
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", str(url))
+
+
+def _first_line(problem: BaseException) -> str:
+    text = str(problem).strip()
+    return text.splitlines()[0] if text else type(problem).__name__
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -385,14 +402,23 @@ UNAVAILABLE_HINT = ("start it with `wodlab db start` (the embedded server), or c
                     "server runs")
 
 
+# Seconds a new connection may take (libpq's connect_timeout) unless the URL says otherwise: a frozen
+# server (stopped, not gone) accepts the socket and never answers, and a command waited for ever.
+CONNECT_TIMEOUT = 10
+
+
 def create_engine(url: str) -> Engine:
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    """An engine whose pooled connections are checked before use (pool_pre_ping): after the server restarts,
+    a stale connection is replaced on the spot instead of failing the next request."""
+    parsed = make_url(url)
+    timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=timeout)
     sa.event.listen(engine, "handle_error", _unavailable)
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot connect to {engine.url!r}: {exc.orig}; {UNAVAILABLE_HINT}") from exc
+        raise DatabaseUnavailable(f"cannot connect to {engine.url!r}: {_first_line(exc.orig)}; {UNAVAILABLE_HINT}") from exc
     return engine
 
 
@@ -408,6 +434,8 @@ def lost_connection(exc: BaseException) -> bool:
 def _unavailable(context) -> None:
     """A lost or refused connection, anywhere a Lab talks to the server, becomes DatabaseUnavailable with what to do."""
     original = context.original_exception
+    if context.is_pre_ping:  # the pool's check of a stale connection: it reconnects, nothing to say
+        return
     if context.is_disconnect or lost_connection(original):
         first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
         raise DatabaseUnavailable(f"the database is unavailable ({first}); {UNAVAILABLE_HINT}") from original

@@ -136,11 +136,13 @@ class DifficultyTools:
     def observed(self, *, errors: str = "auto", **options) -> observed.ObservedDifficulty:
         """Each item's difficulty and each athlete's ability, fitted jointly from the results (difficulty.joint).
 
-        errors: "bootstrap" takes each item's sampling error from 20 fits of athletes drawn with replacement;
-        "split-half" widens the model's by what a split half of the athletes shows (two more fits); both add
-        the model uncertainty (the item's variance over the model without each of its parts: four more fits);
-        "model" keeps the model's own (they assume the model); "auto" (the default) is the bootstrap up to
-        60,000 results, the split half beyond (difficulty.reliability.estimate_with_errors)."""
+        errors: "sandwich" takes each item's sampling error from the one fit, the athletes' results as clusters
+        (joint.fit(robust=True)); "bootstrap" from 20 fits of athletes drawn with replacement; "split-half"
+        widens the model's by what a split half of the athletes shows (two more fits); each adds the model
+        uncertainty (the item's variance over the model without each of its parts: four more fits); "model"
+        keeps the model's own (they assume the model); "auto" (the default) is the sandwich
+        (difficulty.reliability.estimate_with_errors). A progress bar counts the fits on a terminal from
+        20,000 results (progress=True/False to choose)."""
         if errors not in reliability.ERRORS:
             raise QueryError(f"unknown errors {errors!r}: use one of {', '.join(reliability.ERRORS)}")
         return reliability.estimate_with_errors(self.engine, errors, **options)
@@ -181,7 +183,19 @@ class Lab:
     def __init__(self, engine: Engine, cache: WODCraftCache | None = None):
         self.engine = engine
         self.difficulty = DifficultyTools(engine)
-        self.cache = cache or default_cache()  # compiled sources (wodlab.cache): Redis, embedded Redis or LRU
+        self._cache = cache
+
+    @property
+    def cache(self) -> WODCraftCache:
+        """Compiled sources (wodlab.cache): Redis, embedded Redis or LRU, chosen when a workout is first
+        compiled (a query never starts a cache server, nor warns about one)."""
+        if self._cache is None:
+            self._cache = default_cache()
+        return self._cache
+
+    @cache.setter
+    def cache(self, cache: WODCraftCache) -> None:
+        self._cache = cache
 
     def __repr__(self) -> str:
         return f"Lab({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -233,9 +247,10 @@ class Lab:
         return rebuild.rebuild(self.engine, dry_run=dry_run, batch_size=batch_size, model=self.difficulty.model(),
                                on_batch=on_batch)
 
-    def export(self, directory: str | Path) -> dict[str, int]:
-        """Write the database as a box folder (wodlab.export) that `load_box` reads back into the same rows."""
-        return export.export_box(self.engine, directory)
+    def export(self, directory: str | Path, *, force: bool = False) -> dict[str, int]:
+        """Write the database as a box folder (wodlab.export) that `load_box` reads back into the same rows: one
+        snapshot, a manifest `load_box` checks, owner-only files; force replaces an earlier export there."""
+        return export.export_box(self.engine, directory, force=force)
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
                          workouts: dict[str, str] | None = None, date=None, update: bool = False, skip_bad: bool = False,
@@ -262,9 +277,10 @@ class Lab:
             raise QueryError(f"no competition {competition!r}{hint}")
         return competition
 
-    def load_box(self, directory: str | Path, *, progress: bool | None = None) -> dict[str, LoadReport]:
-        """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box."""
-        reports = box.load_box(self.engine, directory, model=self.difficulty.model(), progress=progress)
+    def load_box(self, directory: str | Path, *, update: bool = False, progress: bool | None = None) -> dict[str, LoadReport]:
+        """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box.
+        update: stored rows with other values take the folder's (old values kept in load_history)."""
+        reports = box.load_box(self.engine, directory, model=self.difficulty.model(), update=update, progress=progress)
         flags.refresh(self.engine)  # a box's leaderboards show their suspicious results at once
         return reports
 

@@ -48,6 +48,7 @@ from wodlab.db import lost_connection
 from wodlab.errors import DatabaseError, DatabaseUnavailable, WodlabError
 from wodlab.fields import RowProblem
 from wodlab.frames import INT, TEXT, typed_frame
+from wodlab.private import open_private
 from wodlab.progress import progress as with_progress
 
 MAX_PROBLEMS_SHOWN = 50
@@ -321,7 +322,8 @@ def write_rejects(frame: pd.DataFrame, bad: list[int], problems: list[Problem], 
     rejected.insert(0, "reject_reason", [p.reason for p in problems])
     rejected.insert(0, "reject_column", [p.column for p in problems])
     rejected.insert(0, "reject_row", [p.row for p in problems])
-    rejected.to_csv(path, index=False)
+    with open_private(path, newline="", encoding="utf-8") as out:  # athletes' data: owner-only (wodlab.private)
+        rejected.to_csv(out, index=False)
     return path
 
 

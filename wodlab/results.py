@@ -33,12 +33,12 @@ def result_id(session: uuid.UUID, athlete: uuid.UUID) -> uuid.UUID:
 
 
 class ResultRefs(SessionRefs):
-    """SessionRefs, plus the (session, athlete) pairs read so far (a second result for one is refused),
-    and each distinct (score text, workout, track) read once: scores repeat heavily in a file."""
+    """SessionRefs, and each distinct (score text, workout, track) read once: scores repeat heavily in a file.
+    A second row for one (session, athlete) is loading.validate's to judge, as for every table: the same
+    row again loads once, other values are refused naming the first row."""
 
     def __init__(self, conn):
         super().__init__(conn)
-        self.seen: set[tuple] = set()
         self.workouts.preload(wod for wod, _ in self.sessions.values())  # every workout a result can name
 
     def score(self, text: str, wod_id: str, track: str) -> ScoreColumns:
@@ -92,11 +92,8 @@ def _time_columns(text: str, track: str) -> ScoreColumns:
 def _result_row(record: dict, refs: ResultRefs) -> tuple:
     session = refs.session(record)
     athlete = refs.athlete(record)
-    if (session, athlete) in refs.seen:
-        raise RowProblem("athlete", "a second result for this athlete in this session")
     wod_id, track = refs.sessions[session]
     columns = refs.score(required(record, "score"), wod_id, track)
-    refs.seen.add((session, athlete))
     return _row(session, athlete, columns, optional(record, "notes"), timestamp(record, "recorded_at"), refs.dates[session])
 
 
