@@ -273,3 +273,14 @@ def test_an_unavailable_database_is_said_without_paths(admin, server_url, templa
         assert "unavailable" in message and "/" not in message and "postgresql" not in message
     finally:
         served.stop()
+
+
+def test_200_requests_with_20_in_flight_all_answer(server):
+    """Through the request guard (Host, body cap, JSON check, replayed body): concurrent clients all answered."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ['{ leaderboard(wodId: "Fran", limit: 5) { rank athlete } }', "{ searchWODs(limit: 3) { id title } }"]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda i: server.post(queries[i % 2]), range(200)))
+    assert all(status == 200 and "errors" not in body for status, body in answers)
+    assert {len(body["data"]["leaderboard"]) for status, body in answers[::2]} == {5}
