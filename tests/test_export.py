@@ -26,7 +26,8 @@ COMPARED = {
                        "is_dnf, notes, recorded_at, division, result_status, tiebreak_seconds, rank_tier, rank_value",
     "realized_events": "id, session_id, athlete_id, timestamp_offset, movement, quantity_completed, quantity_unit, "
                        "event_type, metadata::text AS metadata, recorded_at",
-    "competitions": "id, name, notation, created_at",
+    "competitions": "id, name, notation, created_at, rules::text AS rules",
+    "result_judging": "result_id AS id, session_date, status, penalty, penalty_unit, reason, judged_at",
     "competition_workouts": "competition_id AS id, label, ordinal, session_id",
     "competition_entries": "competition_id AS id, athlete_id, division",
     "load_history": "id, table_name, row_id, old_row::text AS old_row, new_row::text AS new_row, source, replaced_at",
@@ -53,7 +54,8 @@ def test_export_then_load_box_gives_the_same_rows(sim_copy, lab, tmp_path):
     athlete = source.athletes()["external_id"].iloc[0]
     source.tracker(session).record_movement_completion(athlete, "thruster", 21, offset=7, metadata={"note": "x" * 20_000})
     # A competition (three tables) and a correction (load_history): stored nowhere a loader reads.
-    source.load_leaderboard(FIXTURES / "leaderboards" / "open_long.csv", competition="Open Test")
+    source.load_leaderboard(FIXTURES / "leaderboards" / "open_long.csv", competition="Open Test", rules="fixed-step")
+    assert source.judge("Open Test", "m1", "24.1", "adjusted", penalty=5, unit="seconds", reason="late start")
     _correct_a_name(source, tmp_path)
 
     env = {**os.environ, "DATABASE_URL": source.engine.url.render_as_string(hide_password=False)}
@@ -142,7 +144,8 @@ def test_the_manifest_lists_every_file_with_its_rows_and_checksum(exported):
     files = manifest["files"]
     written = {p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()} - {"manifest.json"}
     assert set(files) == written
-    for name in ("competitions.csv", "competition_workouts.csv", "competition_entries.csv", "load_history.csv"):
+    for name in ("competitions.csv", "competition_workouts.csv", "competition_entries.csv", "result_judging.csv",
+                 "load_history.csv"):
         assert name in files
     results = files["results.csv"]
     assert results["rows"] > 1000 and results["bytes"] == (exported / "results.csv").stat().st_size

@@ -328,3 +328,23 @@ def test_a_finished_time_reads_the_same_on_every_for_time_workout_within_its_cap
         return
     within = not scoring.cap_seconds or shared.first[1] <= Decimal(str(scoring.cap_seconds))
     assert (shared if within else None) == full, (text, path)
+
+
+@pytest.mark.parametrize("notation", ["box", "games"])
+def test_zero_reps_with_a_tiebreak_is_a_score_and_a_bare_zero_is_not(notation):
+    """A judged "0 reps tb 3:00" (the athlete started and was timed) ranks above every no-score, by its
+    tie-break; "0" and "0 reps" alone stay no-scores."""
+    from wodlab.ranking import rank_key
+
+    zero = parse_score("0 reps tb 3:00", notation=notation)
+    assert (zero.status, zero.score_value, zero.tiebreak) == ("finished", 0, 180)
+    assert parse_score("0", notation=notation).status == "none" and parse_score("0 reps", notation=notation).status == "none"
+    assert rank_key(zero) < rank_key(parse_score("0", notation=notation))
+    assert rank_key(parse_score("0 reps tb 2:00", notation=notation)) < rank_key(zero)
+    assert parse_score(zero.format(notation), notation=notation) == zero
+
+
+@pytest.mark.parametrize("text", ["55 reps - s tb 24:00", "tb 24:00 55 reps - s", "55 reps tb 24:00 - s"])
+def test_the_scaled_mark_and_the_tiebreak_in_either_order(text):
+    score = parse_score(text, notation="games")
+    assert (score.score_value, score.division, score.tiebreak) == (55, "scaled", 1440)

@@ -345,8 +345,10 @@ def peak_load_rss(url: str, path: Path) -> float:
               "except SystemExit as done:\n    assert not done.code, done.code\n"
               "own = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
               "print(own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-    run = subprocess.run([sys.executable, "-c", script], env={**os.environ, "DATABASE_URL": url}, check=True,
+    run = subprocess.run([sys.executable, "-c", script], env={**os.environ, "DATABASE_URL": url},
                          capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(f"`wodlab load results` failed in the memory run:\n{run.stderr[-3000:]}")
     return int(run.stdout.split()[-1]) / 1024
 
 

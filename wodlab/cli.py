@@ -108,9 +108,41 @@ def _load_leaderboard(args) -> int:
         raise WodlabError("`wodlab load leaderboard FILE --competition NAME`: which competition is it?")
     workouts = dict(_pair(text) for text in args.workout)
     report = _connect().load_leaderboard(args.paths[0], args.competition, notation=args.notation, workouts=workouts,
-                                         update=args.update, skip_bad=args.skip_bad, rejects=args.rejects)
+                                         update=args.update, skip_bad=args.skip_bad, rejects=args.rejects,
+                                         rules=_rules_argument(args.rules))
     print(f"{args.competition}: {report.summary()}")
     return 0 if not report.rejected else 1
+
+
+def _rules_argument(text: str | None):
+    """--rules: a preset's name, JSON, or a .json file holding the rules; None when not given."""
+    from pathlib import Path
+
+    if text is None:
+        return None
+    if text.endswith(".json"):
+        path = Path(text)
+        if not path.is_file():
+            raise WodlabError(f"{path}: no such file (the competition's rules)")
+        return path.read_text(encoding="utf-8")
+    return text
+
+
+def _cmd_competition(args) -> int:
+    lab = _connect()
+    if args.action == "rules":
+        rules = lab.set_competition_rules(args.name, _rules_argument(args.rules)) if args.rules else \
+            lab.competition_rules(args.name)
+        print(rules.as_json())
+    elif args.action == "judge":
+        if len(args.result) != 3:
+            raise WodlabError("`wodlab competition judge NAME ATHLETE WORKOUT STATUS`: which athlete, workout and status?")
+        athlete, workout, status = args.result
+        changed = lab.judge(args.name, athlete, workout, status, penalty=args.penalty, unit=args.unit, reason=args.reason)
+        print(f"{athlete} on {workout}: {status}" if changed else "unchanged")
+    else:
+        _print_table(lab.standings(args.name, args.division, judging=args.judging), "no athlete entered")
+    return 0
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -321,7 +353,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notation", default="games", choices=["games", "box"], help="for leaderboard: how scores are written")
     p.add_argument("--workout", action="append", default=[], metavar="LABEL=TITLE",
                    help="for leaderboard: the stored workout of a board's label (repeatable)")
+    p.add_argument("--rules", help="for leaderboard: the competition's rules, a preset (open, open-countback, "
+                                   "fixed-step), JSON, or a .json file")
     p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("competition", help="a competition's standings under its rules | rules [RULES] | "
+                                           "judge ATHLETE WORKOUT STATUS")
+    p.add_argument("action", choices=["standings", "rules", "judge"])
+    p.add_argument("name", help="the competition's name")
+    p.add_argument("result", nargs="*", help="for judge: ATHLETE (the board's id) WORKOUT (its label) STATUS "
+                                             "(pending, valid, invalid, adjusted)")
+    p.add_argument("--division", help="for standings: one division only")
+    p.add_argument("--judging", default="all", choices=["all", "valid"],
+                   help="for standings: count every result but the invalid ones (all), or only those judged valid")
+    p.add_argument("--rules", help="for rules: replace them (a preset, JSON, or a .json file); without it, print them")
+    p.add_argument("--penalty", type=float, help="for judge adjusted: the penalty")
+    p.add_argument("--unit", choices=["reps", "seconds", "percent"], help="for judge adjusted: the penalty's unit")
+    p.add_argument("--reason", help="for judge: why")
+    p.set_defaults(func=_cmd_competition)
 
     p = sub.add_parser("simulate", help="a synthetic box with known ground truth (deterministic from --seed)")
     p.add_argument("--athletes", type=int, default=120)

@@ -12,8 +12,11 @@ Each workout label is matched to a stored workout: `workouts={"25.1": "Open 25.1
 titled as the label, or "Open LABEL". The athletes (external id = the board's athlete id), one
 session per workout, the entries (division) and the results are written in one transaction: a bad
 score anywhere loads nothing, and the error names its line and column. Scores are read with the
-board's notation (wodlab.scores, "games" by default). Standings and per-workout ranks are the
-queries competition_standings and competition_results (the official rules, policy "crossfit").
+board's notation (wodlab.scores, "games" by default). A validity column (`valid`: 1/0, yes/no,
+true/false, valid/invalid; wide boards: "LABEL valid") judges each result valid or invalid; an
+empty cell leaves it pending. The competition's rules (wodlab.competition_rules) are stored with
+it: given with the board, or changed later (store_rules); places, points and standings are computed
+under them on every read (wodlab.competition_standings).
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from sqlalchemy.engine import Engine
 
 from wodlab import columnar, loading, sessions, wods
 from wodlab.athletes import ATHLETES, athlete_id
+from wodlab.competition_rules import Rules, rules_of
 from wodlab.errors import WodlabError
 from wodlab.ids import stable_id, stable_id_texts
 from wodlab.loading import ConflictError, LoadError, LoadReport, Problem
 from wodlab.private import open_private
-from wodlab.results import RESULTS, result_row, results_table, score_columns
+from wodlab.results import RESULTS, result_id, result_row, results_table, score_columns
 from wodlab.scores import NO_SCORES, ScoreMismatch, ScoreSyntaxError, parse_score
 from wodlab.structure import Scoring
 
@@ -48,7 +52,11 @@ COLUMN_ALIASES = {
     "workout": ("workout", "workout_label", "event", "ordinal", "wod"),
     "score": ("score", "score_display", "scoredisplay", "result", "display"),
     "tiebreak": ("tiebreak", "tiebreak_time", "tiebreaker", "tb"),
+    "valid": ("valid", "validity", "is_valid", "validated"),
 }
+# How a board's validity column says valid or invalid (an empty cell: not judged, pending).
+VALIDITY = {"1": "valid", "true": "valid", "yes": "valid", "y": "valid", "valid": "valid",
+            "0": "invalid", "false": "invalid", "no": "invalid", "n": "invalid", "invalid": "invalid"}
 # Columns of board exports that are neither an athlete field nor a workout (wide boards): left alone.
 NOT_WORKOUTS = {"rank", "overall_rank", "overallrank", "overall", "points", "overall_points", "total_points", "affiliate",
                 "affiliate_name", "country", "country_of_origin", "region", "height", "weight", "status", "official_rank"}
@@ -104,7 +112,7 @@ def division_of(gender: str | None, age: str | None, division: str | None) -> st
 
 # The long board every export becomes: one row per athlete and workout, with where each cell came from.
 BOARD_COLUMNS = ("line", "athlete_id", "name", "gender", "division", "age", "label", "score", "tiebreak", "score_column",
-                 "tiebreak_column")
+                 "tiebreak_column", "valid", "valid_column")
 
 
 def long_board(frame: pd.DataFrame, columns: dict[str, str], source: str = "leaderboard") -> pd.DataFrame:
@@ -120,27 +128,36 @@ def long_board(frame: pd.DataFrame, columns: dict[str, str], source: str = "lead
         if "score" not in columns:
             raise LoadError(source, [Problem(1, "score", "a long board needs a score column")])
         tiebreak = columns.get("tiebreak")
-        parts = [_part(frame, athlete, frame[columns["workout"]].str.strip(), columns["score"], tiebreak)]
+        parts = [_part(frame, athlete, frame[columns["workout"]].str.strip(), columns["score"], tiebreak,
+                       columns.get("valid"))]
     else:
         known = set(columns.values())
         labels = [c for c in frame.columns
-                  if c not in known and _key(c) not in NOT_WORKOUTS and not _key(c).endswith(("_tiebreak", "_tb"))]
+                  if c not in known and _key(c) not in NOT_WORKOUTS and not _key(c).endswith(("_tiebreak", "_tb", "_valid"))]
         if not labels:
             raise LoadError(source, [Problem(1, "workout", "no workout column (long board) and no workout columns (wide)")])
-        parts = [_part(frame, athlete, pd.Series(label.strip(), index=frame.index), label, _tiebreak_column(frame, label))
+        parts = [_part(frame, athlete, pd.Series(label.strip(), index=frame.index), label, _tiebreak_column(frame, label),
+                       _beside(frame, label, ("valid",)) or columns.get("valid"))
                  for label in labels]
     board = pd.concat(parts).reset_index(names="line")
     return board.sort_values(["line", "label"], kind="stable").reset_index(drop=True)[list(BOARD_COLUMNS)]
 
 
-def _part(frame: pd.DataFrame, athlete: dict, labels: pd.Series, score: str, tiebreak: str | None) -> pd.DataFrame:
+def _part(frame: pd.DataFrame, athlete: dict, labels: pd.Series, score: str, tiebreak: str | None,
+          valid: str | None) -> pd.DataFrame:
     return pd.DataFrame({**athlete, "label": labels, "score": frame[score],
                          "tiebreak": frame[tiebreak] if tiebreak else "", "score_column": score,
-                         "tiebreak_column": tiebreak or score})
+                         "tiebreak_column": tiebreak or score, "valid": frame[valid] if valid else "",
+                         "valid_column": valid or score})
+
+
+def _beside(frame: pd.DataFrame, label: str, suffixes: tuple[str, ...]) -> str | None:
+    """A wide board's column for one workout's tie-break or validity: "LABEL tiebreak", "LABEL_valid"."""
+    return next((c for c in frame.columns if _key(c) in {f"{_key(label)}_{s}" for s in suffixes}), None)
 
 
 def _tiebreak_column(frame: pd.DataFrame, label: str) -> str | None:
-    return next((t for t in frame.columns if _key(t) in (f"{_key(label)}_tiebreak", f"{_key(label)}_tb")), None)
+    return _beside(frame, label, ("tiebreak", "tb"))
 
 
 def _workout_ids(conn, labels: list[str], given: dict[str, str]) -> dict[str, str]:
@@ -164,11 +181,14 @@ def _workout_ids(conn, labels: list[str], given: dict[str, str]) -> dict[str, st
 
 def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competition: str, *, notation: str = "games",
                      workouts: dict[str, str] | None = None, date: dt.date | None = None, update: bool = False,
-                     skip_bad: bool = False, rejects: Path | str | None = None) -> LoadReport:
+                     skip_bad: bool = False, rejects: Path | str | None = None, rules=None) -> LoadReport:
     """Load a competition leaderboard export (see the module docstring); one transaction, all or nothing
-    (unless skip_bad: the good rows, and the bad ones to a reject file)."""
+    (unless skip_bad: the good rows, and the bad ones to a reject file). rules: the competition's rules
+    (a preset's name, a dict, Rules), stored with it; None keeps a known competition's and gives a new
+    one the Open's."""
     if not competition or not competition.strip():
         raise WodlabError("a leaderboard needs the competition's name (competition=...)")
+    checked_rules = None if rules is None else rules_of(rules)
     frame, name = loading.read_rows(path)
     fields = _canonical_columns(frame)
     board = long_board(frame, fields, name)
@@ -189,9 +209,12 @@ def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competitio
         loading.load(conn, ATHLETES, _athletes(board), update=update, source_name=name)
         conn.execute(sa.text("INSERT INTO competitions (id, name, notation) VALUES (:id, :n, :notation) "
                              "ON CONFLICT (id) DO NOTHING"), {"id": comp, "n": competition.strip(), "notation": notation})
+        if checked_rules is not None:
+            store_rules(conn, competition.strip(), checked_rules)
         session_of, date_of = _sessions(conn, comp, competition.strip(), labels, wod_ids, date or dt.date.today())
         _enter(conn, comp, board)
         written = _write_results(conn, board, session_of, date_of, update, name)
+        _judge_from_board(conn, board, session_of, date_of, name)
         report.inserted, report.unchanged, report.updated = written.inserted, written.unchanged, len(written.updated)
         report.unchanged += int(board["repeat"].sum())
     return report
@@ -210,12 +233,18 @@ def _checked(board: pd.DataFrame, scorings: dict, notation: str, fields: dict[st
     ages = board["age"].str.strip()
     not_age = ((ages != "") & ~ages.str.fullmatch(r"\d{1,3}(?:\.0+)?")).to_numpy()
     empty = (board["athlete_id"] == "").to_numpy()
+    validity = board["valid"].str.strip().str.lower()
+    board["judging"] = validity.map(VALIDITY)
+    not_validity = ((validity != "") & board["judging"].isna()).to_numpy()
     problem, where = [None] * len(board), [None] * len(board)
-    for position in np.flatnonzero(empty | not_age | unread):
+    for position in np.flatnonzero(empty | not_age | unread | not_validity):
         if empty[position]:
             problem[position], where[position] = "is empty", fields["athlete_id"]
         elif not_age[position]:
             problem[position], where[position] = "is not an age in years (e.g. 34)", fields["age"]
+        elif not_validity[position]:
+            problem[position] = f"{board['valid'].iat[position]!r} is not a validity (1/0, yes/no, valid/invalid)"
+            where[position] = board["valid_column"].iat[position]
         else:
             culprit, problem[position] = answers[codes[position]]
             where[position] = board[culprit].iat[position]
@@ -338,3 +367,65 @@ def _result_rows(rows: pd.DataFrame, session_of: dict, date_of: dict) -> tuple[l
     values = [result_row(session_of[label], athletes[key], columns, date_of[label])
               for label, key, columns in zip(rows["label"], rows["athlete_id"], rows["columns"])]
     return values, [int(line) for line in rows["line"]]
+
+
+# --- rules and judging ---------------------------------------------------------------------------------------------
+
+def stored_rules(conn, competition: str) -> Rules:
+    document = conn.execute(sa.text("SELECT rules FROM competitions WHERE name = :c"), {"c": competition}).scalar()
+    return rules_of(document)
+
+
+def store_rules(conn, competition: str, rules: Rules) -> None:
+    """The competition's rules replaced: its standings are computed under them from the next read."""
+    conn.execute(sa.text("UPDATE competitions SET rules = CAST(:r AS JSONB) WHERE name = :c"),
+                 {"r": rules.as_json(), "c": competition})
+
+
+JUDGMENTS = ("pending", "valid", "invalid", "adjusted")
+PENALTY_UNITS = ("reps", "seconds", "percent")
+
+
+def judge(conn, judgments: pd.DataFrame, source: str) -> int:
+    """Write judgments (columns result_id, session_date, status, penalty, penalty_unit, reason): the changed
+    ones only, each change kept in load_history (table_name result_judging, the old judgment, pending when
+    there was none, and the new). Returns how many changed."""
+    if judgments.empty:
+        return 0
+    given = {column: judgments[column].astype(object).where(judgments[column].notna(), None).tolist()
+             for column in ("result_id", "session_date", "status", "penalty", "penalty_unit", "reason")}
+    return conn.execute(sa.text("""
+        WITH given AS (
+            SELECT * FROM unnest(CAST(:result_id AS UUID[]), CAST(:session_date AS DATE[]), CAST(:status AS TEXT[]),
+                                 CAST(:penalty AS NUMERIC[]), CAST(:penalty_unit AS TEXT[]), CAST(:reason AS TEXT[]))
+                     AS g (result_id, session_date, status, penalty, penalty_unit, reason)
+        ), changed AS (
+            SELECT g.*, jsonb_build_object('status', COALESCE(j.status, 'pending'), 'penalty', j.penalty,
+                                           'penalty_unit', j.penalty_unit, 'reason', j.reason) AS old_row
+            FROM given g LEFT JOIN result_judging j ON j.result_id = g.result_id
+            WHERE (COALESCE(j.status, 'pending'), j.penalty, j.penalty_unit, j.reason)
+                  IS DISTINCT FROM (g.status, g.penalty, g.penalty_unit, g.reason)
+        ), history AS (
+            INSERT INTO load_history (table_name, row_id, old_row, new_row, source)
+            SELECT 'result_judging', result_id, old_row,
+                   jsonb_build_object('status', status, 'penalty', penalty, 'penalty_unit', penalty_unit, 'reason', reason),
+                   :source
+            FROM changed
+        )
+        INSERT INTO result_judging AS j (result_id, session_date, status, penalty, penalty_unit, reason)
+        SELECT result_id, session_date, status, penalty, penalty_unit, reason FROM changed
+        ON CONFLICT (result_id) DO UPDATE SET status = EXCLUDED.status, penalty = EXCLUDED.penalty,
+            penalty_unit = EXCLUDED.penalty_unit, reason = EXCLUDED.reason, judged_at = NOW()
+    """), {**given, "source": source}).rowcount
+
+
+def _judge_from_board(conn, board: pd.DataFrame, session_of: dict, date_of: dict, name: str) -> None:
+    """The board's validity column, where it says something: each result judged valid or invalid."""
+    judged = board[board["judging"].notna() & ~board["repeat"]]
+    if judged.empty:
+        return
+    athletes = {key: athlete_id(key) for key in dict.fromkeys(judged["athlete_id"])}
+    judge(conn, pd.DataFrame({
+        "result_id": [str(result_id(session_of[label], athletes[key])) for label, key in zip(judged["label"], judged["athlete_id"])],
+        "session_date": [date_of[label] for label in judged["label"]],
+        "status": judged["judging"].to_numpy(), "penalty": None, "penalty_unit": None, "reason": None}), name)

@@ -10,8 +10,9 @@ The folder is what `wodlab load box DIR` (wodlab.box) reads, in the loaders' own
     events.csv                id, session_id, athlete, timestamp_offset, movement, quantity_completed,
                               quantity_unit, event_type, metadata, recorded_at
     difficulty_models.jsonl   every difficulty model version, and which one is active
-    competitions.csv, competition_workouts.csv, competition_entries.csv
-                              the competitions, each workout's label and session, each athlete's division
+    competitions.csv, competition_workouts.csv, competition_entries.csv, result_judging.csv
+                              the competitions (with their rules), each workout's label and session, each
+                              athlete's division, each judged result
     load_history.csv          every correction's old and new row (what `--update` replaced)
     manifest.json             each file's rows, bytes and SHA-256, checked by `load box` before it writes
 
@@ -69,9 +70,9 @@ TABLES = {
 # statement that puts a file's rows back. Athletes are named by external id, as in results.csv.
 RECORDS = {
     "competitions.csv": (
-        f"SELECT id, name, notation, {_ISO.format(col='created_at')} AS created_at FROM competitions ORDER BY id",
-        "INSERT INTO competitions (id, name, notation, created_at) SELECT id::uuid, name, notation, created_at::timestamptz "
-        "FROM restored ON CONFLICT DO NOTHING"),
+        f"SELECT id, name, notation, {_ISO.format(col='created_at')} AS created_at, rules FROM competitions ORDER BY id",
+        "INSERT INTO competitions (id, name, notation, created_at, rules) "
+        "SELECT id::uuid, name, notation, created_at::timestamptz, rules::jsonb FROM restored ON CONFLICT DO NOTHING"),
     "competition_workouts.csv": (
         "SELECT competition_id, label, ordinal, session_id FROM competition_workouts ORDER BY competition_id, ordinal",
         "INSERT INTO competition_workouts (competition_id, label, ordinal, session_id) "
@@ -82,6 +83,12 @@ RECORDS = {
         "INSERT INTO competition_entries (competition_id, athlete_id, division) "
         "SELECT r.competition_id::uuid, a.id, r.division FROM restored r JOIN athletes a ON a.external_id = r.athlete "
         "ON CONFLICT DO NOTHING"),
+    "result_judging.csv": (
+        f"SELECT result_id, session_date, status, penalty, penalty_unit, reason, {_ISO.format(col='judged_at')} AS judged_at "
+        "FROM result_judging ORDER BY result_id",
+        "INSERT INTO result_judging (result_id, session_date, status, penalty, penalty_unit, reason, judged_at) "
+        "SELECT result_id::uuid, session_date::date, status, penalty::numeric, NULLIF(penalty_unit, ''), reason, "
+        "judged_at::timestamptz FROM restored ON CONFLICT DO NOTHING"),
     "load_history.csv": (
         f"SELECT id, table_name, row_id, old_row, new_row, source, {_ISO.format(col='replaced_at')} AS replaced_at "
         "FROM load_history ORDER BY id",

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from wodlab import (
     athletes,
     box,
+    competition_standings,
     competitions,
     db,
     dedup,
@@ -45,12 +46,13 @@ from wodlab import (
 )
 from wodlab.cache import WODCraftCache, default_cache
 from wodlab.catalog import FAMILIES, catalog_movements, sync_catalog
+from wodlab.competition_rules import Rules, rules_of
 from wodlab.difficulty import calibrate, observed, reliability, versions
 from wodlab.errors import DatabaseError, QueryError
 from wodlab.events import EVENTS
 from wodlab.loading import LoadReport, TableSpec
 from wodlab.results import RESULTS
-from wodlab.structure import block_forms
+from wodlab.structure import Scoring, block_forms
 
 Source = str | Path | pd.DataFrame  # a CSV / JSON Lines path, or a DataFrame of text columns
 Pair = tuple[float | None, float | None]
@@ -254,19 +256,71 @@ class Lab:
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
                          workouts: dict[str, str] | None = None, date=None, update: bool = False, skip_bad: bool = False,
-                         rejects: str | Path | None = None) -> LoadReport:
+                         rejects: str | Path | None = None, rules=None) -> LoadReport:
         """A competition leaderboard as exported (long or wide; see wodlab.competitions), in one transaction:
-        all or nothing, unless skip_bad (the bad rows, with their reasons, to a reject file)."""
+        all or nothing, unless skip_bad (the bad rows, with their reasons, to a reject file). rules: the
+        competition's rules (wodlab.competition_rules: a preset's name such as "open", a dict, Rules)."""
         return competitions.load_leaderboard(self.engine, source, competition, notation=notation, workouts=workouts,
-                                             date=date, update=update, skip_bad=skip_bad, rejects=rejects)
+                                             date=date, update=update, skip_bad=skip_bad, rejects=rejects, rules=rules)
 
-    def standings(self, competition: str, division: str | None = None) -> pd.DataFrame:
-        """Overall standings per division: points = sum of workout ranks, lowest wins (competition_standings)."""
-        return self.query("competition_standings", competition=self._competition(competition), division=division)
+    def standings(self, competition: str, division: str | None = None, *, judging: str = "all") -> pd.DataFrame:
+        """Overall standings per division under the competition's rules (wodlab.competition_standings): rank,
+        points, how the place was settled (decided_by), and each workout's place and points. judging="valid"
+        counts only results a judge accepted."""
+        placed, rules = self._placed(competition, division, judging)
+        return competition_standings.standings(placed, rules)
 
-    def competition_results(self, competition: str, division: str | None = None) -> pd.DataFrame:
-        """Each athlete's rank on each workout of a competition, within the division (competition_results)."""
-        return self.query("competition_results", competition=self._competition(competition), division=division)
+    def competition_results(self, competition: str, division: str | None = None, *, judging: str = "all") -> pd.DataFrame:
+        """Each athlete's place and points on each workout, within the division, under the competition's rules,
+        with each result's judgment (wodlab.competition_standings.PLACES_SCHEMA)."""
+        return self._placed(competition, division, judging)[0]
+
+    def competition_rules(self, competition: str) -> Rules:
+        with self.engine.connect() as conn:
+            return competitions.stored_rules(conn, self._competition(competition))
+
+    def set_competition_rules(self, competition: str, rules) -> Rules:
+        """Replace the competition's rules (a preset's name, a dict, Rules): standings re-rank at once, nothing reloads."""
+        checked = rules_of(rules)
+        with self.engine.begin() as conn:
+            competitions.store_rules(conn, self._competition(competition), checked)
+        return checked
+
+    def judge(self, competition: str, athlete: str, workout: str, status: str, *, penalty: float | None = None,
+              unit: str | None = None, reason: str | None = None) -> bool:
+        """Judge one result of a competition: athlete (the board's athlete id), workout (the board's label),
+        status pending / valid / invalid / adjusted (with a penalty in reps, seconds or percent, and a reason).
+        The change is kept in load_history; False when nothing changed."""
+        if status not in competitions.JUDGMENTS:
+            raise QueryError(f"unknown judgment {status!r}: use one of {', '.join(competitions.JUDGMENTS)}")
+        if (status == "adjusted") != (penalty is not None):
+            raise QueryError("an adjusted result needs a penalty (and only an adjusted one has one)")
+        if penalty is not None and (unit not in competitions.PENALTY_UNITS or penalty < 0):
+            raise QueryError(f"a penalty is 0 or more, in {', '.join(competitions.PENALTY_UNITS)}; got {penalty!r} {unit!r}")
+        name = self._competition(competition)
+        found = self.sql(
+            "SELECT ar.id::text AS result_id, ar.session_date FROM competitions c "
+            "JOIN competition_workouts cw ON cw.competition_id = c.id "
+            "JOIN athlete_results ar ON ar.session_id = cw.session_id JOIN athletes a ON a.id = ar.athlete_id "
+            "WHERE c.name = :c AND cw.label = :w AND a.external_id = :a", c=name, w=workout, a=athlete)
+        if found.empty:
+            raise QueryError(f"{competition}: no result of athlete {athlete!r} on workout {workout!r}")
+        found = found.assign(status=status, penalty=penalty, penalty_unit=unit if penalty is not None else None,
+                             reason=reason)
+        with self.engine.begin() as conn:
+            return competitions.judge(conn, found, source=f"judge: {reason or status}") > 0
+
+    def _placed(self, competition: str, division: str | None, judging: str) -> tuple[pd.DataFrame, Rules]:
+        name = self._competition(competition)
+        with self.engine.connect() as conn:
+            rules = competitions.stored_rules(conn, name)
+        results = self.query("competition_results", competition=name, division=division)
+        scorings = self._scorings(results["wod_id"].dropna().unique()) if rules.capped_as_time else {}
+        return competition_standings.places(results, rules, judging, scorings), rules
+
+    def _scorings(self, wod_ids) -> dict:
+        with self.engine.connect() as conn:
+            return {str(w): Scoring.of(wods.document(conn, w).document) for w in wod_ids}
 
     def _competition(self, competition: str) -> str:
         with self.engine.connect() as conn:

@@ -228,10 +228,10 @@ def composed(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell in NFC. "José" typed on a Mac arrives decomposed (e + a combining accent): it looks
     the same and compared unequal, so an athlete was unknown, or a conflict with themself. Stored
     text is NFC; what comes in is made NFC (ASCII cells, nearly all, are left as they are)."""
-    for column in frame.columns:
-        text = pa.array(frame[column].to_numpy(dtype=object), type=pa.string())  # C speed: a results file is big
+    for position in range(frame.shape[1]):  # by position: a header may repeat a name (refused later, by name)
+        text = pa.array(frame.iloc[:, position].to_numpy(dtype=object), type=pa.string())  # C speed: files are big
         if len(text) and not pc.all(pc.string_is_ascii(text)).as_py():
-            frame[column] = pc.utf8_normalize(text, form="NFC").to_numpy(zero_copy_only=False)
+            frame.isetitem(position, pc.utf8_normalize(text, form="NFC").to_numpy(zero_copy_only=False))
     return frame
 
 

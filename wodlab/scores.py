@@ -13,8 +13,10 @@ Two notations, named by whose conventions the text follows (also in the README):
   done.
 
 Both read: a bare number as reps; `7 rounds` alone with no reps part (score_secondary None), `7+0`
-with 0; the ` - s` scaled suffix of leaderboards (`10:23 - s`, `222 reps - s`); `0` and an empty
-cell as no score; `WD` (withdrawn); a bare `CAP` (capped, reps unknown); `N pt` (points events);
+with 0; the ` - s` scaled mark of leaderboards (`10:23 - s`, `222 reps - s`, before or after a
+tie-break: `55 reps - s tb 24:00`, `tb 24:00 55 reps - s`); `0` and an empty cell as no score, but
+zero reps with a tie-break (`0 reps tb 3:00`) as a score of zero reps; `WD` (withdrawn); a bare
+`CAP` (capped, reps unknown); `N pt` (points events);
 `h:mm:ss.cc` and `m:ss.cc`; `mm:ss:ff` read as minutes, seconds and hundredths where the hours
 reading is impossible (past the workout's cap, or past 10 hours); `225 lb`, `102.5 kg`, `1.0 pood`,
 `48 cal`, `5000 m`. Times are seconds; loads, distances, calories and points keep the unit written.
@@ -324,7 +326,8 @@ def _grammar_score(text: str) -> Score:
         raise
 
 
-_SCALED_SUFFIX = re.compile(r"\s+-\s*s\s*$", re.IGNORECASE)  # "10:23 - s": leaderboards' scaled mark
+# "10:23 - s": leaderboards' scaled mark, at the end or before the tie-break ("55 reps - s tb 24:00")
+_SCALED_SUFFIX = re.compile(r"\s+-\s*s\s*(?=$|tb\b)", re.IGNORECASE)
 _NO_SCORE = re.compile(r"^(0|-+|)$")  # "0", "--" or an empty cell: no score entered
 _CAP_LEFT = re.compile(r"^(cap|tc)\+(\d+)(?=\s|$)", re.IGNORECASE)  # games: "CAP+24", no space: reps left
 _THREE_PART_CLOCK = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?![\d.:])")
@@ -341,7 +344,7 @@ def parse_score(text: str, wod: Scoring | dict | None = None, notation: str = "b
     body = text.strip()
     scaled = _SCALED_SUFFIX.search(body)
     if scaled:
-        body = body[: scaled.start()].strip()
+        body = f"{body[: scaled.start()]} {body[scaled.end():]}".strip()
     reps_left = None
     if notation == "games" and (cap := _CAP_LEFT.match(body)):
         reps_left = Decimal(cap[2])
@@ -350,8 +353,10 @@ def parse_score(text: str, wod: Scoring | dict | None = None, notation: str = "b
         score = Score("REPS", None, score_unit="reps", status="none")
     else:
         score = _parse_text(_hundredths_if_hours_impossible(body, scoring))
-        if score.status == "finished" and score.score_type == "REPS" and score.score_value == 0:
-            score = replace(score, score_value=None, status="none")  # "0 Rx": zero reps is no score
+        if score.status == "finished" and score.score_type == "REPS" and score.score_value == 0 and score.tiebreak is None:
+            # "0 Rx": zero reps is no score; "0 reps tb 3:00" was judged (the athlete started and was
+            # timed): a score of zero reps, above every no-score, ranked by its tie-break
+            score = replace(score, score_value=None, status="none")
     if scaled:
         if score.division not in (None, "scaled"):
             raise ScoreMismatch(f"two different divisions in one score: {score.division} and scaled")
