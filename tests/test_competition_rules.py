@@ -149,3 +149,18 @@ def test_the_command_line_sets_rules_judges_and_prints_standings(board, capsys, 
     assert cli.main(["competition", "rules", "Rules Cup", "--rules", "coin-toss"]) == 2
     assert "unknown rules preset 'coin-toss'" in capsys.readouterr().err
     board.set_competition_rules("Rules Cup", "open")
+
+
+def test_judgments_go_with_their_results_and_a_truncate_empties_them(lab, count):
+    import sqlalchemy as sa
+
+    assert lab.load_wods(library=True, progress=False).ok
+    lab.load_leaderboard(COMPETITION / "board.csv", competition="Rules Cup")
+    judged = count(lab, "result_judging")
+    assert judged == 27  # every cell of the valid column but the three left empty
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM athlete_results WHERE id IN (SELECT result_id FROM result_judging LIMIT 3)"))
+    assert count(lab, "result_judging") == judged - 3
+    with lab.engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE athlete_results"))
+    assert count(lab, "result_judging") == 0

@@ -53,7 +53,8 @@ def test_pairs_are_ranked_and_a_merge_plan_keeps_the_used_workout(lab):
     assert near["similarity"].is_monotonic_decreasing
     plan = merge_plan(lab.engine, pairs)
     assert list(plan.columns) == ["kind", "keep_id", "keep_title", "merge_id", "merge_title", "sessions_to_move",
-                                  "results_to_move"]
+                                  "results_to_move", "safe", "why"]
+    assert (plan["safe"] == plan["kind"].isin(["exact", "semantic"])).all()
     assert (plan["sessions_to_move"] == 0).all()  # nothing scheduled yet
 
 

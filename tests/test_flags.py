@@ -103,3 +103,13 @@ def test_the_databases_clock_writes_seconds_as_the_scores_do(box_lab, seconds):
     with box_lab.engine.connect() as conn:
         written = conn.execute(sa.text("SELECT wodlab_clock(CAST(:s AS NUMERIC))"), {"s": seconds}).scalar_one()
     assert written == format_clock(Decimal(round(seconds)))
+
+
+def test_a_new_workout_with_no_result_checks_no_stored_result_again(sim_copy):
+    """Storing a workout's limits re-checks that workout's results only: a new workout has none (its empty list
+    once meant "every result", and every import touched every flag)."""
+    flags = "SELECT result_id::text, checked_at FROM result_flags ORDER BY result_id"
+    before = sim_copy.sql(flags)
+    assert len(before) > 0
+    sim_copy.store_wod("# Quick Ten\nFor time\n  10 Burpee\n")
+    assert sim_copy.sql(flags).equals(before)

@@ -229,13 +229,21 @@ def test_store_wod_returns_the_id_of_the_row_actually_stored(lab):
 
 def test_a_file_the_database_refuses_is_rejected_alone_and_the_rest_of_its_batch_is_stored(lab, tmp_path, count):
     """Files are stored in batches, each file under a savepoint of its own: one failure takes back that file only."""
+    import sqlalchemy as sa
+
+    with lab.engine.begin() as conn:  # a database rule the compiler cannot know of: the server refuses the row
+        conn.execute(sa.text("CREATE FUNCTION refuse_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                             "IF NEW.title = 'Refused One' THEN RAISE EXCEPTION 'refused by a rule'; END IF; "
+                             "RETURN NEW; END $$"))
+        conn.execute(sa.text("CREATE TRIGGER refuse_it BEFORE INSERT ON wod_definitions FOR EACH ROW "
+                             "EXECUTE FUNCTION refuse_it()"))
     (tmp_path / "a_good.wod").write_text("# Good One\nFor time\n  20 Push-up\n")
-    (tmp_path / "b_too_long.wod").write_text("# " + "Long " * 60 + "\nFor time\n  10 Burpee\n")  # title over 255
+    (tmp_path / "b_refused.wod").write_text("# Refused One\nFor time\n  10 Burpee\n")
     (tmp_path / "c_good.wod").write_text("# Good Two\nFor time\n  30 Air squat\n")
     report = lab.load_wods([tmp_path], progress=False)
     assert (report.inserted, report.rejected) == (2, 1)
     (rejected,) = [o for o in report.outcomes if o.status == "rejected"]
-    assert rejected.source.endswith("b_too_long.wod") and "could not be stored" in rejected.reason
+    assert rejected.source.endswith("b_refused.wod") and "could not be stored" in rejected.reason
     assert count(lab, "wod_definitions") == 2
 
 

@@ -145,6 +145,42 @@ def _cmd_competition(args) -> int:
     return 0
 
 
+def _cmd_dedup(args) -> int:
+    lab = _connect()
+    if args.action == "audit":
+        pairs = lab.duplicates()
+        print("== Duplicate pairs")
+        _print_table(pairs, "no duplicates", colwidth=50)
+        print("\n== Merge plan")
+        _print_table(lab.merge_plan(pairs), "nothing to merge", colwidth=60)
+        return 0
+    if args.action == "merges":
+        _print_table(lab.merges(), "no merge yet")
+        return 0
+    if args.action == "merge":
+        if len(args.workouts) != 2:
+            raise WodlabError("`wodlab dedup merge KEEP DROP`: the workout to keep, then the one to merge into it")
+        print(lab.merge_wods(*args.workouts, allow_near=args.allow_near, dry_run=args.dry_run).summary())
+        return 0
+    if args.action == "undo":
+        if len(args.workouts) != 1 or not args.workouts[0].isdigit():
+            raise WodlabError("`wodlab dedup undo ID`: the merge's number (`wodlab dedup merges` lists them)")
+        report = lab.undo_merge(int(args.workouts[0]))
+        print(f"merge {report.merge_id} undone: {report.dropped_title!r} ({report.dropped_id}) is back with "
+              f"{report.sessions} session(s)")
+        return 0
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in ("exact", "semantic", "near")]
+    if unknown:
+        raise WodlabError(f"--kinds: unknown kind {unknown[0]!r}; kinds are exact, semantic, near")
+    reports = lab.apply_merge_plan(lab.merge_plan(lab.duplicates()), kinds=kinds, allow_near="near" in kinds,
+                                   dry_run=args.dry_run)
+    for report in reports:
+        print(report.summary())
+    print(f"{len(reports)} merge(s){' would be applied' if args.dry_run else ' applied'}")
+    return 0
+
+
 def _pair(text: str) -> tuple[str, str]:
     label, sep, title = text.partition("=")
     if not sep:
@@ -356,6 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", help="for leaderboard: the competition's rules, a preset (open, open-countback, "
                                    "fixed-step), JSON, or a .json file")
     p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("dedup", help="duplicate workouts: audit | merge KEEP DROP | apply-plan | undo ID | merges")
+    p.add_argument("action", choices=["audit", "merge", "apply-plan", "undo", "merges"])
+    p.add_argument("workouts", nargs="*", help="merge: KEEP DROP (ids or exact titles); undo: the merge's number")
+    p.add_argument("--dry-run", action="store_true", help="merge, apply-plan: say what would move, write nothing")
+    p.add_argument("--allow-near", action="store_true", help="merge: also near duplicates (other numbers)")
+    p.add_argument("--kinds", default="exact,semantic", help="apply-plan: the kinds of pairs to merge (exact,semantic[,near])")
+    p.set_defaults(func=_cmd_dedup)
 
     p = sub.add_parser("competition", help="a competition's standings under its rules | rules [RULES] | "
                                            "judge ATHLETE WORKOUT STATUS")

@@ -13,7 +13,8 @@
 
 Pairs are ranked exact, then semantic, then near by similarity. The merge plan keeps, in each
 pair, the workout with more sessions (then more results, then the shorter title, then the smaller
-id) and lists what would move to it.
+id), lists what would move to it, and says whether the merge is safe (exact and semantic pairs) or
+not (near pairs: other numbers). wodlab.merge applies it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ _PRESENTATION_KEYS = {"source", "name", "unit", "written", "used", "lb", "in"}
 PAIRS_SCHEMA = {"kind": TEXT, "similarity": FLOAT, "a_id": TEXT, "a_title": TEXT, "b_id": TEXT, "b_title": TEXT,
                 "differences": TEXT}
 PLAN_SCHEMA = {"kind": TEXT, "keep_id": TEXT, "keep_title": TEXT, "merge_id": TEXT, "merge_title": TEXT,
-               "sessions_to_move": INT, "results_to_move": INT}
+               "sessions_to_move": INT, "results_to_move": INT, "safe": "boolean", "why": TEXT}
+# Whether a pair's results can share one board once merged, and why (the plan says it for each pair).
+SAFETY = {"exact": (True, "the same text: one workout"),
+          "semantic": (True, "the same compiled workout written differently: its results are comparable"),
+          "near": (False, "some numbers differ: the results are not comparable; merge only if that is intended "
+                          "(allow_near=True)")}
 
 
 def normalized_text(source: str) -> str:
@@ -99,7 +105,12 @@ def _closeness(a: list[float], b: list[float]) -> tuple[float, float, int]:
 
 def _workouts(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
-        stored = sorted(documents(conn), key=lambda w: w.id)
+        return _keyed(documents(conn))
+
+
+def _keyed(stored: list) -> pd.DataFrame:
+    """Stored workouts with the keys each kind of duplicate shares (text, semantic, skeleton)."""
+    stored = sorted(stored, key=lambda w: w.id)
     frame = pd.DataFrame([(w.id, w.title, w.source, w.document) for w in stored],
                          columns=["id", "title", "dsl_source", "document"])
     frame["text_key"] = frame["dsl_source"].map(lambda s: _key(normalized_text(s)))
@@ -115,6 +126,23 @@ def _pairs_sharing(frame: pd.DataFrame, column: str):
         groups[getattr(row, column)].append(row)
     for members in groups.values():
         yield from itertools.combinations(members, 2)
+
+
+def pair_kind(conn, a: str, b: str, threshold: float = 0.35) -> str | None:
+    """The kind of duplicate two stored workouts are (exact, semantic, near), by the rules of find_duplicates;
+    None when they are not duplicates."""
+    frame = _keyed(documents(conn, [a, b]))
+    if len(frame) < 2:
+        return None
+    first, second = frame.iloc[0], frame.iloc[1]
+    if first["text_key"] == second["text_key"]:
+        return "exact"
+    if first["semantic_key"] == second["semantic_key"]:
+        return "semantic"
+    if first["skeleton_key"] == second["skeleton_key"]:
+        _, largest, _ = _closeness(_numbers(first["canonical"], []), _numbers(second["canonical"], []))
+        return "near" if largest <= threshold else None
+    return None
 
 
 def find_duplicates(engine: Engine, threshold: float = 0.35) -> pd.DataFrame:
@@ -147,6 +175,8 @@ def merge_plan(engine: Engine, pairs: pd.DataFrame) -> pd.DataFrame:
         a = (pair.a_id, pair.a_title, *used.get(pair.a_id, (0, 0)))
         b = (pair.b_id, pair.b_title, *used.get(pair.b_id, (0, 0)))
         keep, drop = sorted([a, b], key=lambda w: (-w[2], -w[3], len(w[1]), w[0]))
+        safe, why = SAFETY[pair.kind]
         plan.append({"kind": pair.kind, "keep_id": keep[0], "keep_title": keep[1], "merge_id": drop[0],
-                     "merge_title": drop[1], "sessions_to_move": drop[2], "results_to_move": drop[3]})
+                     "merge_title": drop[1], "sessions_to_move": drop[2], "results_to_move": drop[3], "safe": safe,
+                     "why": why})
     return typed_frame(plan, PLAN_SCHEMA)

@@ -14,6 +14,7 @@ The folder is what `wodlab load box DIR` (wodlab.box) reads, in the loaders' own
                               the competitions (with their rules), each workout's label and session, each
                               athlete's division, each judged result
     load_history.csv          every correction's old and new row (what `--update` replaced)
+    workout_merges.csv        every merge of duplicate workouts, with what its undo needs
     manifest.json             each file's rows, bytes and SHA-256, checked by `load box` before it writes
 
 Consistent: every file is read in one REPEATABLE READ transaction, one snapshot of the database, so a
@@ -89,6 +90,14 @@ RECORDS = {
         "INSERT INTO result_judging (result_id, session_date, status, penalty, penalty_unit, reason, judged_at) "
         "SELECT result_id::uuid, session_date::date, status, penalty::numeric, NULLIF(penalty_unit, ''), reason, "
         "judged_at::timestamptz FROM restored ON CONFLICT DO NOTHING"),
+    "workout_merges.csv": (
+        f"SELECT id, kept_id, dropped_id, kind, dropped_row, dropped_limits, moved_sessions, flags, "
+        f"{_ISO.format(col='merged_at')} AS merged_at, {_ISO.format(col='undone_at')} AS undone_at "
+        "FROM workout_merges ORDER BY id",
+        "INSERT INTO workout_merges (id, kept_id, dropped_id, kind, dropped_row, dropped_limits, moved_sessions, flags, "
+        "merged_at, undone_at) SELECT id::bigint, kept_id::uuid, dropped_id::uuid, kind, dropped_row::jsonb, "
+        "NULLIF(dropped_limits, '')::jsonb, moved_sessions::uuid[], flags::jsonb, merged_at::timestamptz, "
+        "NULLIF(undone_at, '')::timestamptz FROM restored ON CONFLICT DO NOTHING"),
     "load_history.csv": (
         f"SELECT id, table_name, row_id, old_row, new_row, source, {_ISO.format(col='replaced_at')} AS replaced_at "
         "FROM load_history ORDER BY id",
@@ -249,7 +258,8 @@ def restore_records(conn: Connection, directory: Path) -> dict[str, int]:
                         copy.write(block)
         restored[name] = conn.exec_driver_sql(insert).rowcount
         conn.exec_driver_sql("DROP TABLE restored")
-    # ids restored verbatim: the next correction's id comes after them
-    conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('load_history', 'id'), "
-                         "COALESCE((SELECT max(id) FROM load_history), 0) + 1, false)")
+    # ids restored verbatim: the next correction's (and merge's) id comes after them
+    for table in ("load_history", "workout_merges"):
+        conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
     return restored

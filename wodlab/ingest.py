@@ -25,7 +25,7 @@ from wodlab.difficulty.model import BASELINE, DifficultyModel
 from wodlab.errors import Diagnostic, WodCompileError, WodlabError
 from wodlab.loading import DEADLOCK_RETRIES, RETRYABLE, LoadReport, Outcome, transaction
 from wodlab.progress import progress as with_progress
-from wodlab.wods import compile_records, insert_records
+from wodlab.wods import compile_records, insert_records, stored_ids
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,20 @@ def import_files(target: Engine | Connection, files: list[WodFile], *, strict: b
                             total=len(files))
     for batch in _batches(pending, STORE_BATCH):
         with transaction(target) as conn:
-            for (wod_file, records), created in zip(batch, _store_batch(conn, batch, target)):
+            stored = _store_batch(conn, batch, target)
+            # a text already present may be stored under another id (merged into another workout, or stored
+            # first by another application): the report gives the id it resolves to
+            present = [r for (_, records), created in zip(batch, stored) if not isinstance(created, Exception)
+                       for r in records if not created[r.id]]
+            ids = stored_ids(conn, present) if present else {}
+            for (wod_file, records), created in zip(batch, stored):
                 if isinstance(created, Exception):
                     report.add(Outcome(wod_file.name, None, None, None, "rejected", f"could not be stored: {created}"))
                     continue
                 for record in records:
                     status = "new" if created[record.id] else "present"
-                    report.add(Outcome(wod_file.name, record.first_line, record.title, str(record.id), status))
+                    report.add(Outcome(wod_file.name, record.first_line, record.title,
+                                       str(record.id) if created[record.id] else ids[record.source_hash], status))
     report.rows_read = len(report.outcomes)
     return report
 

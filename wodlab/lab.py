@@ -34,6 +34,7 @@ from wodlab import (
     flags,
     ingest,
     loading,
+    merge,
     programming,
     queries,
     ranking,
@@ -550,8 +551,27 @@ class Lab:
         return dedup.find_duplicates(self.engine, threshold)
 
     def merge_plan(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """Which workout of each pair to keep, and what would move; columns dedup.PLAN_SCHEMA."""
+        """Which workout of each pair to keep, what would move, and whether it is safe; columns dedup.PLAN_SCHEMA."""
         return dedup.merge_plan(self.engine, pairs)
+
+    def merge_wods(self, keep: str, drop: str, *, allow_near: bool = False, dry_run: bool = False) -> merge.MergeReport:
+        """Merge workout `drop` into `keep` (ids or exact titles) in one transaction: its sessions, results,
+        events, competition workouts, boards and flags move; the dropped row is archived (wodlab.merge).
+        Near duplicates only with allow_near=True; dry_run says what would move and writes nothing."""
+        return merge.merge_workouts(self.engine, keep, drop, allow_near=allow_near, dry_run=dry_run)
+
+    def apply_merge_plan(self, plan: pd.DataFrame, *, kinds=("exact", "semantic"), allow_near: bool = False,
+                         dry_run: bool = False) -> list[merge.MergeReport]:
+        """merge_wods for each row of a merge plan of the given kinds, in order (wodlab.merge.apply_plan)."""
+        return merge.apply_plan(self.engine, plan, kinds=kinds, allow_near=allow_near, dry_run=dry_run)
+
+    def undo_merge(self, merge_id: int) -> merge.MergeReport:
+        """Put back exactly what merge `merge_id` changed: the same ids, the same rows."""
+        return merge.undo_merge(self.engine, merge_id)
+
+    def merges(self) -> pd.DataFrame:
+        """Every merge, newest first, and whether it was undone; columns merge.MERGES_SCHEMA."""
+        return merge.merges(self.engine)
 
     # --- live tracking -----------------------------------------------------------------------------
 

@@ -215,7 +215,6 @@ def _insert_sql(placeholder) -> str:
     return f"INSERT INTO wod_definitions ({', '.join(_COLUMNS)}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
 
 
-_INSERT = sa.text(_insert_sql(lambda column: f":{column}"))
 _INSERT_DRIVER = _insert_sql(lambda column: f"%({column})s")
 # Why no conflict target: the id is uuid5(source_hash), so the primary key and UNIQUE(source_hash)
 # state one fact. With "ON CONFLICT (source_hash)" only that index arbitrates, and two processes
@@ -229,9 +228,33 @@ def _params(record: WodRecord) -> dict:
 
 def stored_id(conn: Connection, record: WodRecord) -> str:
     """The id of the row stored under the record's source_hash: its own uuid5, unless another application
-    sharing the database stored the same text first under another id (the seed's store_wod_if_new allows it)."""
-    found = conn.execute(sa.text("SELECT id::text FROM wod_definitions WHERE source_hash = :h"), {"h": record.source_hash}).scalar()
-    return found or str(record.id)
+    sharing the database stored the same text first under another id (the seed's store_wod_if_new allows it),
+    or the text was merged into another workout (wodlab.merge): that workout's id."""
+    return stored_ids(conn, [record])[record.source_hash]
+
+
+def stored_ids(conn: Connection, records: list[WodRecord]) -> dict[str, str]:
+    """stored_id of many records at once: {source_hash: id}."""
+    hashes = sorted({r.source_hash for r in records})
+    found = dict(conn.execute(sa.text("SELECT source_hash, id::text FROM wod_definitions WHERE source_hash = ANY(:h)"),
+                              {"h": hashes}).all())
+    found.update(merged_into(conn, [h for h in hashes if h not in found]))
+    return {r.source_hash: found.get(r.source_hash, str(r.id)) for r in records}
+
+
+def merged_into(conn: Connection, hashes: list[str]) -> dict[str, str]:
+    """{source_hash: the workout a merged-away text now resolves to}, following later merges of that workout."""
+    if not hashes:
+        return {}
+    return dict(conn.execute(sa.text("""
+        WITH RECURSIVE chain AS (
+            SELECT dropped_row ->> 'source_hash' AS hash, kept_id, 1 AS depth FROM workout_merges
+            WHERE undone_at IS NULL AND dropped_row ->> 'source_hash' = ANY(:h)
+            UNION ALL
+            SELECT c.hash, m.kept_id, c.depth + 1 FROM chain c
+            JOIN workout_merges m ON m.dropped_id = c.kept_id AND m.undone_at IS NULL
+        )
+        SELECT DISTINCT ON (hash) hash, kept_id::text FROM chain ORDER BY hash, depth DESC"""), {"h": hashes}).all())
 
 
 def insert_record(conn: Connection, record: WodRecord) -> bool:
@@ -240,9 +263,7 @@ def insert_record(conn: Connection, record: WodRecord) -> bool:
     ON CONFLICT DO NOTHING makes it race-safe: two processes importing the same text at once create one row,
     and the loser simply finds it there (the id is derived from the hash, so both know it).
     """
-    created = conn.execute(_INSERT, _params(record)).first() is not None
-    _write_limits(conn, [record])
-    return created
+    return insert_records(conn, [record])[0]
 
 
 def insert_records(conn: Connection, records: list[WodRecord]) -> list[bool]:
@@ -250,6 +271,11 @@ def insert_records(conn: Connection, records: list[WodRecord]) -> list[bool]:
     a round trip for the lot, not one per workout, which was most of an import's storing time."""
     if not records:
         return []
+    merged = merged_into(conn, [r.source_hash for r in records])  # a text merged away is not stored again
+    if merged:
+        kept = [r for r in records if r.source_hash not in merged]
+        created = dict(zip((r.source_hash for r in kept), insert_records(conn, kept)))
+        return [created.get(r.source_hash, False) for r in records]
     params = [_params(r) for r in records]
     with conn.connection.driver_connection.cursor() as cursor:
         try:
@@ -420,3 +446,20 @@ def replicate(conn: Connection, total: int) -> int:
              generate_series(1, CAST(CEIL(CAST(:missing AS float) / :stored) AS int)) AS g
         ORDER BY g, n LIMIT :missing"""), {"missing": total - stored, "stored": stored})
     return total
+
+
+def remove_merged(conn: Connection, wod_id: str) -> None:
+    """Take a workout merged into another out of wod_definitions (wodlab.merge archived it first; its limits go
+    with it)."""
+    conn.execute(sa.text("DELETE FROM wod_definitions WHERE id = CAST(:w AS UUID)"), {"w": wod_id})
+
+
+def restore_merged(conn: Connection, row: dict, limits: dict | None) -> None:
+    """Put a merged-away workout back exactly as archived (wodlab.merge.undo_merge): the same row, its limits."""
+    conn.execute(sa.text("INSERT INTO wod_definitions SELECT * FROM jsonb_populate_record(NULL::wod_definitions, "
+                         "CAST(:row AS JSONB))"), {"row": json.dumps(row)})
+    if limits:
+        conn.execute(sa.text("INSERT INTO workout_limits SELECT * FROM jsonb_populate_record(NULL::workout_limits, "
+                             "CAST(:row AS JSONB)) ON CONFLICT (wod_id) DO UPDATE SET fastest_seconds = EXCLUDED.fastest_seconds, "
+                             "most_work = EXCLUDED.most_work, reps_per_round = EXCLUDED.reps_per_round"),
+                     {"row": json.dumps(limits)})
