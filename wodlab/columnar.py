@@ -84,8 +84,14 @@ def _plain(column: pa.Array) -> pa.Array:
     space or a quote character sends the file to the row path."""
     if len(column) and (pc.any(pc.starts_with(column, " ")).as_py() or pc.any(pc.match_substring(column, '"')).as_py()):
         raise NotColumnar
+    return nfc(column)
+
+
+def nfc(column: pa.Array) -> pa.Array:
+    """Text in Unicode's composed form (NFC): "José" typed on a Mac arrives decomposed (e + a combining
+    accent), looks the same and compares unequal. ASCII columns, nearly all, are returned as they are."""
     if len(column) and not pc.all(pc.string_is_ascii(column)).as_py():
-        column = pc.utf8_normalize(column, form="NFC")
+        return pc.utf8_normalize(column, form="NFC")
     return column
 
 
