@@ -9,8 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from wodlab import db
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,8 +14,8 @@ _resources = contextlib.ExitStack()
 
 
 def pytest_sessionstart(session):
-    from wodlab import db
     from wodlab.reports import fixture_database
+    from wodlab.store import db
 
     url = _resources.enter_context(fixture_database(FIXTURE))
     _resources.enter_context(db.url_in_environment(url))

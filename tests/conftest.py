@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from wodcraft import library
 
 import wodlab
-from wodlab import db
+from wodlab.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

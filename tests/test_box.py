@@ -1,4 +1,4 @@
-"""Loading a box folder is a loader (wodlab.box), all or nothing, with wodlab's errors."""
+"""Loading a box folder is a loader (wodlab.exchange.box), all or nothing, with wodlab's errors."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from wodlab.errors import WodCompileError, WodlabError
-from wodlab.loading import LoadError
+from wodlab.core.errors import WodCompileError, WodlabError
+from wodlab.load.report import LoadError
 
 TABLES = ("wod_definitions", "athletes", "scheduled_sessions", "athlete_results", "realized_events")
 

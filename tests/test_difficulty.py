@@ -17,11 +17,12 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import FIXTURES
-from wodlab.difficulty import BASELINE, FEATURES, features, reliability
-from wodlab.difficulty.model import TERMS
+from wodlab.core.errors import WodlabError
+from wodlab.difficulty import BASELINE, FEATURES, reliability
 from wodlab.difficulty.observed import DisconnectedWarning
-from wodlab.errors import WodlabError
-from wodlab.simulate import MODALITIES, _modality_weights
+from wodlab.sim.simulate import MODALITIES, _modality_weights
+from wodlab.workouts import features
+from wodlab.workouts.difficulty_model import TERMS
 
 SIM = FIXTURES / "sim"
 

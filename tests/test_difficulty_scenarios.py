@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wodlab import queries
 from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import estimate
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.store import queries
 
 BOX = dict(athletes=150, weeks=20)  # the size issue 12's targets are set at; seeds no fixture uses
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, ROOT
-from wodlab import export
-from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.errors import WodlabError
+from wodlab.core.errors import WodlabError
+from wodlab.exchange import export
+from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
 
 COMPARED = {
     "wod_definitions": "id, title, dsl_source, source_hash, ast_json::text AS ast, compiled_json::text AS versions, "

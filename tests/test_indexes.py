@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from wodlab import queries
+from wodlab.store import queries
 
 
 @pytest.fixture(scope="module")

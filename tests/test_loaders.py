@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import BOX
-from wodlab import loading, results
-from wodlab.athletes import athlete_id
-from wodlab.errors import DatabaseError
-from wodlab.loading import LoadError
+from wodlab.core.errors import DatabaseError
+from wodlab.load import loading
+from wodlab.load.report import LoadError
+from wodlab.tables import results
+from wodlab.tables.athletes import athlete_id
 
 BAD_ROWS = {118: ("score", "7+12"), 405: ("athlete", "nobody"), 871: ("session_date", "2026-13-01")}
 
@@ -177,7 +178,7 @@ def test_cli_loads_and_reports(box_lab, tmp_path):
 
 
 def test_a_file_the_columnar_path_cannot_take_falls_back_to_naming_each_row(box_lab, tmp_path):
-    from wodlab.loading import LoadError
+    from wodlab.load.report import LoadError
 
     lines = (BOX / "results.csv").read_text().splitlines()
     fields = lines[2].split(",")

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from wodlab import db, queries
-from wodlab.frames import dtypes_of
+from wodlab.core.frames import dtypes_of
+from wodlab.store import db, queries
 
 
 def test_the_embedded_server_loads_pg_stat_statements_and_logs_slow_statements(lab):

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from wodlab.errors import QueryError
-from wodlab.frames import dtypes_of
+from wodlab.core.errors import QueryError
+from wodlab.core.frames import dtypes_of
 from wodlab.programming import FINDINGS_SCHEMA, SIMILAR_SCHEMA, SUGGEST_SCHEMA, Targets, WorkoutProfile, distance
 from wodlab.programming.profile import MOVEMENTS_SCHEMA, SESSIONS_SCHEMA, WEEKS_SCHEMA, time_domain
 from wodlab.programming.similar import distance_parts

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import FIXTURES, ROOT
-from wodlab import queries
-from wodlab.athletes import athlete_id
-from wodlab.errors import QueryError
+from wodlab.core.errors import QueryError
+from wodlab.store import queries
+from wodlab.tables.athletes import athlete_id
 
 ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
     str(athlete_id(name)) for name in ("alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"))

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from conftest import BOX
 from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, estimate
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.simulate import SimulationConfig, simulate, write_box
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_an_amrap_scored_in_total_reps_has_a_standard_and_is_fitted(box_lab, tmp
     from wodcraft import library
     from wodcraft.api import compile_source
 
-    from wodlab.structure import standard_performance
+    from wodlab.workouts.structure import standard_performance
 
     source = library.get("open/15_1").source
     standard = standard_performance(compile_source(source).document)

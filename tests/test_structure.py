@@ -1,4 +1,4 @@
-"""One place per rule (wodlab.structure): the set walker, the time estimate, the total work of a score.
+"""One place per rule (wodlab.workouts.structure): the set walker, the time estimate, the total work of a score.
 
 The copies these rules replaced disagreed where a scaled level multiplies a ladder movement
 ("Pull-up -> 2x Ring row"): the simulator's own walker ignored the factor.
@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 from wodcraft.api import compile_source
 
-from wodlab import simulate
-from wodlab.ranking import rank_key
-from wodlab.scores import parse_score
-from wodlab.structure import (
+from wodlab.scoring.ranking import rank_key
+from wodlab.scoring.scores import parse_score
+from wodlab.sim import simulate
+from wodlab.tables.wods import resolved_versions
+from wodlab.workouts.structure import (
     Scoring,
     bounded_by_cap,
     duration_seconds,
@@ -23,7 +24,6 @@ from wodlab.structure import (
     total_work,
     volume_by_kind,
 )
-from wodlab.wods import resolved_versions
 
 DOUBLED = """# Fran Doubled
 21-15-9 for time, cap 10:00

@@ -11,9 +11,9 @@ import time
 import pandas as pd
 import pytest
 
-from wodlab.athletes import athlete_id
-from wodlab.errors import WodlabError
-from wodlab.tracker import replay
+from wodlab.core.errors import WodlabError
+from wodlab.tables.athletes import athlete_id
+from wodlab.tables.tracker import replay
 
 ATHLETES = ["alice", "bruno", "chloe"]
 

@@ -14,7 +14,7 @@ from wodcraft.api import compile_source
 
 import wodlab
 from conftest import FIXTURES
-from wodlab.wods import compile_records, generate_wod_hash, insert_record
+from wodlab.tables.wods import compile_records, generate_wod_hash, insert_record
 
 FRAN = library.get("girls/fran").source
 
@@ -260,8 +260,8 @@ def test_a_workout_two_files_of_one_batch_share_is_new_for_the_first_file_only(l
 def test_a_large_import_compiled_in_worker_processes_stores_what_one_process_would(lab, new_database, tmp_path,
                                                                                    monkeypatch):
     """From PARALLEL_FILES files wodcraft runs in worker processes: same rows, same rejections, same order."""
-    from wodlab import ingest
-    from wodlab.errors import WodCompileError
+    from wodlab.core.errors import WodCompileError
+    from wodlab.tables import ingest
 
     for entry in library.entries()[:30]:
         (tmp_path / f"{entry.path.replace('/', '_')}.wod").write_text(entry.source)

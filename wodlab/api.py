@@ -41,7 +41,7 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
-from wodlab.errors import DatabaseUnavailable, WodlabError
+from wodlab.core.errors import DatabaseUnavailable, WodlabError
 
 MAX_LIMIT = 100
 MAX_DEPTH = 4  # the schema is flat today (depth 2); the bound guards nested types added later

@@ -7,7 +7,7 @@ on the same rows (this machine is noisy: absolute seconds move, ratios much less
 the median of --runs runs. The report is printed as a table and written as JSON; the EXPLAIN of
 each documented query timed is kept in the JSON.
 
-Scales (simulated boxes, wodlab.simulate): small = the fixture's box (120 athletes x 16 weeks);
+Scales (simulated boxes, wodlab.sim.simulate): small = the fixture's box (120 athletes x 16 weeks);
 box = 1,000 athletes x 104 weeks; federation = 8,000 athletes x 46 weeks (about 1M results).
 """
 
@@ -33,10 +33,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from wodcraft import library
 
-from wodlab import db, standings, wods
-from wodlab.competition_board import open_board
 from wodlab.lab import Lab, connect
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.open_board import open_board
+from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.store import db, workout_standings
+from wodlab.tables import wods
 
 SCALES = {
     "small": SimulationConfig(athletes=120, weeks=16, seed=7, tracked_weeks=4),
@@ -48,7 +49,7 @@ SCALES = {
 # by copying the stored ones under other titles and hashes (their movements, durations and
 # difficulties spread), which is what the searches' indexes see.
 STORED_WORKOUTS = {"small": 0, "box": 0, "federation": 100_000}
-# Workout files imported as one folder, timed (wodlab.ingest compiles 400 files or more in worker processes).
+# Workout files imported as one folder, timed (wodlab.tables.ingest compiles 400 files or more in worker processes).
 IMPORTED_WORKOUTS = {"small": 50, "box": 2_000, "federation": 2_000}
 QUERIES = {  # documented queries timed, with their parameters (None: chosen from the data, see _query_params)
     "leaderboard": {"wod": "Fran", "track": "RX", "limit": 10},
@@ -98,7 +99,7 @@ def bench_writes(lab: Lab, box_dir: Path, runs: int) -> dict:
     path = box_dir / "results.csv"
     # the default call: the boards and flags kept by the load's own statements are part of its time
     wodlab_s = median_of(runs, lambda: lab.load_results(path, progress=False), lambda: _empty(lab, "athlete_results"))
-    refresh_s = median_of(runs, lambda: standings.rebuild(lab.engine))
+    refresh_s = median_of(runs, lambda: workout_standings.rebuild(lab.engine))
     # The rows wodlab wrote, typed as an analyst would hold them (the timeline JSON column is empty, left out).
     typed = lab.sql("SELECT * FROM athlete_results").drop(columns="realized_events")
     for column in ("score_value", "score_secondary", "tiebreak_seconds", "rank_value"):
@@ -224,7 +225,7 @@ def _copy_read(lab: Lab) -> pd.DataFrame:
 
 
 # Competition board timed by the incremental section: athletes (each does the five workouts of
-# wodlab.competition_board, so five scores each); the federation's is a worldwide Open's size.
+# wodlab.sim.open_board, so five scores each); the federation's is a worldwide Open's size.
 BOARD_ATHLETES = {"small": 600, "box": 6_000, "federation": 30_000}
 # The box whose difficulty is fitted with the default errors: a realistic one of ~49,000 results (a
 # competition region's size), smaller in CI's smoke test; its truth gives the intervals' coverage.
@@ -337,7 +338,7 @@ def peak_load_rss(url: str, path: Path) -> float:
 
     The process reports its own high-water mark (VmHWM, Linux): getrusage of a child would count the
     pages of this (large) process that the child shares between fork and exec. To it is added the
-    peak of the process that converts the batches (wodlab.columnar.converted_elsewhere, a fork of the
+    peak of the process that converts the batches (wodlab.load.columnar.converted_elsewhere, a fork of the
     load's process): an upper bound, since the pages they share are counted twice."""
     script = ("import resource, runpy, sys\n"
               f"sys.argv = ['wodlab', 'load', 'results', {str(path)!r}, '--quiet']\n"

@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import psycopg
 
-from wodlab import db, queries
-from wodlab.errors import DatabaseUnavailable, WodlabError
+from wodlab.core.errors import DatabaseUnavailable, WodlabError
+from wodlab.store import db, queries
 
 
 def _print_table(frame: pd.DataFrame, empty: str = "(no rows)", width: int = 200, colwidth: int = 80) -> None:
@@ -68,14 +68,14 @@ def _cmd_load(args) -> int:
 
 
 SCENARIO_NAMES = ("default", "spread", "progression", "specialists", "noisy-modalities", "sandbagging",
-                  "unlogged-bad-days", "censoring", "hidden-effects", "realistic")  # wodlab.simulate.SCENARIOS
+                  "unlogged-bad-days", "censoring", "hidden-effects", "realistic")  # wodlab.sim.simulate.SCENARIOS
 
 
 def _cmd_simulate(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from wodlab.simulate import SimulationConfig, simulate, write_box
+    from wodlab.sim.simulate import SimulationConfig, simulate, write_box
 
     if not args.out and not args.load:
         raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")

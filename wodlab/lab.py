@@ -22,38 +22,24 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab import (
-    athletes,
-    box,
-    competition_standings,
-    competitions,
-    db,
-    dedup,
-    difficulty,
-    export,
-    flags,
-    ingest,
-    loading,
-    merge,
-    programming,
-    queries,
-    ranking,
-    rebuild,
-    schema,
-    sessions,
-    standings,
-    tracker,
-    wods,
-)
-from wodlab.cache import WODCraftCache, default_cache
-from wodlab.catalog import FAMILIES, catalog_movements, sync_catalog
-from wodlab.competition_rules import Rules, rules_of
+from wodlab import difficulty, programming
+from wodlab.audit import dedup, flags, merge
+from wodlab.competition import boards, standings
+from wodlab.competition.rules import Rules, rules_of
+from wodlab.core.errors import DatabaseError, QueryError
 from wodlab.difficulty import calibrate, observed, reliability, versions
-from wodlab.errors import DatabaseError, QueryError
-from wodlab.events import EVENTS
-from wodlab.loading import LoadReport, TableSpec
-from wodlab.results import RESULTS
-from wodlab.structure import Scoring, block_forms
+from wodlab.exchange import box, export
+from wodlab.load import loading
+from wodlab.load.reading import TableSpec
+from wodlab.load.report import LoadReport
+from wodlab.scoring import ranking
+from wodlab.store import db, queries, schema, workout_standings
+from wodlab.store.cache import WODCraftCache, default_cache
+from wodlab.tables import athletes, ingest, rebuild, sessions, tracker, wods
+from wodlab.tables.events import EVENTS
+from wodlab.tables.results import RESULTS
+from wodlab.workouts.catalog import FAMILIES, catalog_movements, sync_catalog
+from wodlab.workouts.structure import Scoring, block_forms
 
 Source = str | Path | pd.DataFrame  # a CSV / JSON Lines path, or a DataFrame of text columns
 Pair = tuple[float | None, float | None]
@@ -190,7 +176,7 @@ class Lab:
 
     @property
     def cache(self) -> WODCraftCache:
-        """Compiled sources (wodlab.cache): Redis, embedded Redis or LRU, chosen when a workout is first
+        """Compiled sources (wodlab.store.cache): Redis, embedded Redis or LRU, chosen when a workout is first
         compiled (a query never starts a cache server, nor warns about one)."""
         if self._cache is None:
             self._cache = default_cache()
@@ -246,45 +232,45 @@ class Lab:
 
     def rebuild(self, *, dry_run: bool = False, batch_size: int = rebuild.DEFAULT_BATCH, on_batch=None) -> pd.DataFrame:
         """Recompile the workouts stored by another wodcraft version, in batches of one transaction each
-        (wodlab.rebuild); dry_run lists what would change and writes nothing."""
+        (wodlab.tables.rebuild); dry_run lists what would change and writes nothing."""
         return rebuild.rebuild(self.engine, dry_run=dry_run, batch_size=batch_size, model=self.difficulty.model(),
                                on_batch=on_batch)
 
     def export(self, directory: str | Path, *, force: bool = False) -> dict[str, int]:
-        """Write the database as a box folder (wodlab.export) that `load_box` reads back into the same rows: one
+        """Write the database as a box folder (wodlab.exchange.export) that `load_box` reads back into the same rows: one
         snapshot, a manifest `load_box` checks, owner-only files; force replaces an earlier export there."""
         return export.export_box(self.engine, directory, force=force)
 
     def load_leaderboard(self, source: Source, competition: str, *, notation: str = "games",
                          workouts: dict[str, str] | None = None, date=None, update: bool = False, skip_bad: bool = False,
                          rejects: str | Path | None = None, rules=None) -> LoadReport:
-        """A competition leaderboard as exported (long or wide; see wodlab.competitions), in one transaction:
+        """A competition leaderboard as exported (long or wide; see wodlab.competition.boards), in one transaction:
         all or nothing, unless skip_bad (the bad rows, with their reasons, to a reject file). rules: the
-        competition's rules (wodlab.competition_rules: a preset's name such as "open", a dict, Rules)."""
-        return competitions.load_leaderboard(self.engine, source, competition, notation=notation, workouts=workouts,
+        competition's rules (wodlab.competition.rules: a preset's name such as "open", a dict, Rules)."""
+        return boards.load_leaderboard(self.engine, source, competition, notation=notation, workouts=workouts,
                                              date=date, update=update, skip_bad=skip_bad, rejects=rejects, rules=rules)
 
     def standings(self, competition: str, division: str | None = None, *, judging: str = "all") -> pd.DataFrame:
-        """Overall standings per division under the competition's rules (wodlab.competition_standings): rank,
+        """Overall standings per division under the competition's rules (wodlab.competition.standings): rank,
         points, how the place was settled (decided_by), and each workout's place and points. judging="valid"
         counts only results a judge accepted."""
         placed, rules = self._placed(competition, division, judging)
-        return competition_standings.standings(placed, rules)
+        return standings.standings(placed, rules)
 
     def competition_results(self, competition: str, division: str | None = None, *, judging: str = "all") -> pd.DataFrame:
         """Each athlete's place and points on each workout, within the division, under the competition's rules,
-        with each result's judgment (wodlab.competition_standings.PLACES_SCHEMA)."""
+        with each result's judgment (wodlab.competition.standings.PLACES_SCHEMA)."""
         return self._placed(competition, division, judging)[0]
 
     def competition_rules(self, competition: str) -> Rules:
         with self.engine.connect() as conn:
-            return competitions.stored_rules(conn, self._competition(competition))
+            return boards.stored_rules(conn, self._competition(competition))
 
     def set_competition_rules(self, competition: str, rules) -> Rules:
         """Replace the competition's rules (a preset's name, a dict, Rules): standings re-rank at once, nothing reloads."""
         checked = rules_of(rules)
         with self.engine.begin() as conn:
-            competitions.store_rules(conn, self._competition(competition), checked)
+            boards.store_rules(conn, self._competition(competition), checked)
         return checked
 
     def judge(self, competition: str, athlete: str, workout: str, status: str, *, penalty: float | None = None,
@@ -292,12 +278,12 @@ class Lab:
         """Judge one result of a competition: athlete (the board's athlete id), workout (the board's label),
         status pending / valid / invalid / adjusted (with a penalty in reps, seconds or percent, and a reason).
         The change is kept in load_history; False when nothing changed."""
-        if status not in competitions.JUDGMENTS:
-            raise QueryError(f"unknown judgment {status!r}: use one of {', '.join(competitions.JUDGMENTS)}")
+        if status not in boards.JUDGMENTS:
+            raise QueryError(f"unknown judgment {status!r}: use one of {', '.join(boards.JUDGMENTS)}")
         if (status == "adjusted") != (penalty is not None):
             raise QueryError("an adjusted result needs a penalty (and only an adjusted one has one)")
-        if penalty is not None and (unit not in competitions.PENALTY_UNITS or penalty < 0):
-            raise QueryError(f"a penalty is 0 or more, in {', '.join(competitions.PENALTY_UNITS)}; got {penalty!r} {unit!r}")
+        if penalty is not None and (unit not in boards.PENALTY_UNITS or penalty < 0):
+            raise QueryError(f"a penalty is 0 or more, in {', '.join(boards.PENALTY_UNITS)}; got {penalty!r} {unit!r}")
         name = self._competition(competition)
         found = self.sql(
             "SELECT ar.id::text AS result_id, ar.session_date FROM competitions c "
@@ -309,15 +295,15 @@ class Lab:
         found = found.assign(status=status, penalty=penalty, penalty_unit=unit if penalty is not None else None,
                              reason=reason)
         with self.engine.begin() as conn:
-            return competitions.judge(conn, found, source=f"judge: {reason or status}") > 0
+            return boards.judge(conn, found, source=f"judge: {reason or status}") > 0
 
     def _placed(self, competition: str, division: str | None, judging: str) -> tuple[pd.DataFrame, Rules]:
         name = self._competition(competition)
         with self.engine.connect() as conn:
-            rules = competitions.stored_rules(conn, name)
+            rules = boards.stored_rules(conn, name)
         results = self.query("competition_results", competition=name, division=division)
         scorings = self._scorings(results["wod_id"].dropna().unique()) if rules.capped_as_time else {}
-        return competition_standings.places(results, rules, judging, scorings), rules
+        return standings.places(results, rules, judging, scorings), rules
 
     def _scorings(self, wod_ids) -> dict:
         with self.engine.connect() as conn:
@@ -325,7 +311,7 @@ class Lab:
 
     def _competition(self, competition: str) -> str:
         with self.engine.connect() as conn:
-            names = competitions.names(conn)
+            names = boards.names(conn)
         if competition not in names:
             close = difflib.get_close_matches(competition, names, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; known: {', '.join(names) or 'none'}"
@@ -333,7 +319,7 @@ class Lab:
         return competition
 
     def load_box(self, directory: str | Path, *, update: bool = False, progress: bool | None = None) -> dict[str, LoadReport]:
-        """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.box.
+        """A box folder (wods/, athletes.csv, sessions.csv, results.csv, events) in one transaction; see wodlab.exchange.box.
         update: stored rows with other values take the folder's (old values kept in load_history)."""
         reports = box.load_box(self.engine, directory, model=self.difficulty.model(), update=update, progress=progress)
         flags.refresh(self.engine)  # a box's leaderboards show their suspicious results at once
@@ -343,10 +329,10 @@ class Lab:
         return loading.load(self.engine, spec, source, skip_bad=skip_bad, update=update, rejects=rejects, progress=progress)
 
     def refresh(self) -> dict[str, float]:
-        """Rebuild every workout's board from the results (wodlab.standings) and check every result again
-        (wodlab.flags: a refit of the box). The loads keep the boards current, so this is a check or a
+        """Rebuild every workout's board from the results (wodlab.store.workout_standings) and check every result again
+        (wodlab.audit.flags: a refit of the box). The loads keep the boards current, so this is a check or a
         repair, not a step of loading. Seconds per table rebuilt."""
-        took = standings.rebuild(self.engine)
+        took = workout_standings.rebuild(self.engine)
         start = time.perf_counter()
         flags.refresh(self.engine)
         return {**took, "result_flags": time.perf_counter() - start}
@@ -367,7 +353,7 @@ class Lab:
     def load_results(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
                      progress: bool | None = None) -> LoadReport:
         """Results: the session (wod, session_date[, session_time, track, location] or session_id), athlete, score.
-        The leaderboards show them when this returns (wodlab.standings)."""
+        The leaderboards show them when this returns (wodlab.store.workout_standings)."""
         return self._load(RESULTS, source, skip_bad, update, rejects, progress)
 
     def load_events(self, source: Source, *, skip_bad: bool = False, update: bool = False, rejects: str | Path | None = None,
@@ -416,7 +402,7 @@ class Lab:
     # --- the documented queries ----------------------------------------------------------------
 
     def query(self, name: str, *, as_arrow: bool = False, **params) -> pd.DataFrame:
-        """Run sql/queries/NAME.sql with named parameters; see `wodlab.queries.catalog()`. as_arrow=True
+        """Run sql/queries/NAME.sql with named parameters; see `wodlab.store.queries.catalog()`. as_arrow=True
         returns a pyarrow Table with the declared types instead of a DataFrame."""
         return queries.run(self.engine, name, as_arrow=as_arrow, **params)
 
@@ -466,7 +452,7 @@ class Lab:
     def leaderboard(self, wod: str, track: str | None = "RX", gender: str | None = None,
                     session: str | uuid.UUID | None = None, limit: int | None = 10, policy: str = "box",
                     exclude_flagged: bool = False, competition: str | None = None) -> pd.DataFrame:
-        """Each athlete's best result on a workout (title or id), ranked by a policy of wodlab.ranking
+        """Each athlete's best result on a workout (title or id), ranked by a policy of wodlab.scoring.ranking
         ("box" or "crossfit"); None means no filter. `flag` shows what the last check
         (suspicious_results) found; exclude_flagged leaves those results out before ranking.
         With `competition`, only that competition's results on the workout (its session)."""
@@ -480,14 +466,14 @@ class Lab:
     def _competition_session(self, competition: str, wod_reference: str) -> str:
         name = self._competition(competition)
         with self.engine.connect() as conn:
-            found = competitions.session_of(conn, name, wod_reference)
+            found = boards.session_of(conn, name, wod_reference)
         if found is None:
             raise QueryError(f"{wod_reference!r} is not a workout of the competition {competition!r}")
         return found
 
     def suspicious_results(self, refresh: bool = True) -> pd.DataFrame:
         """Results to check before believing them (impossible for the workout, or far off the athlete's
-        level; see wodlab.flags), worst first. refresh=False shows the last check without redoing it."""
+        level; see wodlab.audit.flags), worst first. refresh=False shows the last check without redoing it."""
         if refresh:
             flags.refresh(self.engine)
         return self.query("suspicious_results")
@@ -543,7 +529,7 @@ class Lab:
         return self.query("athlete_timeline", session_id=self.session_id(session), athlete_id=self.athlete_id(athlete))
 
     def reconcile(self, session: str | uuid.UUID) -> pd.DataFrame:
-        """Whiteboard scores against the tracker's events for one session; see wodlab.tracker.reconcile."""
+        """Whiteboard scores against the tracker's events for one session; see wodlab.tables.tracker.reconcile."""
         return tracker.reconcile(self.engine, self.session_id(session))
 
     def duplicates(self, threshold: float = 0.35) -> pd.DataFrame:
@@ -556,13 +542,13 @@ class Lab:
 
     def merge_wods(self, keep: str, drop: str, *, allow_near: bool = False, dry_run: bool = False) -> merge.MergeReport:
         """Merge workout `drop` into `keep` (ids or exact titles) in one transaction: its sessions, results,
-        events, competition workouts, boards and flags move; the dropped row is archived (wodlab.merge).
+        events, competition workouts, boards and flags move; the dropped row is archived (wodlab.audit.merge).
         Near duplicates only with allow_near=True; dry_run says what would move and writes nothing."""
         return merge.merge_workouts(self.engine, keep, drop, allow_near=allow_near, dry_run=dry_run)
 
     def apply_merge_plan(self, plan: pd.DataFrame, *, kinds=("exact", "semantic"), allow_near: bool = False,
                          dry_run: bool = False) -> list[merge.MergeReport]:
-        """merge_wods for each row of a merge plan of the given kinds, in order (wodlab.merge.apply_plan)."""
+        """merge_wods for each row of a merge plan of the given kinds, in order (wodlab.audit.merge.apply_plan)."""
         return merge.apply_plan(self.engine, plan, kinds=kinds, allow_near=allow_near, dry_run=dry_run)
 
     def undo_merge(self, merge_id: int) -> merge.MergeReport:
@@ -612,7 +598,7 @@ class Lab:
 
     def listen(self, session: str | uuid.UUID | None = None, timeout: float | None = None,
                stop_after: int | None = None, on_ready=None):
-        """Yield live events (dicts) as they are recorded, by any process; see wodlab.tracker.listen."""
+        """Yield live events (dicts) as they are recorded, by any process; see wodlab.tables.tracker.listen."""
         return tracker.listen(self.engine, session, timeout=timeout, stop_after=stop_after, on_ready=on_ready)
 
     # --- housekeeping --------------------------------------------------------------------------------
@@ -626,7 +612,7 @@ class Lab:
         return n
 
     def scratch_copy(self, name: str | None = None) -> Lab:
-        """A copy of this database on the same server, for trying writes; see wodlab.db.copy_database."""
+        """A copy of this database on the same server, for trying writes; see wodlab.store.db.copy_database."""
         target = name or f"{self.engine.url.database}_scratch"
         self.engine.dispose()  # PostgreSQL copies a database only while nobody is connected to it
         return connect(db.copy_database(self.engine.url, target))

@@ -21,8 +21,8 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 @contextlib.contextmanager
 def fixture_database(directory: Path | str) -> Iterator[str]:
     """A throw-away embedded server loaded with a box folder (the notebooks' fixture); yields its URL."""
-    from wodlab import db
     from wodlab.lab import connect
+    from wodlab.store import db
 
     with db.temporary_server() as url:
         lab = connect(url)
@@ -35,7 +35,7 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | N
     """Run every cell in a kernel of this Python, in the notebook's folder, against `database_url`."""
     from nbclient import NotebookClient
 
-    from wodlab import db
+    from wodlab.store import db
 
     with db.url_in_environment(database_url):  # the kernel inherits it
         NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()

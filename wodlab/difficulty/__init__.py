@@ -9,7 +9,7 @@
 - versions.py   the difficulty_models table: save, list, apply (write every score back), active
 """
 
-from wodlab.difficulty.features import FEATURES, features
-from wodlab.difficulty.model import BASELINE, TERMS, DifficultyModel
+from wodlab.workouts.difficulty_model import BASELINE, TERMS, DifficultyModel
+from wodlab.workouts.features import FEATURES, features
 
 __all__ = ["BASELINE", "FEATURES", "TERMS", "DifficultyModel", "features"]

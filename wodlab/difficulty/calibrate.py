@@ -23,14 +23,14 @@ from scipy.optimize import lsq_linear
 from scipy.stats import norm, spearmanr
 from sqlalchemy.engine import Engine
 
-from wodlab import queries
-from wodlab.difficulty.features import FEATURES, features
-from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
+from wodlab.core.errors import WodlabError
+from wodlab.core.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.difficulty.observed import ObservedDifficulty, standards_of
 from wodlab.difficulty.reliability import SplitHalf, estimate_with_errors, residuals_by, split_half, worst_items
-from wodlab.errors import WodlabError
-from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
-from wodlab.wods import documents
+from wodlab.store import queries
+from wodlab.tables.wods import documents
+from wodlab.workouts.difficulty_model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
+from wodlab.workouts.features import FEATURES, features
 
 METRICS_SCHEMA = {"model": TEXT, "spearman": FLOAT, "mae_points": FLOAT, "n_items": INT}
 PREDICTIONS_SCHEMA = {"fold": INT, "wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "n_results": INT,
@@ -82,7 +82,7 @@ class CalibrationReport:
         return "\n".join(lines)
 
     def figure(self):
-        from wodlab.plots import calibration_plot
+        from wodlab.views.plots import calibration_plot
 
         return calibration_plot(self.predictions)
 

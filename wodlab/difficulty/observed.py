@@ -1,7 +1,7 @@
 """Observed difficulty: each item's difficulty and each athlete's ability, estimated jointly from results.
 
 One unit-free scale for every kind of score. Each result is compared with its workout's standard
-performance S (wodlab.structure.standard_performance: wodcraft's estimated pace for a time,
+performance S (wodlab.workouts.structure.standard_performance: wodcraft's estimated pace for a time,
 the reps that pace gives in an AMRAP's clock, a reference lift for a load):
 
     y = ln(S / time)                for a finished time
@@ -16,7 +16,7 @@ the reps that pace gives in an AMRAP's clock, a reference lift for a load):
 so y > 0 is faster (more) than the standard. An item is a workout done at one level (Rx, or
 scaled) by one team size: each workout x track x team size is its own item, measured against its own
 standard (the level's version as wodcraft resolves it, re-estimated; a team's share of the work:
-wodlab.structure.item_version). The model fitted to y, and why, is written out in
+wodlab.workouts.structure.item_version). The model fitted to y, and why, is written out in
 wodlab.difficulty.joint. This module prepares what it fits (paces, bounds, each result's time and
 workout traits) and returns the frames: items with their difficulty, standard error, spread and
 0-100 points (the share of the box's athletes expected to miss the standard, with a 95% interval,
@@ -39,14 +39,15 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import norm
 from sqlalchemy.engine import Engine
 
-from wodlab import queries
-from wodlab.catalog import FAMILIES, catalog_movements
+from wodlab.core.errors import WodlabError
+from wodlab.core.frames import FLOAT, INT, TEXT, conform
 from wodlab.difficulty import joint
-from wodlab.errors import WodlabError
-from wodlab.frames import FLOAT, INT, TEXT, conform
 from wodlab.programming.profile import time_domain, work_seconds
-from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import (
+from wodlab.scoring.scores import KG_PER_UNIT
+from wodlab.store import queries
+from wodlab.tables.wods import documents, modality_tags
+from wodlab.workouts.catalog import FAMILIES, catalog_movements
+from wodlab.workouts.structure import (
     Scoring,
     counted_work,
     duration_seconds,
@@ -56,7 +57,6 @@ from wodlab.structure import (
     team_size_of,
     total_work,
 )
-from wodlab.wods import documents, modality_tags
 
 
 class DisconnectedWarning(UserWarning):

@@ -38,10 +38,10 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sqlalchemy.engine import Engine
 
-from wodlab import queries
+from wodlab.core.frames import FLOAT, INT, TEXT, conform, typed_frame
+from wodlab.core.progress import counter
 from wodlab.difficulty.observed import DisconnectedWarning, ObservedDifficulty, estimate, standards_of
-from wodlab.frames import FLOAT, INT, TEXT, conform, typed_frame
-from wodlab.progress import counter
+from wodlab.store import queries
 
 ITEM_KEY = ["wod_id", "track", "team_size"]  # an item: a workout at one level by one team size
 HALVES_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "n_a": INT, "n_b": INT, "difficulty_a": FLOAT,
@@ -307,7 +307,7 @@ def coverage(items: pd.DataFrame) -> float:
 
 
 def against_truth(observed: ObservedDifficulty, truth: dict, external_ids: pd.DataFrame) -> dict:
-    """How well a fit recovers a simulated box's truth (wodlab.simulate's truth.json), RECOVERY_KEYS:
+    """How well a fit recovers a simulated box's truth (wodlab.sim.simulate's truth.json), RECOVERY_KEYS:
     the items' Spearman correlation with their true difficulty, the athletes' with their true level
     (external_ids: athlete_id, external_id), the coverage of the items' 95% intervals (coverage), and
     the slope of fitted on true difficulty (below 1: a compressed scale)."""

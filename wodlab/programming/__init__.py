@@ -16,11 +16,11 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from wodlab import queries
-from wodlab.errors import QueryError
+from wodlab.core.errors import QueryError
 from wodlab.programming.profile import Programme, WorkoutProfile, profiles_of, programme
 from wodlab.programming.review import FINDINGS_SCHEMA, RULES, Targets, findings
 from wodlab.programming.similar import SIMILAR_SCHEMA, SUGGEST_SCHEMA, distance, similar, suggest
+from wodlab.store import queries
 
 __all__ = ["FINDINGS_SCHEMA", "RULES", "SIMILAR_SCHEMA", "SUGGEST_SCHEMA", "Programme", "Targets", "WorkoutProfile",
            "distance", "period", "programme", "report", "similar_wods", "suggest_wods", "workout_profiles"]
