@@ -9,7 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
 from wodlab.store import db
 
 ROOT = Path(__file__).resolve().parent.parent

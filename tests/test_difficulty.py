@@ -20,7 +20,8 @@ from conftest import FIXTURES
 from wodlab.core.errors import WodlabError
 from wodlab.difficulty import BASELINE, FEATURES, reliability
 from wodlab.difficulty.observed import DisconnectedWarning
-from wodlab.sim.simulate import MODALITIES, _modality_weights
+from wodlab.sim.config import MODALITIES
+from wodlab.sim.truth import modality_weights
 from wodlab.workouts import features
 from wodlab.workouts.difficulty_model import TERMS
 
@@ -134,7 +135,7 @@ def test_the_0_100_score_is_the_share_of_athletes_missing_the_standard(sim_lab, 
     noise = truth["config"]["noise"]
 
     def true_points(wod_id, difficulty):
-        weights = _modality_weights(documents[wod_id])
+        weights = modality_weights(documents[wod_id])
         abilities = np.array([weights @ np.array([a["ability"][m] for m in MODALITIES]) + a["progression"] / 2
                               for a in truth["athletes"].values()])
         return 100 * norm.cdf((difficulty - abilities) / noise).mean()

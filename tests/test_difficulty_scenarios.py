@@ -10,7 +10,8 @@ import pytest
 
 from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import estimate
-from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
 from wodlab.store import queries
 
 BOX = dict(athletes=150, weeks=20)  # the size issue 12's targets are set at; seeds no fixture uses

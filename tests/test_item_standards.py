@@ -8,8 +8,8 @@ import math
 import pytest
 from wodcraft.library import get
 
-from wodlab.tables.wods import level_document, resolved_versions
 from wodlab.workouts.compiler import compile_documents
+from wodlab.workouts.levels import level_document, resolved_versions
 from wodlab.workouts.structure import Scoring, item_version, standard_performance, team_size_of
 
 PARTNER = """# Partner chipper

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from conftest import BOX
 from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, estimate
-from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,9 @@ from scipy.sparse.csgraph import connected_components
 from wodcraft.api import compile_source
 
 from conftest import FIXTURES
-from wodlab.sim.simulate import SimulationConfig, on_own_standard, simulate, write_box
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
+from wodlab.sim.truth import on_own_standard
 
 SIM = FIXTURES / "sim"
 # fixtures/sim was written by: wodlab simulate --seed 7 --wods fixtures/wods --out fixtures/sim
@@ -180,7 +182,7 @@ SMALL = dict(athletes=40, weeks=20, seed=5)  # twenty weeks: capped workouts com
 
 @pytest.fixture(scope="module")
 def boxes():
-    from wodlab.sim.simulate import SCENARIOS
+    from wodlab.sim.config import SCENARIOS
 
     return {name: simulate(SimulationConfig(**SMALL, scenario=name)) for name in SCENARIOS}
 
@@ -214,8 +216,8 @@ def test_specialists_have_a_duration_edge_and_realistic_errs_more(boxes):
 
 def test_the_truth_is_no_longer_a_linear_formula_of_the_features(boxes):
     """Under hidden-effects, the features the calibrated model uses explain much less of the true difficulty."""
-    from wodlab.tables.wods import level_document, resolved_versions
     from wodlab.workouts.features import features
+    from wodlab.workouts.levels import level_document, resolved_versions
 
     def explained(box) -> float:
         documents = {_wod_id(w): w.document for w in box.workouts}
@@ -240,9 +242,9 @@ def test_the_truth_is_no_longer_a_linear_formula_of_the_features(boxes):
 
 
 def _wod_id(workout) -> str:
-    from wodlab.sim.simulate import _id_of
+    from wodlab.sim.workouts import workout_id
 
-    return _id_of(workout)
+    return workout_id(workout)
 
 
 def test_the_command_takes_a_scenario(tmp_path):
@@ -258,6 +260,6 @@ def test_the_command_takes_a_scenario(tmp_path):
 def test_the_command_line_offers_every_scenario():
     """cli.py names the scenarios without importing the simulator (a quick `wodlab --help`): same list."""
     from wodlab import cli
-    from wodlab.sim.simulate import SCENARIOS
+    from wodlab.sim.config import SCENARIOS
 
     assert tuple(SCENARIOS) == cli.SCENARIO_NAMES

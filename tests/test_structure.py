@@ -13,8 +13,8 @@ from wodcraft.api import compile_source
 
 from wodlab.scoring.ranking import rank_key
 from wodlab.scoring.scores import parse_score
-from wodlab.sim import simulate
-from wodlab.tables.wods import resolved_versions
+from wodlab.sim.performance import _events, _sets
+from wodlab.workouts.levels import resolved_versions
 from wodlab.workouts.structure import (
     Scoring,
     bounded_by_cap,
@@ -50,9 +50,9 @@ def test_a_level_factor_multiplies_a_ladder_movement_in_the_one_walker(scaled_bl
 
 
 def test_the_simulator_walks_sets_with_the_same_rule(scaled_blocks):
-    sets = simulate._sets(scaled_blocks)  # it used to give 45 ring rows, ignoring the factor
+    sets = _sets(scaled_blocks)  # it used to give 45 ring rows, ignoring the factor
     assert sum(amount for _, amount, _ in sets) == volume_by_kind(scaled_blocks)["reps"] == 135
-    events = simulate._events(sets, 135, 300)
+    events = _events(sets, 135, 300)
     assert sum(quantity for _, _, quantity, _ in events) == 135
 
 

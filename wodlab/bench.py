@@ -34,8 +34,9 @@ from sqlalchemy.dialects import postgresql as pg
 from wodcraft import library
 
 from wodlab.lab import Lab, connect
+from wodlab.sim.config import SimulationConfig
 from wodlab.sim.open_board import open_board
-from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.simulate import simulate, write_box
 from wodlab.store import db, workout_standings
 from wodlab.tables import wods
 

@@ -75,7 +75,8 @@ def _cmd_simulate(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from wodlab.sim.simulate import SimulationConfig, simulate, write_box
+    from wodlab.sim.config import SimulationConfig
+    from wodlab.sim.simulate import simulate, write_box
 
     if not args.out and not args.load:
         raise WodlabError("say where the box goes: --out DIR (files) and/or --load (the database)")

@@ -39,6 +39,7 @@ from wodlab.tables import athletes, ingest, rebuild, sessions, tracker, wods
 from wodlab.tables.events import EVENTS
 from wodlab.tables.results import RESULTS
 from wodlab.workouts.catalog import FAMILIES, catalog_movements, sync_catalog
+from wodlab.workouts.levels import TRACKS
 from wodlab.workouts.structure import Scoring, block_forms
 
 Source = str | Path | pd.DataFrame  # a CSV / JSON Lines path, or a DataFrame of text columns
@@ -92,8 +93,8 @@ def _track(track: str | None) -> str | None:
     if track is None:
         return None
     upper = str(track).strip().upper()
-    if upper not in sessions.TRACKS:
-        raise QueryError(f"unknown track {track!r}; tracks are {', '.join(sessions.TRACKS)} (any case)")
+    if upper not in TRACKS:
+        raise QueryError(f"unknown track {track!r}; tracks are {', '.join(TRACKS)} (any case)")
     return upper
 
 

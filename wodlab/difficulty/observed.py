@@ -47,6 +47,7 @@ from wodlab.scoring.scores import KG_PER_UNIT
 from wodlab.store import queries
 from wodlab.tables.wods import documents, modality_tags
 from wodlab.workouts.catalog import FAMILIES, catalog_movements
+from wodlab.workouts.levels import gender_category
 from wodlab.workouts.structure import (
     Scoring,
     counted_work,
@@ -167,7 +168,7 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
                    "item").itertuples(index=False)}
     for position, row in enumerate(results.itertuples(index=False)):
         info = of_item[row.item]
-        scoring, category = info["scoring"], "women" if row.gender == "F" else "men"
+        scoring, category = info["scoring"], gender_category(row.gender)
         standard = info["standard"][category]
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)
         if row.score_type == "ROUNDS" and value is not None and scoring.reps_per_round:  # rounds+reps as reps

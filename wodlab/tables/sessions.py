@@ -21,9 +21,9 @@ from wodlab.core.ids import stable_id
 from wodlab.load.columnar import Distinct
 from wodlab.load.reading import TableSpec
 from wodlab.tables import athletes, wods
+from wodlab.workouts.levels import TRACKS
 from wodlab.workouts.structure import Scoring
 
-TRACKS = ("RX", "SCALED", "INTERMEDIATE")
 GENDER_MODES = ("M", "F", "MIXED")
 SESSION_KEY = ("wod", "session_date", "session_time", "track", "location")
 

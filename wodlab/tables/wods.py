@@ -17,8 +17,6 @@ import psycopg
 import sqlalchemy as sa
 import wodcraft
 from sqlalchemy.engine import Connection
-from wodcraft.profile import Profile
-from wodcraft.semantics.resolve import resolve
 
 from wodlab.core.errors import Diagnostic, WodCompileError
 from wodlab.core.ids import stable_id
@@ -26,10 +24,9 @@ from wodlab.store.cache import WODCraftCache
 from wodlab.workouts.catalog import FAMILIES, catalog_movements
 from wodlab.workouts.compiler import compile_documents
 from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
+from wodlab.workouts.levels import athlete_version, level_document, resolved_versions
 from wodlab.workouts.structure import Scoring, duration_seconds, fastest_seconds, most_work, walk_movements
 from wodlab.workouts.texts import split_workouts
-
-CATEGORIES = ("men", "women")
 
 
 def generate_wod_hash(dsl_source: str) -> str:
@@ -121,19 +118,6 @@ def _compile(source: str, name: str | None, library_paths: list[Path], cache: WO
 def movements_of(document: dict) -> list[str]:
     """The catalog ids of the Rx work, each once, in order of first appearance."""
     return list(dict.fromkeys(item["movement"] for item in walk_movements(document.get("blocks", []))))
-
-
-def resolved_versions(document: dict) -> dict:
-    """compiled_json: the document resolved by wodcraft for each level x category, in kg.
-
-    Keyed level -> category, e.g. compiled_json->'scaled'->'women'. Levels are Rx plus those the
-    workout defines.
-    """
-    levels = ["rx", *(document.get("levels") or {})]
-    return {
-        level: {cat: resolve(document, Profile(category=cat, level=level, units="kg")) for cat in CATEGORIES}
-        for level in levels
-    }
 
 
 def modality_tags(document: dict) -> list[str]:
@@ -289,15 +273,6 @@ def insert_records(conn: Connection, records: list[WodRecord]) -> list[bool]:
     return created
 
 
-def level_document(document: dict, versions: dict | None, track: str) -> dict:
-    """The version an item is done in: Rx as written, a scaled track as wodcraft resolves it (men)."""
-    if track.upper() == "RX" or not versions:
-        return document
-    level = {"SCALED": "scaled", "INTERMEDIATE": "intermediate"}.get(track.upper(), "rx")
-    version = versions.get(level) or versions.get("rx")
-    return version["men"] if version else document
-
-
 # --- reading stored workouts back ----------------------------------------------------------------------
 
 
@@ -316,8 +291,7 @@ class StoredWod:
 
     def resolved(self, track: str, gender: str | None) -> dict:
         """The version one athlete did: their track's level (Rx when the workout has none) and category."""
-        level = "scaled" if track.upper() == "SCALED" and "scaled" in self.versions else "rx"
-        return self.versions[level]["women" if gender == "F" else "men"]
+        return athlete_version(self.versions, track, gender)
 
 
 _DOCUMENTS = """
