@@ -19,6 +19,7 @@ from wodcraft import library
 
 import wodlab
 from wodlab.store import db
+from wodlab.store.server import HOME_ENV, temporary_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -32,10 +33,10 @@ def _embedded():
     """The run's server (db.temporary_server), and WODLAB_HOME pointing at it: never the user's ./.wodlab."""
     # A short path: the server's Unix socket lives in the data folder, and socket paths are short.
     home = Path(tempfile.mkdtemp(prefix="wlt-", dir="/tmp"))
-    saved = {k: os.environ.get(k) for k in (db.HOME_ENV, db.URL_ENV)}
-    os.environ[db.HOME_ENV] = str(home)
+    saved = {k: os.environ.get(k) for k in (HOME_ENV, db.URL_ENV)}
+    os.environ[HOME_ENV] = str(home)
     os.environ.pop(db.URL_ENV, None)
-    with db.temporary_server(home) as url:
+    with temporary_server(home) as url:
         yield home, url
     for key, value in saved.items():
         if value is None:

@@ -21,7 +21,9 @@ import wodlab
 from conftest import BOX, FIXTURES, ROOT
 from wodlab.core.errors import QueryError, WodlabError
 from wodlab.load.report import ConflictError, LoadError
-from wodlab.scoring.scores import ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import ScoreMismatch, ScoreSyntaxError
+from wodlab.store.server import HOME_ENV, _embedded_postgres, embedded_status, start_embedded, stop_embedded
 from wodlab.tables.athletes import athlete_id
 from wodlab.workouts.structure import Scoring
 
@@ -324,11 +326,10 @@ def own_server_home():
     import tempfile
     from pathlib import Path
 
-    from wodlab.store import db
 
     home = Path(tempfile.mkdtemp(prefix="wls-", dir="/tmp"))
     yield home
-    db.stop_embedded(home)
+    stop_embedded(home)
     shutil.rmtree(home, ignore_errors=True)
 
 
@@ -338,31 +339,28 @@ def _answers(url: str) -> bool:
 
 
 def test_a_stale_postmaster_pid_of_a_live_process_does_not_block_the_server(own_server_home):
-    from wodlab.store import db
 
     home = own_server_home
-    db.start_embedded(home)
-    db.stop_embedded(home)
+    start_embedded(home)
+    stop_embedded(home)
     pgdata = home / "pgdata"
     (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n1700000000\n5432\n{pgdata}\n\n  1 2\nready   \n")
-    assert not db.embedded_status(home)["running"]
-    url = db.start_embedded(home)
-    assert db.embedded_status(home)["running"] and _answers(url)
+    assert not embedded_status(home)["running"]
+    url = start_embedded(home)
+    assert embedded_status(home)["running"] and _answers(url)
 
 
 def test_an_empty_handle_pids_file_does_not_block_the_server(own_server_home):
-    from wodlab.store import db
 
-    db.start_embedded(own_server_home)
+    start_embedded(own_server_home)
     (own_server_home / "pgdata" / ".handle_pids.json").write_text("")
-    assert _answers(db.start_embedded(own_server_home))
+    assert _answers(start_embedded(own_server_home))
 
 
 def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_server_home, tmp_path):
-    from wodlab.store import db
 
-    url = db.start_embedded(own_server_home)
-    db.stop_embedded(own_server_home)
+    url = start_embedded(own_server_home)
+    stop_embedded(own_server_home)
     env = {**os.environ, "DATABASE_URL": url}
     bad = tmp_path / "athletes.csv"
     bad.write_text("external_id,name\nx,X\n")
@@ -379,10 +377,9 @@ def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_se
 
 def test_a_lab_whose_server_stopped_says_what_to_do(own_server_home):
     from wodlab.core.errors import DatabaseUnavailable
-    from wodlab.store import db
 
-    lab = wodlab.connect(db.start_embedded(own_server_home))
-    db.stop_embedded(own_server_home)
+    lab = wodlab.connect(start_embedded(own_server_home))
+    stop_embedded(own_server_home)
     with pytest.raises(DatabaseUnavailable, match="wodlab db start"):
         lab.athletes()
 
@@ -427,8 +424,8 @@ def test_connect_works_after_a_pool_of_workers_is_terminated_mid_connection(own_
     """Workers killed while embedded-postgres rewrites .handle_pids.json must not break later connects."""
     from wodlab.store import db
 
-    db.start_embedded(own_server_home)
-    monkeypatch.setenv(db.HOME_ENV, str(own_server_home))
+    start_embedded(own_server_home)
+    monkeypatch.setenv(HOME_ENV, str(own_server_home))
     monkeypatch.delenv(db.URL_ENV, raising=False)
     context = multiprocessing.get_context("fork")
     with context.Pool(8) as pool:
@@ -454,13 +451,12 @@ def test_a_deadlock_is_not_mistaken_for_a_lost_server():
 
 
 def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_home):
-    from wodlab.store import db
 
     pgdata = own_server_home / "pgdata"
     pgdata.mkdir(parents=True)
     (pgdata / "PG_VERSION").write_text("13\n")
     with pytest.raises(WodlabError, match=r"made by PostgreSQL 13.*embedded server is PostgreSQL \d+") as caught:
-        db.start_embedded(own_server_home)
+        start_embedded(own_server_home)
     assert "wodlab export" in str(caught.value) and "DATABASE_URL" in str(caught.value)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
@@ -472,13 +468,12 @@ def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_
 def test_a_lab_reconnects_after_the_server_restarts(own_server_home):
     """`wodlab db stop; wodlab db start` under a running notebook or API: the pooled connections are stale, and
     the next requests are answered on new ones (none fails)."""
-    from wodlab.store import db
 
-    lab = wodlab.connect(db.start_embedded(own_server_home))
+    lab = wodlab.connect(start_embedded(own_server_home))
     with lab.engine.connect() as a, lab.engine.connect() as b:  # two pooled connections
         a.execute(sa.text("SELECT 1")), b.execute(sa.text("SELECT 1"))
-    db.stop_embedded(own_server_home)
-    db.start_embedded(own_server_home)
+    stop_embedded(own_server_home)
+    start_embedded(own_server_home)
     for _ in range(4):
         assert lab.sql("SELECT 1 AS one")["one"][0] == 1
     lab.engine.dispose()
@@ -525,9 +520,8 @@ def test_postgres_scheme_urls_are_postgresql():
 def test_db_start_prints_no_password(own_server_home):
     from sqlalchemy.engine import make_url
 
-    from wodlab.store import db
 
-    password = make_url(db.start_embedded(own_server_home)).password
+    password = make_url(start_embedded(own_server_home)).password
     assert password
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
@@ -579,18 +573,17 @@ def test_a_smart_shutdown_waiting_for_a_client_is_said_as_such(own_server_home):
     so, commands exit 3 naming it (not 2 with an empty reason), and `wodlab db stop` ends it."""
     import time
 
-    from wodlab.store import db
 
-    url = db.start_embedded(own_server_home)
+    url = start_embedded(own_server_home)
     engine = sa.create_engine(url)
     client = engine.raw_connection()  # a notebook's connection, still open
     try:
         client.cursor().execute("SELECT 1")
         as_root = os.geteuid() == 0
-        db._embedded_postgres().pg_ctl(["-m", "smart", "--no-wait", "stop"], pgdata=own_server_home / "pgdata",
+        _embedded_postgres().pg_ctl(["-m", "smart", "--no-wait", "stop"], pgdata=own_server_home / "pgdata",
                                        user="embedded_postgres" if as_root else None)
         deadline = time.monotonic() + 30
-        while not db.embedded_status(own_server_home)["stopping"] and time.monotonic() < deadline:
+        while not embedded_status(own_server_home)["stopping"] and time.monotonic() < deadline:
             time.sleep(0.05)  # polling the server's own state file, bounded
         env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "WODLAB_HOME": str(own_server_home)}
         status = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "status"], env=env, capture_output=True, text=True)
@@ -598,8 +591,8 @@ def test_a_smart_shutdown_waiting_for_a_client_is_said_as_such(own_server_home):
         query = subprocess.run([sys.executable, "-m", "wodlab.cli", "query", "athletes"], env=env, capture_output=True,
                                text=True)
         assert query.returncode == 3 and "shutting down" in query.stderr
-        assert db.stop_embedded(own_server_home)
+        assert stop_embedded(own_server_home)
     finally:
         client.invalidate()  # the server closed it
     engine.dispose()
-    assert not db.embedded_status(own_server_home)["stopping"] and not db.embedded_status(own_server_home)["running"]
+    assert not embedded_status(own_server_home)["stopping"] and not embedded_status(own_server_home)["running"]

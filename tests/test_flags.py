@@ -13,7 +13,7 @@ from wodcraft.library import get
 
 from conftest import BOX, FIXTURES
 from wodlab.core import frames
-from wodlab.scoring.scores import format_clock
+from wodlab.scoring.values import format_clock
 from wodlab.store import queries
 from wodlab.workouts.structure import FASTEST_PACE_FACTOR, fastest_seconds, most_work
 

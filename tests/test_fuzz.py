@@ -12,7 +12,8 @@ from wodcraft.library import get
 
 from conftest import BOX, FIXTURES, lab_on_new_database
 from wodlab.core.errors import WodlabError
-from wodlab.scoring.scores import Score, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score
 from wodlab.workouts.structure import Scoring
 
 # Text that looks like scores: digits, separators, the grammar's words, and anything else.

@@ -19,7 +19,8 @@ from conftest import FIXTURES
 from wodlab.core.errors import WodlabError
 from wodlab.load.report import LoadError
 from wodlab.scoring.ranking import rank_key
-from wodlab.scoring.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
 from wodlab.tables.wods import compile_records
 from wodlab.workouts.structure import Scoring
 

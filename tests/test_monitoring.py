@@ -8,12 +8,13 @@ import sys
 
 from conftest import ROOT
 from wodlab.core.frames import dtypes_of
-from wodlab.store import db, queries
+from wodlab.store import queries
+from wodlab.store.server import SETTINGS
 
 
 def test_the_embedded_server_loads_pg_stat_statements_and_logs_slow_statements(lab):
-    settings = {name: lab.sql(f"SHOW {name}").iloc[0, 0] for name in db.SETTINGS}
-    assert settings == db.SETTINGS
+    settings = {name: lab.sql(f"SHOW {name}").iloc[0, 0] for name in SETTINGS}
+    assert settings == SETTINGS
 
 
 def test_slow_queries_lists_the_slowest_statements_and_the_log_keeps_them(lab, pg_home):

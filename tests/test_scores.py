@@ -11,7 +11,8 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from wodlab.scoring.ranking import rank_key
-from wodlab.scoring.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
 from wodlab.workouts.structure import Scoring
 
 
@@ -287,7 +288,7 @@ _marker = st.sampled_from(["", " Rx", " rx", " RX+", " Sc", " scaled", " SC"])
 def test_the_quick_reading_of_common_shapes_is_the_grammars(text):
     """scores._quick_score reads bare clocks, numbers and rounds+reps without the grammar: it must give
     exactly the grammar's Score, and leave to the grammar every text the grammar refuses."""
-    from wodlab.scoring.scores import _grammar_score, _quick_score
+    from wodlab.scoring.notation import _grammar_score, _quick_score
 
     quick = _quick_score(text)
     try:

@@ -13,7 +13,8 @@ from wodlab.core.resources import wodlab_version
 from wodlab.lab import Lab, connect
 from wodlab.load.report import LoadError, LoadReport
 from wodlab.scoring.ranking import personal_records, rank_key
-from wodlab.scoring.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
 from wodlab.tables.wods import WodRecord, compile_records, generate_wod_hash
 from wodlab.views import plots
 

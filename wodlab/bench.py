@@ -37,7 +37,8 @@ from wodlab.lab import Lab, connect
 from wodlab.sim.config import SimulationConfig
 from wodlab.sim.open_board import open_board
 from wodlab.sim.simulate import simulate, write_box
-from wodlab.store import db, workout_standings
+from wodlab.store import workout_standings
+from wodlab.store.server import temporary_server
 from wodlab.tables import wods
 
 SCALES = {
@@ -281,7 +282,7 @@ def bench_difficulty(scale: str) -> dict:
     from wodlab.difficulty import reliability
 
     config = DIFFICULTY_BOX[scale]
-    with tempfile.TemporaryDirectory(prefix="wlbench-difficulty-") as scratch, db.temporary_server() as url:
+    with tempfile.TemporaryDirectory(prefix="wlbench-difficulty-") as scratch, temporary_server() as url:
         folder = Path(scratch) / "box"
         write_box(simulate(config), folder)
         lab = connect(url)
@@ -382,7 +383,7 @@ def write_numbered_workouts(folder: Path, count: int) -> Path:
 
 def run(scale: str, runs: int) -> dict:
     config = SCALES[scale]
-    with tempfile.TemporaryDirectory(prefix="wlbench-") as scratch, db.temporary_server() as url:
+    with tempfile.TemporaryDirectory(prefix="wlbench-") as scratch, temporary_server() as url:
         say(f"simulating the {scale} box ({config.athletes} athletes x {config.weeks} weeks)...")
         box_dir = Path(scratch) / "box"
         write_box(simulate(config), box_dir)

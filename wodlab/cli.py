@@ -10,6 +10,7 @@ import psycopg
 
 from wodlab.core.errors import DatabaseUnavailable, WodlabError
 from wodlab.store import db, queries
+from wodlab.store.server import embedded_status, resolve_url, start_embedded, stop_embedded, wodlab_home
 
 
 def _print_table(frame: pd.DataFrame, empty: str = "(no rows)", width: int = 200, colwidth: int = 80) -> None:
@@ -19,23 +20,23 @@ def _print_table(frame: pd.DataFrame, empty: str = "(no rows)", width: int = 200
 
 
 def _cmd_db(args) -> int:
-    home = db.wodlab_home()
+    home = wodlab_home()
     if args.action == "start":
-        url = db.start_embedded(home)
+        url = start_embedded(home)
         # the password stays out of logs (CI prints this); `wodlab db url` prints the whole URL when asked
         print(f"embedded PostgreSQL running, data in {home / 'pgdata'}\n{db.hide_password(url)}\n"
               "(`wodlab db url` prints the URL with its password)")
     elif args.action == "stop":
-        print("stopped" if db.stop_embedded(home) else f"not running (data in {home / 'pgdata'})")
+        print("stopped" if stop_embedded(home) else f"not running (data in {home / 'pgdata'})")
     elif args.action == "status":
-        status = db.embedded_status(home)
+        status = embedded_status(home)
         state = (f"running, pid {status['pid']}" if status["running"] else
                  f"shutting down, pid {status['pid']}: waiting for connected clients (end it now: wodlab db stop)"
                  if status["stopping"] else "stopped")
         print(f"{state}; data in {status['pgdata']}")
         return 0 if status["running"] else 3
     elif args.action == "url":
-        print(db.resolve_url())
+        print(resolve_url())
     elif args.action == "slow":
         frame = _connect().slow_queries(limit=args.limit)
         frame["query"] = frame["query"].str.replace(r"\s+", " ", regex=True).str.slice(0, 100)

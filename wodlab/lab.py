@@ -35,6 +35,7 @@ from wodlab.load.report import LoadReport
 from wodlab.scoring import ranking
 from wodlab.store import db, queries, schema, workout_standings
 from wodlab.store.cache import WODCraftCache, default_cache
+from wodlab.store.server import copy_database, resolve_url
 from wodlab.tables import athletes, ingest, rebuild, sessions, tracker, wods
 from wodlab.tables.events import EVENTS
 from wodlab.tables.results import RESULTS
@@ -616,7 +617,7 @@ class Lab:
         """A copy of this database on the same server, for trying writes; see wodlab.store.db.copy_database."""
         target = name or f"{self.engine.url.database}_scratch"
         self.engine.dispose()  # PostgreSQL copies a database only while nobody is connected to it
-        return connect(db.copy_database(self.engine.url, target))
+        return connect(copy_database(self.engine.url, target))
 
     # --- raw access ----------------------------------------------------------------------------
 
@@ -646,7 +647,7 @@ def connect(url: str | None = None, *, init: bool = True) -> Lab:
     movement catalog), and one that lacks newer migrations raises, pointing at `wodlab init`.
     With init=False the schema is left alone and not checked.
     """
-    engine = db.create_engine(db.resolve_url(url))
+    engine = db.create_engine(resolve_url(url))
     lab = Lab(engine)
     if not init:
         return lab

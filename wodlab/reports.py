@@ -22,9 +22,9 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 def fixture_database(directory: Path | str) -> Iterator[str]:
     """A throw-away embedded server loaded with a box folder (the notebooks' fixture); yields its URL."""
     from wodlab.lab import connect
-    from wodlab.store import db
+    from wodlab.store.server import temporary_server
 
-    with db.temporary_server() as url:
+    with temporary_server() as url:
         lab = connect(url)
         lab.load_box(directory, progress=False)
         lab.engine.dispose()  # the notebooks' scratch copies need the database to themselves
@@ -35,9 +35,9 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | N
     """Run every cell in a kernel of this Python, in the notebook's folder, against `database_url`."""
     from nbclient import NotebookClient
 
-    from wodlab.store import db
+    from wodlab.store.server import url_in_environment
 
-    with db.url_in_environment(database_url):  # the kernel inherits it
+    with url_in_environment(database_url):  # the kernel inherits it
         NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
 
 

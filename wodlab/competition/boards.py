@@ -38,7 +38,8 @@ from wodlab.core.ids import stable_id, stable_id_texts
 from wodlab.core.private import open_private
 from wodlab.load import columnar, loading, reading, writing
 from wodlab.load.report import ConflictError, LoadError, LoadReport, Outcome, Problem
-from wodlab.scoring.scores import NO_SCORES, ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import NO_SCORES, ScoreMismatch, ScoreSyntaxError
 from wodlab.tables import sessions, wods
 from wodlab.tables.athletes import ATHLETES, athlete_id
 from wodlab.tables.results import RESULTS, result_id, result_row, results_table, score_columns

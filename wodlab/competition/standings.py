@@ -92,7 +92,7 @@ def _shown(frame: pd.DataFrame, rules: Rules, scorings: dict[str, Scoring]) -> p
     shown = frame["score"].astype(object)
     if not rules.capped_as_time:
         return shown
-    from wodlab.scoring.scores import format_clock
+    from wodlab.scoring.values import format_clock
 
     for position, row in enumerate(frame.itertuples(index=False)):
         scoring = scorings.get(str(row.wod_id))

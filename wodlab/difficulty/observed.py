@@ -43,7 +43,7 @@ from wodlab.core.errors import WodlabError
 from wodlab.core.frames import FLOAT, INT, TEXT, conform
 from wodlab.difficulty import joint
 from wodlab.programming.profile import time_domain, work_seconds
-from wodlab.scoring.scores import KG_PER_UNIT
+from wodlab.scoring.values import KG_PER_UNIT
 from wodlab.store import queries
 from wodlab.tables.wods import documents, modality_tags
 from wodlab.workouts.catalog import FAMILIES, catalog_movements

@@ -28,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from wodlab.scoring.scores import KG_PER_UNIT, METRES_PER_UNIT, NO_SCORES, Score, total_work
+from wodlab.scoring.scores import total_work
+from wodlab.scoring.values import KG_PER_UNIT, METRES_PER_UNIT, NO_SCORES, Score
 from wodlab.workouts.structure import Scoring
 
 POLICIES = ("box", "crossfit")

@@ -26,305 +26,21 @@ Impossible clocks (`4:75`, `1:75:00`) are refused, never carried over.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
-from functools import lru_cache
-from importlib.resources import files
 
-from lark import Lark, Token, Transformer, UnexpectedInput
-
-from wodlab.core.errors import WodlabError
+from wodlab.scoring.notation import parse_text
+from wodlab.scoring.values import (
+    MAX_UNITS_PER_SECOND,
+    NO_SCORES,
+    Score,
+    ScoreMismatch,
+    ScoreSyntaxError,
+    check_notation,
+    format_clock,
+    plain_number,
+)
 from wodlab.workouts.structure import Scoring, total_work
-
-STATUSES = ("finished", "capped", "dnf", "dns", "wd", "none")
-NO_SCORES = ("dnf", "dns", "wd", "none")  # a result with no score: below every score on every board
-DIVISIONS = ("rx", "rx+", "scaled")
-NOTATIONS = ("box", "games")
-
-_UNITS = {  # token type -> (score_type, canonical unit)
-    "REPS": ("REPS", "reps"), "LB": ("LOAD", "lb"), "KG": ("LOAD", "kg"), "POOD": ("LOAD", "pood"),
-    "CAL": ("CALORIES", "cal"), "METRE": ("DISTANCE", "m"), "KM": ("DISTANCE", "km"),
-    "MILE": ("DISTANCE", "mi"), "FOOT": ("DISTANCE", "ft"), "POINT": ("POINTS", "pt"),
-}
-KG_PER_UNIT = {"kg": Decimal(1), "lb": Decimal("0.45359237"), "pood": Decimal(16)}
-METRES_PER_UNIT = {"m": Decimal(1), "km": Decimal(1000), "mi": Decimal("1609.344"), "ft": Decimal("0.3048")}
-
-# Human names of the grammar's terminals, for "expected ..." in error messages.
-_EXPECTED_NAMES = {
-    "CLOCK": "a time (4:32)", "NUMBER": "a number", "ROUNDS": "'rounds'", "REPS": "'reps'",
-    "LB": "'lb'", "KG": "'kg'", "POOD": "'pood'", "CAL": "'cal'", "METRE": "'m'", "KM": "'km'",
-    "MILE": "'mi'", "FOOT": "'ft'", "POINT": "'pt'", "CAP": "'CAP'", "DNF": "'DNF'", "DNS": "'DNS'", "WD": "'WD'",
-    "RX": "'Rx'",
-    "RX_PLUS": "'Rx+'", "SCALED": "'Sc'", "TIEBREAK": "'tb'", "PLUS": "'+'", "LPAR": "'('",
-    "RPAR": "')'", "COLON": "':'", "$END": "the end of the score", "COMMA": "','", "MINUS": "'-'",
-    "SEMICOLON": "';'", "SLASH": "'/'",
-}
-
-
-class ScoreSyntaxError(WodlabError):
-    """Text that is not a score: says at which column, and what could have come there."""
-
-    def __init__(self, text: str, column: int, expected: list[str]):
-        self.text, self.column, self.expected = text, column, expected
-        pointer = " " * (column - 1) + "^"
-        super().__init__(
-            f"cannot read score {text!r} at column {column}: expected {' or '.join(expected) or 'nothing more'}\n"
-            f"    {text}\n    {pointer}"
-        )
-
-
-class ScoreMismatch(WodlabError):
-    """A well-formed score that cannot be a score of this workout."""
-
-
-# Scores are stored in DECIMAL(10,3) columns: a number past this is a slip, not a score.
-MAX_NUMBER = Decimal(10_000_000)
-# Above this many units of work a second (reps, calories, metres) no athlete does an AMRAP: a slip.
-MAX_UNITS_PER_SECOND = 20
-
-
-class _BadToken(Exception):
-    """Raised inside the transformer; _parse_text turns it into a ScoreSyntaxError pointing at the token."""
-
-    def __init__(self, token: Token, expected: str):
-        super().__init__(expected)
-        self.token, self.expected = token, expected
-
-
-def _clock_seconds(token: Token) -> Decimal:
-    """h:mm:ss or m:ss (fractions allowed); every part after the first must be below 60.
-
-    A leading part may be 60 or more ("65:12" is 65 minutes): whiteboards write long workouts so.
-    "4:75" or "1:75:00" are refused, never carried over into 5:15 or 2:15:00.
-    """
-    parts = str(token).split(":")
-    seconds = Decimal(parts[-1])
-    if seconds >= 60:
-        raise _BadToken(token, "seconds below 60")
-    minutes = int(parts[-2])
-    if len(parts) == 3 and minutes >= 60:
-        raise _BadToken(token, "minutes below 60 after the hours")
-    hours = int(parts[0]) if len(parts) == 3 else 0
-    return Decimal(hours * 3600 + minutes * 60) + seconds
-
-
-def _number(token: Token, whole: bool = False) -> Decimal:
-    value = Decimal(str(token))
-    if value >= MAX_NUMBER:
-        raise _BadToken(token, "a number below 10,000,000")
-    if whole and value != value.to_integral_value():
-        raise _BadToken(token, "a whole number of rounds and reps")
-    return value
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: 102.50 -> 102.5, 1E+2 -> 100."""
-    return format(value.normalize(), "f")
-
-
-def format_clock(seconds: Decimal) -> str:
-    whole = int(seconds)
-    fraction = seconds - whole
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    tail = _plain(fraction)[1:] if fraction else ""  # ".5"
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}{tail}"
-    return f"{minutes}:{secs:02d}{tail}"
-
-
-@dataclass(frozen=True)
-class Score:
-    score_type: str  # TIME, ROUNDS, REPS, LOAD, CALORIES, DISTANCE, POINTS
-    score_value: Decimal | None
-    score_secondary: Decimal | None = None
-    score_unit: str | None = None  # s, rounds, reps, kg, lb, pood, cal, m, km, mi, ft, pt
-    status: str = "finished"  # finished, capped, dnf, dns, wd, none
-    division: str | None = None  # rx, rx+, scaled; None when the text does not say
-    tiebreak: Decimal | None = None  # seconds
-    reps_left: Decimal | None = None  # games notation CAP+N: reps left at the cap (score_value: reps done, once known)
-
-    @property
-    def is_rx(self) -> bool | None:
-        return None if self.division is None else self.division != "scaled"
-
-    @property
-    def is_dnf(self) -> bool:
-        """The seed's is_dnf: no score (did not finish, did not start, withdrew, nothing entered)."""
-        return self.status in NO_SCORES
-
-    @property
-    def capped(self) -> bool:
-        return self.status == "capped"
-
-    def format(self, notation: str = "box") -> str:
-        """Canonical text in a notation; parse_score(score.format(n), notation=n) == score."""
-        _check_notation(notation)
-        parts = [self._body(notation)]
-        games_scaled = self.division == "scaled" and notation == "games"
-        if self.division and not games_scaled:
-            parts.append({"rx": "Rx", "rx+": "Rx+", "scaled": "Sc"}[self.division])
-        if self.tiebreak is not None:
-            parts.append(f"tb {format_clock(self.tiebreak)}")
-        if games_scaled:
-            parts.append("- s")  # the leaderboards' suffix: always last
-        return " ".join(parts)
-
-    def _body(self, notation: str) -> str:
-        if self.status in ("dnf", "dns", "wd"):
-            return self.status.upper()
-        if self.status == "none":
-            return "0"
-        if self.status == "capped":
-            if notation == "games" and self.reps_left is not None:
-                return f"CAP+{_plain(self.reps_left)}"
-            if self.score_value is None:
-                return "CAP"
-            return f"CAP +{_plain(self.score_value)}" if notation == "games" else f"CAP+{_plain(self.score_value)}"
-        if self.score_type == "TIME":
-            return format_clock(self.score_value)
-        if self.score_type == "ROUNDS":
-            rounds = _plain(self.score_value)
-            return f"{rounds} rounds" if self.score_secondary is None else f"{rounds}+{_plain(self.score_secondary)}"
-        return f"{_plain(self.score_value)} {self.score_unit}"
-
-
-def _check_notation(notation: str) -> None:
-    if notation not in NOTATIONS:
-        raise WodlabError(f"unknown score notation {notation!r}; notations are {', '.join(NOTATIONS)}")
-
-
-class _ToScore(Transformer):
-    """Parse tree -> Score. Markers may come before or after the body, in any order."""
-
-    def start(self, children):
-        body = next(c for c in children if isinstance(c, Score))
-        changes = {}
-        for child in children:
-            if isinstance(child, tuple):
-                key, value = child
-                if key in changes and changes[key] != value:
-                    raise ScoreMismatch(f"two different {key}s in one score: {changes[key]} and {value}")
-                changes[key] = value
-        return replace(body, **changes)
-
-    def marker(self, children):
-        return children[0]
-
-    def division(self, children):
-        return ("division", {"RX_PLUS": "rx+", "RX": "rx", "SCALED": "scaled"}[children[0].type])
-
-    def tiebreak(self, children):
-        return ("tiebreak", _clock_seconds(children[-1]))
-
-    def time(self, children):
-        return Score("TIME", _clock_seconds(children[0]), score_unit="s")
-
-    def rounds_reps(self, children):
-        numbers = [c for c in children if c.type == "NUMBER"]
-        return Score("ROUNDS", _number(numbers[0], whole=True), _number(numbers[1], whole=True), "rounds")
-
-    def rounds_only(self, children):
-        return Score("ROUNDS", _number(children[0], whole=True), None, "rounds")
-
-    def amount(self, children):
-        number = _number(children[0])
-        if len(children) == 1:
-            return Score("REPS", number, score_unit="reps")
-        score_type, unit = _UNITS[children[1].type]
-        return Score(score_type, number, score_unit=unit)
-
-    def capped(self, children):
-        number = next((c for c in children if isinstance(c, Token) and c.type == "NUMBER"), None)
-        return Score("REPS", None if number is None else _number(number), score_unit="reps", status="capped")
-
-    def dnf(self, _):
-        return Score("TIME", None, score_unit="s", status="dnf")
-
-    def dns(self, _):
-        return Score("TIME", None, score_unit="s", status="dns")
-
-    def wd(self, _):
-        return Score("TIME", None, score_unit="s", status="wd")
-
-
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
-    grammar = (files("wodlab.scoring") / "score.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", maybe_placeholders=False)
-
-
-def _syntax_error(text: str, error: UnexpectedInput) -> ScoreSyntaxError:
-    expected = getattr(error, "expected", None) or getattr(error, "allowed", None) or set()
-    names = sorted({_EXPECTED_NAMES.get(e, e) for e in expected if not e.startswith("_")})
-    token = getattr(error, "token", None)
-    column = getattr(error, "column", None)
-    if getattr(token, "type", None) == "$END" or not isinstance(column, int) or column < 1:
-        column = len(text) + 1  # the text stopped too early: point just past it
-    return ScoreSyntaxError(text, column, names)
-
-
-# The shapes most results are written in, read without the grammar: a bare clock ("4:05"), a bare
-# number ("185"), rounds+reps ("7+12", "14 + 7", "18 rds 12", "35 rounds + 11 reps"), a load
-# ("335 kg", "225lb") and a capped count ("CAP+147", "cap 145"), each optionally followed by a
-# division marker ("4:05 Rx"). Each builds exactly the Score the grammar's rule would
-# (tests/test_scores.py checks them against the grammar on generated texts); anything else, or any
-# doubt, goes to the grammar. A bulk load reads thousands of distinct texts: the grammar takes
-# about 100 µs for one, this a few.
-_QUICK = re.compile(
-    r"^(?:(?P<clock>\d+:\d{1,2}(?::\d{1,2})?(?:\.\d+)?)"
-    r"|(?P<number>\d+(?:\.\d+)?)"
-    r"|(?P<rounds>\d+)\s*(?:\+|(?:rds?|rounds?)(?:\s*\+)?)\s*(?P<reps>\d+)(?:\s*reps?)?"
-    r"|(?P<load>\d+(?:\.\d+)?)\s*(?P<unit>kgs?|lbs?)"
-    r"|(?:cap|tc)\s*\+?\s*(?P<cap>\d+))"
-    r"(?:\s+(?P<division>rx\+|rx|sc|scaled))?$", re.IGNORECASE)
-_QUICK_DIVISIONS = {"rx+": "rx+", "rx": "rx", "sc": "scaled", "scaled": "scaled"}
-
-
-def _quick_score(text: str) -> Score | None:
-    found = _QUICK.match(text)
-    if found is None:
-        return None
-    try:
-        if found["clock"]:
-            score = Score("TIME", _clock_seconds(found["clock"]), score_unit="s")
-        elif found["number"]:
-            score = Score("REPS", _number(found["number"]), score_unit="reps")
-        elif found["rounds"]:
-            score = Score("ROUNDS", _number(found["rounds"], whole=True), _number(found["reps"], whole=True), "rounds")
-        elif found["load"]:
-            score = Score("LOAD", _number(found["load"]), score_unit=found["unit"][:2].lower())
-        else:
-            score = Score("REPS", _number(found["cap"]), score_unit="reps", status="capped")
-    except _BadToken:
-        return None  # the grammar's path says what is wrong, and where
-    division = found["division"]
-    return score if division is None else replace(score, division=_QUICK_DIVISIONS[division.lower()])
-
-
-@lru_cache(maxsize=65536)
-def _parse_text(text: str) -> Score:
-    # Scores repeat (every "DNF", every "7+12"): each distinct text is parsed once.
-    quick = _quick_score(text)
-    return quick if quick is not None else _grammar_score(text)
-
-
-def _grammar_score(text: str) -> Score:
-    """A score text read by the lark grammar (score.lark)."""
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as error:
-        raise _syntax_error(text, error) from None
-    try:
-        return _ToScore().transform(tree)
-    except Exception as error:  # lark wraps transformer errors
-        cause = getattr(error, "orig_exc", error)
-        if isinstance(cause, _BadToken):
-            raise ScoreSyntaxError(text, cause.token.column or 1, [cause.expected]) from None
-        if isinstance(cause, WodlabError):
-            raise cause from None
-        raise
-
 
 # "10:23 - s": leaderboards' scaled mark, at the end or before the tie-break ("55 reps - s tb 24:00")
 _SCALED_SUFFIX = re.compile(r"\s+-\s*s\s*(?=$|tb\b)", re.IGNORECASE)
@@ -337,7 +53,7 @@ MAX_HOURS = 10  # a workout longer than this is a misreading of mm:ss:ff
 def parse_score(text: str, wod: Scoring | dict | None = None, notation: str = "box") -> Score:
     """Read a score written in `notation` ("box" or "games"); with its workout (Scoring or compiled
     document), check it against the workout and normalise it. See the module docstring."""
-    _check_notation(notation)
+    check_notation(notation)
     if not isinstance(text, str):
         raise ScoreSyntaxError(str(text), 1, ["a score"])
     scoring = None if wod is None else wod if isinstance(wod, Scoring) else Scoring.of(wod)
@@ -352,7 +68,7 @@ def parse_score(text: str, wod: Scoring | dict | None = None, notation: str = "b
     if _NO_SCORE.match(body):
         score = Score("REPS", None, score_unit="reps", status="none")
     else:
-        score = _parse_text(_hundredths_if_hours_impossible(body, scoring))
+        score = parse_text(_hundredths_if_hours_impossible(body, scoring))
         if score.status == "finished" and score.score_type == "REPS" and score.score_value == 0 and score.tiebreak is None:
             # "0 Rx": zero reps is no score; "0 reps tb 3:00" was judged (the athlete started and was
             # timed): a score of zero reps, above every no-score, ranked by its tie-break
@@ -401,7 +117,7 @@ def check_score(score: Score, scoring: Scoring) -> Score:
         if score.score_type != "ROUNDS" or score.capped:
             raise ScoreMismatch(f"{score.format()!r} on an AMRAP: write rounds+reps, e.g. 7+12")
         if per_round and (score.score_secondary or 0) >= per_round:
-            raise ScoreMismatch(f"{score.format()!r}: a round of this workout is {_plain(per_round)} reps")
+            raise ScoreMismatch(f"{score.format()!r}: a round of this workout is {plain_number(per_round)} reps")
         _check_pace(score, scoring)
         return replace(score, score_secondary=score.score_secondary or Decimal(0))
     if kind == "load":
@@ -425,7 +141,8 @@ def _check_pace(score: Score, scoring: Scoring) -> None:
     total = total_work(score.score_value, score.score_secondary, Decimal(str(scoring.reps_per_round)))
     limit = Decimal(MAX_UNITS_PER_SECOND) * Decimal(str(scoring.clock_seconds))
     if total > limit:
-        raise ScoreMismatch(f"{score.format()!r}: {_plain(total)} units of work in {format_clock(Decimal(str(scoring.clock_seconds)))} "
+        raise ScoreMismatch(f"{score.format()!r}: {plain_number(total)} units of work in "
+                            f"{format_clock(Decimal(str(scoring.clock_seconds)))} "
                             f"is more than {MAX_UNITS_PER_SECOND} a second, which no one does; check the score")
 
 
@@ -454,9 +171,9 @@ def _check_for_time(score: Score, scoring: Scoring) -> Score:
         score = replace(score, score_value=score.reps_left, reps_left=None)
     if score.reps_left is not None and total is not None:  # games' CAP+N: reps done = the workout's total - N
         if not 0 < score.reps_left <= total:
-            raise ScoreMismatch(f"{score.format('games')!r}: {_plain(score.reps_left)} reps left, but the whole workout "
-                                f"is {_plain(total)} reps")
+            raise ScoreMismatch(f"{score.format('games')!r}: {plain_number(score.reps_left)} reps left, but the whole workout "
+                                f"is {plain_number(total)} reps")
         score = replace(score, score_value=total - score.reps_left)
     if total is not None and score.score_value is not None and score.score_value >= total:
-        raise ScoreMismatch(f"{score.format()!r}: the whole workout is {_plain(total)} reps")
+        raise ScoreMismatch(f"{score.format()!r}: the whole workout is {plain_number(total)} reps")
     return replace(score, status="capped", score_unit="reps")

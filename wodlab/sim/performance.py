@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from wodlab.scoring.scores import format_clock
+from wodlab.scoring.values import format_clock
 from wodlab.sim.workouts import Workout
 from wodlab.workouts.levels import level_of, resolved_versions
 from wodlab.workouts.structure import (

