@@ -12,7 +12,7 @@ import redis
 
 from conftest import ROOT
 from wodlab.store.cache import LocalCache, WODCraftCache, compiler_versions, default_cache
-from wodlab.tables.wods import compile_records
+from wodlab.tables.wod_records import compile_records
 from wodlab.workouts.compiler import compile_documents
 
 FRAN = "# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n"

@@ -21,7 +21,7 @@ from wodlab.load.report import LoadError
 from wodlab.scoring.ranking import rank_key
 from wodlab.scoring.scores import parse_score
 from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
-from wodlab.tables.wods import compile_records
+from wodlab.tables.wod_records import compile_records
 from wodlab.workouts.structure import Scoring
 
 BOARDS = FIXTURES / "leaderboards"

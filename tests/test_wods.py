@@ -14,7 +14,8 @@ from wodcraft.api import compile_source
 
 import wodlab
 from conftest import FIXTURES
-from wodlab.tables.wods import compile_records, generate_wod_hash, insert_record
+from wodlab.tables.wod_records import compile_records, generate_wod_hash
+from wodlab.tables.wods import insert_record
 
 FRAN = library.get("girls/fran").source
 

@@ -15,7 +15,7 @@ from wodlab.load.report import LoadError, LoadReport
 from wodlab.scoring.ranking import personal_records, rank_key
 from wodlab.scoring.scores import parse_score
 from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
-from wodlab.tables.wods import WodRecord, compile_records, generate_wod_hash
+from wodlab.tables.wod_records import WodRecord, compile_records, generate_wod_hash
 from wodlab.views import plots
 
 __version__ = wodlab_version()

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from wodlab import difficulty, programming
 from wodlab.audit import dedup, flags, merge
 from wodlab.competition import boards, standings
+from wodlab.competition.judging import JUDGMENTS, PENALTY_UNITS, judge, store_rules, stored_rules
 from wodlab.competition.rules import Rules, rules_of
 from wodlab.core.errors import DatabaseError, QueryError
 from wodlab.difficulty import calibrate, observed, reliability, versions
@@ -39,6 +40,7 @@ from wodlab.store.server import copy_database, resolve_url
 from wodlab.tables import athletes, ingest, rebuild, sessions, tracker, wods
 from wodlab.tables.events import EVENTS
 from wodlab.tables.results import RESULTS
+from wodlab.tables.wod_records import compile_records
 from wodlab.workouts.catalog import FAMILIES, catalog_movements, sync_catalog
 from wodlab.workouts.levels import TRACKS
 from wodlab.workouts.structure import Scoring, block_forms
@@ -214,7 +216,7 @@ class Lab:
 
         Raises WodCompileError, with every diagnostic, when it does not compile; nothing is written.
         """
-        records = wods.compile_records(source, name, model=self.difficulty.model(), cache=self.cache)
+        records = compile_records(source, name, model=self.difficulty.model(), cache=self.cache)
         with self.engine.begin() as conn:
             for record in records:
                 wods.insert_record(conn, record)
@@ -266,13 +268,13 @@ class Lab:
 
     def competition_rules(self, competition: str) -> Rules:
         with self.engine.connect() as conn:
-            return boards.stored_rules(conn, self._competition(competition))
+            return stored_rules(conn, self._competition(competition))
 
     def set_competition_rules(self, competition: str, rules) -> Rules:
         """Replace the competition's rules (a preset's name, a dict, Rules): standings re-rank at once, nothing reloads."""
         checked = rules_of(rules)
         with self.engine.begin() as conn:
-            boards.store_rules(conn, self._competition(competition), checked)
+            store_rules(conn, self._competition(competition), checked)
         return checked
 
     def judge(self, competition: str, athlete: str, workout: str, status: str, *, penalty: float | None = None,
@@ -280,12 +282,12 @@ class Lab:
         """Judge one result of a competition: athlete (the board's athlete id), workout (the board's label),
         status pending / valid / invalid / adjusted (with a penalty in reps, seconds or percent, and a reason).
         The change is kept in load_history; False when nothing changed."""
-        if status not in boards.JUDGMENTS:
-            raise QueryError(f"unknown judgment {status!r}: use one of {', '.join(boards.JUDGMENTS)}")
+        if status not in JUDGMENTS:
+            raise QueryError(f"unknown judgment {status!r}: use one of {', '.join(JUDGMENTS)}")
         if (status == "adjusted") != (penalty is not None):
             raise QueryError("an adjusted result needs a penalty (and only an adjusted one has one)")
-        if penalty is not None and (unit not in boards.PENALTY_UNITS or penalty < 0):
-            raise QueryError(f"a penalty is 0 or more, in {', '.join(boards.PENALTY_UNITS)}; got {penalty!r} {unit!r}")
+        if penalty is not None and (unit not in PENALTY_UNITS or penalty < 0):
+            raise QueryError(f"a penalty is 0 or more, in {', '.join(PENALTY_UNITS)}; got {penalty!r} {unit!r}")
         name = self._competition(competition)
         found = self.sql(
             "SELECT ar.id::text AS result_id, ar.session_date FROM competitions c "
@@ -297,12 +299,12 @@ class Lab:
         found = found.assign(status=status, penalty=penalty, penalty_unit=unit if penalty is not None else None,
                              reason=reason)
         with self.engine.begin() as conn:
-            return boards.judge(conn, found, source=f"judge: {reason or status}") > 0
+            return judge(conn, found, source=f"judge: {reason or status}") > 0
 
     def _placed(self, competition: str, division: str | None, judging: str) -> tuple[pd.DataFrame, Rules]:
         name = self._competition(competition)
         with self.engine.connect() as conn:
-            rules = boards.stored_rules(conn, name)
+            rules = stored_rules(conn, name)
         results = self.query("competition_results", competition=name, division=division)
         scorings = self._scorings(results["wod_id"].dropna().unique()) if rules.capped_as_time else {}
         return standings.places(results, rules, judging, scorings), rules

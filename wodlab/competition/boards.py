@@ -32,7 +32,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wodlab.competition.rules import Rules, rules_of
+from wodlab.competition.judging import judge_from_board, store_rules
+from wodlab.competition.rules import rules_of
 from wodlab.core.errors import WodlabError
 from wodlab.core.ids import stable_id, stable_id_texts
 from wodlab.core.private import open_private
@@ -42,7 +43,7 @@ from wodlab.scoring.scores import parse_score
 from wodlab.scoring.values import NO_SCORES, ScoreMismatch, ScoreSyntaxError
 from wodlab.tables import sessions, wods
 from wodlab.tables.athletes import ATHLETES, athlete_id
-from wodlab.tables.results import RESULTS, result_id, result_row, results_table, score_columns
+from wodlab.tables.results import RESULTS, result_row, results_table, score_columns
 from wodlab.workouts.structure import Scoring
 
 COLUMN_ALIASES = {
@@ -216,7 +217,7 @@ def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competitio
         session_of, date_of = _sessions(conn, comp, competition.strip(), labels, wod_ids, date or dt.date.today())
         _enter(conn, comp, board)
         written = _write_results(conn, board, session_of, date_of, update, name)
-        _judge_from_board(conn, board, session_of, date_of, name)
+        judge_from_board(conn, board, session_of, date_of, name)
         report.inserted, report.unchanged, report.updated = written.inserted, written.unchanged, len(written.updated)
         report.unchanged += int(board["repeat"].sum())
     return report
@@ -371,63 +372,6 @@ def _result_rows(rows: pd.DataFrame, session_of: dict, date_of: dict) -> tuple[l
     return values, [int(line) for line in rows["line"]]
 
 
-# --- rules and judging ---------------------------------------------------------------------------------------------
-
-def stored_rules(conn, competition: str) -> Rules:
-    document = conn.execute(sa.text("SELECT rules FROM competitions WHERE name = :c"), {"c": competition}).scalar()
-    return rules_of(document)
 
 
-def store_rules(conn, competition: str, rules: Rules) -> None:
-    """The competition's rules replaced: its standings are computed under them from the next read."""
-    conn.execute(sa.text("UPDATE competitions SET rules = CAST(:r AS JSONB) WHERE name = :c"),
-                 {"r": rules.as_json(), "c": competition})
 
-
-JUDGMENTS = ("pending", "valid", "invalid", "adjusted")
-PENALTY_UNITS = ("reps", "seconds", "percent")
-
-
-def judge(conn, judgments: pd.DataFrame, source: str) -> int:
-    """Write judgments (columns result_id, session_date, status, penalty, penalty_unit, reason): the changed
-    ones only, each change kept in load_history (table_name result_judging, the old judgment, pending when
-    there was none, and the new). Returns how many changed."""
-    if judgments.empty:
-        return 0
-    given = {column: judgments[column].astype(object).where(judgments[column].notna(), None).tolist()
-             for column in ("result_id", "session_date", "status", "penalty", "penalty_unit", "reason")}
-    return conn.execute(sa.text("""
-        WITH given AS (
-            SELECT * FROM unnest(CAST(:result_id AS UUID[]), CAST(:session_date AS DATE[]), CAST(:status AS TEXT[]),
-                                 CAST(:penalty AS NUMERIC[]), CAST(:penalty_unit AS TEXT[]), CAST(:reason AS TEXT[]))
-                     AS g (result_id, session_date, status, penalty, penalty_unit, reason)
-        ), changed AS (
-            SELECT g.*, jsonb_build_object('status', COALESCE(j.status, 'pending'), 'penalty', j.penalty,
-                                           'penalty_unit', j.penalty_unit, 'reason', j.reason) AS old_row
-            FROM given g LEFT JOIN result_judging j ON j.result_id = g.result_id
-            WHERE (COALESCE(j.status, 'pending'), j.penalty, j.penalty_unit, j.reason)
-                  IS DISTINCT FROM (g.status, g.penalty, g.penalty_unit, g.reason)
-        ), history AS (
-            INSERT INTO load_history (table_name, row_id, old_row, new_row, source)
-            SELECT 'result_judging', result_id, old_row,
-                   jsonb_build_object('status', status, 'penalty', penalty, 'penalty_unit', penalty_unit, 'reason', reason),
-                   :source
-            FROM changed
-        )
-        INSERT INTO result_judging AS j (result_id, session_date, status, penalty, penalty_unit, reason)
-        SELECT result_id, session_date, status, penalty, penalty_unit, reason FROM changed
-        ON CONFLICT (result_id) DO UPDATE SET status = EXCLUDED.status, penalty = EXCLUDED.penalty,
-            penalty_unit = EXCLUDED.penalty_unit, reason = EXCLUDED.reason, judged_at = NOW()
-    """), {**given, "source": source}).rowcount
-
-
-def _judge_from_board(conn, board: pd.DataFrame, session_of: dict, date_of: dict, name: str) -> None:
-    """The board's validity column, where it says something: each result judged valid or invalid."""
-    judged = board[board["judging"].notna() & ~board["repeat"]]
-    if judged.empty:
-        return
-    athletes = {key: athlete_id(key) for key in dict.fromkeys(judged["athlete_id"])}
-    judge(conn, pd.DataFrame({
-        "result_id": [str(result_id(session_of[label], athletes[key])) for label, key in zip(judged["label"], judged["athlete_id"])],
-        "session_date": [date_of[label] for label in judged["label"]],
-        "status": judged["judging"].to_numpy(), "penalty": None, "penalty_unit": None, "reason": None}), name)

@@ -45,7 +45,8 @@ from wodlab.difficulty import joint
 from wodlab.programming.profile import time_domain, work_seconds
 from wodlab.scoring.values import KG_PER_UNIT
 from wodlab.store import queries
-from wodlab.tables.wods import documents, modality_tags
+from wodlab.tables.wod_records import modality_tags
+from wodlab.tables.wods import documents
 from wodlab.workouts.catalog import FAMILIES, catalog_movements
 from wodlab.workouts.levels import gender_category
 from wodlab.workouts.structure import (

@@ -15,7 +15,7 @@ from wodlab.sim.config import (
     NEAR_TWINS,
     SEMANTIC_TWINS,
 )
-from wodlab.tables.wods import generate_wod_hash
+from wodlab.tables.wod_records import generate_wod_hash
 from wodlab.workouts.structure import (
     Scoring,
     standard_performance,

@@ -25,7 +25,8 @@ from wodlab.core.progress import progress as with_progress
 from wodlab.load.loading import DEADLOCK_RETRIES, RETRYABLE, transaction
 from wodlab.load.report import LoadReport, Outcome
 from wodlab.store.cache import WODCraftCache
-from wodlab.tables.wods import compile_records, insert_records, stored_ids
+from wodlab.tables.wod_records import compile_records
+from wodlab.tables.wods import insert_records, stored_ids
 from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from wodlab.core.errors import WodCompileError, WodlabError
 from wodlab.core.frames import OBJECT, TEXT, typed_frame
 from wodlab.tables import wods
+from wodlab.tables.wod_records import WodRecord, compile_records
 from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
 
 REBUILD_SCHEMA = {"wod_id": TEXT, "title": TEXT, "stored_wodcraft_version": TEXT, "status": TEXT, "changes": OBJECT,
@@ -33,9 +34,9 @@ REBUILD_SCHEMA = {"wod_id": TEXT, "title": TEXT, "stored_wodcraft_version": TEXT
 DEFAULT_BATCH = 100
 
 
-def _recompile(row, model: DifficultyModel) -> tuple[wods.WodRecord | None, str | None]:
+def _recompile(row, model: DifficultyModel) -> tuple[WodRecord | None, str | None]:
     try:
-        records = wods.compile_records(row.dsl_source, model=model)
+        records = compile_records(row.dsl_source, model=model)
     except WodCompileError as problem:
         return None, str(problem)
     if len(records) != 1:  # a stored source is one workout; two would mean the splitter changed its mind
