@@ -23,8 +23,8 @@ from wodlab.core.errors import QueryError, WodlabError
 from wodlab.load.report import ConflictError, LoadError
 from wodlab.scoring.scores import parse_score
 from wodlab.scoring.values import ScoreMismatch, ScoreSyntaxError
+from wodlab.store.names import athlete_id
 from wodlab.store.server import HOME_ENV, _embedded_postgres, embedded_status, start_embedded, stop_embedded
-from wodlab.tables.athletes import athlete_id
 from wodlab.workouts.structure import Scoring
 
 FRAN_RESULT_HEADER = "wod,session_date,session_time,track,location,athlete,score\n"

@@ -22,8 +22,8 @@ from wodlab.difficulty.calibrate import FEATURES_SCHEMA
 from wodlab.load.report import REPORT_SCHEMA
 from wodlab.programming import profile
 from wodlab.store import queries
+from wodlab.store.names import athlete_id
 from wodlab.tables import tracker
-from wodlab.tables.athletes import athlete_id
 
 
 def _session(lab, title: str, track: str = "RX") -> str:

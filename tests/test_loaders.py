@@ -15,8 +15,8 @@ from conftest import BOX
 from wodlab.core.errors import DatabaseError
 from wodlab.load import loading
 from wodlab.load.report import LoadError
+from wodlab.store.names import athlete_id
 from wodlab.tables import results
-from wodlab.tables.athletes import athlete_id
 
 BAD_ROWS = {118: ("score", "7+12"), 405: ("athlete", "nobody"), 871: ("session_date", "2026-13-01")}
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from conftest import FIXTURES, ROOT
 from wodlab.core.errors import QueryError
 from wodlab.store import queries
-from wodlab.tables.athletes import athlete_id
+from wodlab.store.names import athlete_id
 
 ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
     str(athlete_id(name)) for name in ("alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"))

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from wodlab.core.errors import WodlabError
-from wodlab.tables.athletes import athlete_id
+from wodlab.store.names import athlete_id
 from wodlab.tables.tracker import replay
 
 ATHLETES = ["alice", "bruno", "chloe"]

@@ -3,10 +3,10 @@
 -- session_events).
 -- param start: date, optional — first session date (inclusive)
 -- param end: date, optional — last session date (inclusive)
--- param wod: text, optional — the workout's title, or its id as text
--- param track: text, optional — RX, SCALED, INTERMEDIATE
--- param athlete_id: uuid, optional — one athlete
--- param session_id: uuid, optional — one session
+-- param wod: workout, optional — the workout's title or id (resolved to one workout, wodlab.store.names)
+-- param tracks: text[], optional — RX, SCALED, INTERMEDIATE: one or several; every track when NULL
+-- param athlete_id: athlete, optional — one athlete: their id or the box's external id
+-- param session_id: session, optional — one session
 -- column event_id: string — the event's id
 -- column session_id: string — the session's id
 -- column session_date: datetime64[ns] — the session's date
@@ -25,8 +25,8 @@ JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
 -- the row's own copy of the session date: a date-bounded slice reads only its month partitions
 WHERE (CAST(:start AS DATE) IS NULL OR re.session_date >= :start)
 AND (CAST(:end AS DATE) IS NULL OR re.session_date <= :end)
-AND (CAST(:wod AS TEXT) IS NULL OR wd.title = :wod OR wd.id::text = :wod)
-AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
+AND (CAST(:wod AS UUID) IS NULL OR wd.id = CAST(:wod AS UUID))
+AND (CAST(:tracks AS TEXT[]) IS NULL OR ss.track = ANY(CAST(:tracks AS TEXT[])))
 AND (CAST(:athlete_id AS UUID) IS NULL OR re.athlete_id = :athlete_id)
 AND (CAST(:session_id AS UUID) IS NULL OR re.session_id = :session_id)
 ORDER BY re.session_date, re.session_id, re.athlete_id, re.timestamp_offset, re.id;

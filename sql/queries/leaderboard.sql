@@ -9,12 +9,12 @@
 -- Two ways to the same board, one of which runs: a board of one workout over all its sessions is
 -- read from workout_standings (migration 017: each athlete's best, kept by the loads; the top rows
 -- are an index range in the policy's order, ranked as they are read); a
--- board of one session, without flagged results, or of a title several workouts share is ranked
+-- board of one session, or without flagged results, is ranked
 -- here from the results (candidates -> best -> ranked). tests/test_standings.py checks they agree.
--- param wod: text — the workout's title, or its id as text
+-- param wod: workout — the workout's title or id (resolved to one workout, wodlab.store.names)
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL
 -- param gender: text, optional — M or F; everyone when NULL
--- param session_id: uuid, optional — one session only
+-- param session_id: session, optional — one session only
 -- param limit: int, optional — at most this many rows
 -- param policy: text, optional — the ranking policy: crossfit, or box (the default, also for NULL)
 -- param exclude_flagged: bool, optional — true: leave out results the last check found impossible or outliers
@@ -37,10 +37,9 @@
 -- column flag: string — impossible, outlier or leader when the last check flagged the result (lab.suspicious_results)
 WITH matching AS (
     SELECT wd.id FROM wod_definitions wd
-    WHERE wd.title = :wod OR wd.id::text = :wod  -- idx_wod_title, idx_wod_id_text
+    WHERE wd.id = CAST(:wod AS UUID)
 ), stored AS (
-    SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE)
-           AND (SELECT count(*) FROM matching) = 1 AS usable
+    SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) AS usable
 ), settled_size AS (
     -- the board's size, for percentiles (workout_boards, kept with the standings)
     SELECT CASE CAST(:gender AS TEXT) WHEN 'M' THEN b.men WHEN 'F' THEN b.women ELSE b.athletes END AS athletes

@@ -145,7 +145,10 @@ def pair_kind(conn, a: str, b: str, threshold: float = 0.35) -> str | None:
     return None
 
 
-def find_duplicates(engine: Engine, threshold: float = 0.35) -> pd.DataFrame:
+THRESHOLD = 0.35  # the near-duplicate distance below which two workouts are listed
+
+
+def find_duplicates(engine: Engine, threshold: float = THRESHOLD) -> pd.DataFrame:
     """Every duplicate pair, ranked: columns kind, similarity, a_id, a_title, b_id, b_title, differences."""
     frame = _workouts(engine)
     found, seen = [], set()

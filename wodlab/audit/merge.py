@@ -26,7 +26,6 @@ back, nothing half-written); results added to the moved sessions simply follow t
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from wodlab.audit import dedup
 from wodlab.core.errors import WodlabError
 from wodlab.core.frames import INT, TEXT, typed_frame
+from wodlab.store import names
 from wodlab.tables import wods
 
 
@@ -77,25 +77,17 @@ def workout_id(conn: Connection, reference: str) -> str:
     """A stored workout's id from its id or its exact title; MergeError naming what is wrong (several workouts
     of that title, a workout merged away, or none, with the closest titles)."""
     text = str(reference).strip()
-    rows = conn.execute(sa.text("SELECT id::text, title FROM wod_definitions WHERE id::text = lower(:r) OR title = :r "
-                                "ORDER BY id"), {"r": text}).all()
-    by_id = [r for r in rows if r.id == text.lower()]
-    if by_id:
-        return by_id[0].id
-    if len(rows) == 1:
-        return rows[0].id
-    if rows:
-        raise MergeError(f"{len(rows)} workouts are titled {text!r}: give one of their ids ({', '.join(r.id for r in rows)})")
-    merged = conn.execute(sa.text("SELECT id, kept_id::text FROM workout_merges WHERE undone_at IS NULL "
-                                  "AND (dropped_id::text = lower(:r) OR dropped_row ->> 'title' = :r) ORDER BY id DESC LIMIT 1"),
-                          {"r": text}).first()
-    if merged:
-        raise MergeError(f"workout {text!r} was merged into {merged.kept_id} (merge {merged.id}): use that one, "
-                         f"or undo merge {merged.id}")
-    titles = list(conn.execute(sa.text("SELECT DISTINCT title FROM wod_definitions")).scalars())
-    close = difflib.get_close_matches(text, titles, n=3)
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise MergeError(f"no workout titled {text!r} and no workout with that id{hint}")
+    try:
+        return names.resolve_workout(conn, text)
+    except names.UnknownName as unknown:
+        merged = conn.execute(sa.text(
+            "SELECT id, kept_id::text FROM workout_merges WHERE undone_at IS NULL "
+            "AND (dropped_id::text = lower(:r) OR lower(dropped_row ->> 'title') = lower(:r)) ORDER BY id DESC LIMIT 1"),
+            {"r": text}).first()
+        if merged:
+            raise MergeError(f"workout {text!r} was merged into {merged.kept_id} (merge {merged.id}): use that one, "
+                             f"or undo merge {merged.id}") from None
+        raise MergeError(str(unknown)) from None
 
 
 def merge_workouts(engine: Engine, keep: str, drop: str, *, allow_near: bool = False, dry_run: bool = False) -> MergeReport:
@@ -225,7 +217,10 @@ def merges(engine: Engine) -> pd.DataFrame:
     return typed_frame([tuple(r) for r in rows], MERGES_SCHEMA)
 
 
-def apply_plan(engine: Engine, plan: pd.DataFrame, *, kinds=("exact", "semantic"), allow_near: bool = False,
+SAFE_KINDS = ("exact", "semantic")  # the pairs a plan merges unless asked for near ones too
+
+
+def apply_plan(engine: Engine, plan: pd.DataFrame, *, kinds=SAFE_KINDS, allow_near: bool = False,
                dry_run: bool = False) -> list[MergeReport]:
     """Each row of a merge plan (dedup.merge_plan) of the given kinds, in order, each merge its own transaction;
     a pair whose workout an earlier row merged away is followed to where it went. Stops at the first refusal

@@ -41,8 +41,10 @@ from wodlab.load import columnar, loading, reading, writing
 from wodlab.load.report import ConflictError, LoadError, LoadReport, Outcome, Problem
 from wodlab.scoring.scores import parse_score
 from wodlab.scoring.values import NO_SCORES, ScoreMismatch, ScoreSyntaxError
+from wodlab.store import names
+from wodlab.store.names import athlete_id
 from wodlab.tables import sessions, wods
-from wodlab.tables.athletes import ATHLETES, athlete_id
+from wodlab.tables.athletes import ATHLETES
 from wodlab.tables.results import RESULTS, result_row, results_table, score_columns
 from wodlab.workouts.structure import Scoring
 
@@ -72,16 +74,12 @@ def competition_id(name: str):
     return stable_id("competition", name.strip())
 
 
-def names(conn) -> list[str]:
-    return list(conn.execute(sa.text("SELECT name FROM competitions ORDER BY name")).scalars())
-
-
-def session_of(conn, competition: str, wod_reference: str) -> str | None:
-    """The session of a competition's workout (by the workout's title or id), None when it is not one of its workouts."""
+def session_of(conn, competition: str, wod_id: str) -> str | None:
+    """The session of a competition's workout, None when the workout is not one of its workouts."""
     return conn.execute(sa.text(
         "SELECT cw.session_id::text FROM competition_workouts cw JOIN competitions c ON c.id = cw.competition_id "
-        "JOIN scheduled_sessions ss ON ss.id = cw.session_id JOIN wod_definitions wd ON wd.id = ss.wod_definition_id "
-        "WHERE c.name = :c AND (wd.title = :w OR wd.id::text = :w)"), {"c": competition, "w": wod_reference}).scalar()
+        "JOIN scheduled_sessions ss ON ss.id = cw.session_id "
+        "WHERE c.name = :c AND ss.wod_definition_id = CAST(:w AS UUID)"), {"c": competition, "w": wod_id}).scalar()
 
 
 def _key(column: str) -> str:
@@ -164,19 +162,21 @@ def _tiebreak_column(frame: pd.DataFrame, label: str) -> str | None:
 
 
 def _workout_ids(conn, labels: list[str], given: dict[str, str]) -> dict[str, str]:
-    stored = wods.titles(conn)
-    by_title = {title.lower(): wod_id for wod_id, title in stored}
-    ids = {wod_id for wod_id, _ in stored}
+    """Each label's workout: the one `given` maps it to, else the label, else "Open <label>" (wodlab.store.names)."""
+    stored = names.Workouts.read(conn)
     found, problems = {}, []
     for label in labels:
         reference = given.get(label, label)
-        for candidate in (reference, f"Open {reference}"):
-            if candidate.lower() in ids or candidate.lower() in by_title:
-                found[label] = candidate.lower() if candidate.lower() in ids else by_title[candidate.lower()]
-                break
-        else:
+        try:
+            wod_id = stored.find(reference) or stored.find(f"Open {reference}")
+        except names.UnknownName as problem:
+            problems.append(Problem(1, label, str(problem)))
+            continue
+        if wod_id is None:
             problems.append(Problem(1, label, f"no stored workout titled {reference!r} or 'Open {reference}': load it, "
                                               f"or map it with workouts={{{label!r}: 'its title'}}"))
+        else:
+            found[label] = wod_id
     if problems:
         raise LoadError("leaderboard", problems)
     return found

@@ -7,7 +7,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from wodlab.competition.rules import Rules, rules_of
-from wodlab.tables.athletes import athlete_id
+from wodlab.core.errors import QueryError
+from wodlab.store.names import athlete_id
 from wodlab.tables.results import result_id
 
 
@@ -23,9 +24,32 @@ def store_rules(conn, competition: str, rules: Rules) -> None:
 
 
 JUDGMENTS = ("pending", "valid", "invalid", "adjusted")
-
-
 PENALTY_UNITS = ("reps", "seconds", "percent")
+
+
+def check_judgment(status: str, penalty: float | None, unit: str | None) -> None:
+    """QueryError unless status is a judgment, and a penalty (0 or more, in a known unit) comes with an adjusted
+    result and only with one."""
+    if status not in JUDGMENTS:
+        raise QueryError(f"unknown judgment {status!r}: use one of {', '.join(JUDGMENTS)}")
+    if (status == "adjusted") != (penalty is not None):
+        raise QueryError("an adjusted result needs a penalty (and only an adjusted one has one)")
+    if penalty is not None and (unit not in PENALTY_UNITS or penalty < 0):
+        raise QueryError(f"a penalty is 0 or more, in {', '.join(PENALTY_UNITS)}; got {penalty!r} {unit!r}")
+
+
+def results_of(conn, competition: str, athlete: str, workout: str) -> pd.DataFrame:
+    """(result_id, session_date) of one athlete's result on one workout (the board's label) of a competition;
+    QueryError when there is none."""
+    found = pd.DataFrame(conn.execute(sa.text(
+        "SELECT ar.id::text AS result_id, ar.session_date FROM competitions c "
+        "JOIN competition_workouts cw ON cw.competition_id = c.id "
+        "JOIN athlete_results ar ON ar.session_id = cw.session_id JOIN athletes a ON a.id = ar.athlete_id "
+        "WHERE c.name = :c AND cw.label = :w AND a.external_id = :a"), {"c": competition, "w": workout, "a": athlete}).all(),
+        columns=["result_id", "session_date"])
+    if found.empty:
+        raise QueryError(f"{competition}: no result of athlete {athlete!r} on workout {workout!r}")
+    return found
 
 
 def judge(conn, judgments: pd.DataFrame, source: str) -> int:

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Connection
 
+from wodlab.competition.judging import stored_rules
 from wodlab.competition.rules import Rules
 from wodlab.core.errors import QueryError
 from wodlab.core.frames import FLOAT, INT, TEXT, conform
 from wodlab.scoring.ranking import NO_SCORE_TIER
+from wodlab.store import queries
+from wodlab.tables.wods import documents
 from wodlab.workouts.structure import Scoring
 
 JUDGING = ("all", "valid")  # which results count: all but the invalid ones, or only those a judge accepted
@@ -163,3 +167,14 @@ def _decided_by(table: pd.DataFrame, active: list[str], names: list[str]) -> pd.
         decided[now_alone & ~alone] = name
         alone = alone | now_alone
     return decided
+
+
+def read_places(conn: Connection, competition: str, division: str | None, judging: str) -> tuple[pd.DataFrame, Rules]:
+    """Each result's place and points under the competition's stored rules, read on one connection: the rules,
+    the results (query competition_results) and, when capped results count as times, the workouts' scoring."""
+    rules = stored_rules(conn, competition)
+    results = queries.run(conn, "competition_results", competition=competition, division=division)
+    scorings = {}
+    if rules.capped_as_time:
+        scorings = {str(stored.id): Scoring.of(stored.document) for stored in documents(conn, results["wod_id"].dropna().unique())}
+    return places(results, rules, judging, scorings), rules

@@ -20,7 +20,7 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from wodlab.core.errors import QueryError
 from wodlab.core.frames import BOOL, DATE, FLOAT, INT, OBJECT, TEXT, TIMESTAMP, Schema
@@ -35,15 +35,14 @@ def _client_sql(raw: psycopg.Connection, sql: str, params: dict) -> str:
     return psycopg.ClientCursor(raw).mogrify(body, params)
 
 
-def copy_frame(engine: Engine, sql: str, params: dict, schema: Schema) -> pd.DataFrame:
-    """Run a SELECT through COPY (...) TO STDOUT as CSV and read it with the schema's dtypes."""
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        statement = _client_sql(raw, sql, params)
-        buffer = io.BytesIO()
-        with raw.cursor() as cur, cur.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
+def copy_frame(conn: Connection, sql: str, params: dict, schema: Schema) -> pd.DataFrame:
+    """Run a SELECT through COPY (...) TO STDOUT as CSV on the connection and read it with the schema's dtypes."""
+    raw = conn.connection.driver_connection
+    statement = _client_sql(raw, sql, params)
+    buffer = io.BytesIO()
+    with raw.cursor() as cur, cur.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
     buffer.seek(0)
     return _read(buffer, schema)
 

@@ -11,18 +11,24 @@ get exactly the declared columns and dtypes, and an empty result is an empty fra
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from wodlab.core.errors import QueryError
 from wodlab.core.frames import check_schema, to_arrow
+from wodlab.core.hints import did_you_mean
 from wodlab.core.resources import sql_dir
+from wodlab.store import names
 from wodlab.store.bulk import copy_frame
 from wodlab.workouts.catalog import resolve_movement
 
@@ -37,7 +43,8 @@ COUNT_PARAMS = ("limit", "offset")
 @dataclass(frozen=True)
 class Param:
     name: str
-    type: str  # text, text[], int, uuid, date, bool; movement, movement[] (names resolved to catalog ids)
+    type: str  # text, text[], int, uuid, date, bool; movement, movement[] (names resolved to catalog ids);
+    #            workout, athlete, session (a name resolved to the stored row's id: wodlab.store.names)
     optional: bool
     doc: str
 
@@ -96,11 +103,7 @@ def catalog() -> dict[str, Query]:
 def get(name: str) -> Query:
     queries = catalog()
     if name not in queries:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(queries), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise QueryError(f"no query named {name!r}.{hint} Known queries: {', '.join(queries)}")
+        raise QueryError(f"no query named {name!r}{did_you_mean(name, queries, list_known=True)}")
     return queries[name]
 
 
@@ -118,7 +121,11 @@ def _movements(where: str, kind: str, value):
     return resolved[0] if single else resolved
 
 
-def _check_value(query: Query, param: Param, value):
+NAMES = {"workout": names.resolve_workout, "athlete": names.resolve_athlete, "session": names.resolve_session}
+TEXT_FORMS = {"text[]": "a,b", "movement[]": "a,b", "int": "an integer", "bool": "true or false", "date": "YYYY-MM-DD"}
+
+
+def _check_value(query: Query, param: Param, value, conn: Connection | None):
     """The value to bind, or QueryError saying what the parameter expects."""
     where = f"query {query.name!r}, parameter {param.name!r}"
     if value is None:
@@ -127,6 +134,13 @@ def _check_value(query: Query, param: Param, value):
         raise QueryError(f"{where} is required ({param.type}): {param.doc}")
     if param.type in ("movement", "movement[]"):
         return _movements(where, param.type, value)
+    if param.type in NAMES:
+        if not isinstance(value, str | uuid.UUID):
+            raise QueryError(f"{where} expects a {param.type}'s name or id, got {value!r}")
+        try:
+            return NAMES[param.type](conn, value)
+        except QueryError as unknown:
+            raise QueryError(f"{where}: {unknown}") from None
     if param.type == "text[]":
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise QueryError(f"{where} expects a list of strings, got {value!r}")
@@ -163,8 +177,36 @@ def _check_value(query: Query, param: Param, value):
     raise QueryError(f"{where} has an unknown declared type {param.type!r}")  # pragma: no cover
 
 
-def bind(query: Query, params: dict) -> dict:
-    """Check the caller's parameters against the header: unknown, missing and mistyped ones raise."""
+def _from_text(query: Query, param: Param, raw: str):
+    """A parameter written as text (the command line's name=value) as the value _check_value checks."""
+    if param.type in ("text[]", "movement[]"):
+        return [v.strip() for v in raw.split(",") if v.strip()]
+    if param.type == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw  # _check_value names what an integer parameter expects
+    if param.type == "bool":
+        return {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(raw.strip().lower(), raw)
+    return raw
+
+
+def params_from_text(query: Query, pairs: list[str]) -> dict:
+    """`name=value` pairs (the command line's) as the parameters of `query`, each typed by its header; bind
+    then checks them as it checks a caller's."""
+    declared = {p.name: p for p in query.params}
+    params = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep:
+            raise QueryError(f"parameters are written name=value, got {pair!r}")
+        params[name] = _from_text(query, declared[name], raw) if name in declared else raw
+    return params
+
+
+def bind(query: Query, params: dict, conn: Connection | None = None) -> dict:
+    """Check the caller's parameters against the header: unknown, missing and mistyped ones raise; names
+    (workout, athlete, session) are resolved to ids on `conn`."""
     known = {p.name: p for p in query.params}
     unknown = sorted(set(params) - set(known))
     if unknown:
@@ -172,22 +214,37 @@ def bind(query: Query, params: dict) -> dict:
             f"query {query.name!r} has no parameter {', '.join(map(repr, unknown))}; "
             f"it takes: {', '.join(known) or 'nothing'}"
         )
-    return {name: _check_value(query, p, params.get(name)) for name, p in known.items()}
+    return {name: _check_value(query, p, params.get(name), conn) for name, p in known.items()}
 
 
-def run(engine: Engine, name: str, *, as_arrow: bool = False, **params):
+def run(engine: Engine | Connection, name: str, **params) -> pd.DataFrame:
     """The query's rows as a frame with its declared dtypes, read through COPY (wodlab.store.bulk; lists and
-    documents come as JSON). as_arrow=True: a pyarrow Table instead."""
+    documents come as JSON), on one connection."""
     query = get(name)
-    frame = copy_frame(engine, query.sql, bind(query, params), query.dtypes)
-    return to_arrow(frame, query.dtypes) if as_arrow else frame
+    with _connection(engine) as conn:
+        return copy_frame(conn, query.sql, bind(query, params, conn), query.dtypes)
+
+
+def run_arrow(engine: Engine | Connection, name: str, **params) -> pa.Table:
+    """run(), as a pyarrow Table with the declared types."""
+    return to_arrow(run(engine, name, **params), get(name).dtypes)
+
+
+@contextlib.contextmanager
+def _connection(engine: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection, or one of the engine's for the time of the call."""
+    if isinstance(engine, Connection):
+        yield engine
+        return
+    with engine.connect() as conn:
+        yield conn
 
 
 def _explained(engine: Engine, name: str, options: str, params: dict) -> list:
     """The rows of EXPLAIN `options` for a query with these (checked) parameters."""
     query = get(name)
-    values = bind(query, params)
     with engine.connect() as conn:
+        values = bind(query, params, conn)
         return conn.execute(sa.text(f"EXPLAIN {options}" + query.sql.strip().rstrip(";")), values).all()
 
 

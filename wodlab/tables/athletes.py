@@ -12,17 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from wodlab.core.fields import RowProblem, choice, integer, required
-from wodlab.core.ids import stable_id
 from wodlab.load.reading import TableSpec
-
-
-def athlete_id(external_id: str) -> uuid.UUID:
-    """The id of the athlete the box knows as `external_id`: the same in every database."""
-    return stable_id("athlete", external_id.strip())
-
-
-def exists(conn: Connection, athlete: uuid.UUID | str) -> bool:
-    return conn.execute(sa.text("SELECT 1 FROM athletes WHERE id = CAST(:id AS UUID)"), {"id": str(athlete)}).first() is not None
+from wodlab.store.names import athlete_id
 
 
 def known_ids(conn: Connection) -> set[uuid.UUID]:

@@ -1,7 +1,7 @@
 """The scheduled_sessions table spec, and how results and events name a session.
 
 A session is named by its natural key (wod, session_date, session_time, track, location) or by
-session_id; its id is uuid5 of that key. Workouts are referenced by title or id (wods.titles).
+session_id; its id is uuid5 of that key. Workouts are referenced by title or id (wodlab.store.names).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from wodlab.core.errors import QueryError
 from wodlab.core.fields import RowProblem, choice, date, integer, optional, required, time_of_day
 from wodlab.core.ids import stable_id
 from wodlab.load.columnar import Distinct
 from wodlab.load.reading import TableSpec
+from wodlab.store import names
+from wodlab.store.names import athlete_id
 from wodlab.tables import athletes, wods
 from wodlab.workouts.levels import TRACKS
 from wodlab.workouts.structure import Scoring
@@ -34,16 +35,11 @@ def session_id(wod_id, day: dt.date, time: dt.time | None, track: str, location:
 
 
 def session_info(conn: Connection, session) -> dict:
-    """{id, wod_id, track, session_date} of one session; QueryError naming it when there is none."""
-    try:
-        key = uuid.UUID(str(session))
-    except ValueError:
-        raise QueryError(f"{session!r} is not a session id (a UUID): see lab.tracked_sessions() or the sessions file") from None
+    """{id, wod_id, track, session_date} of one session; UnknownName naming it when there is none."""
+    key = names.resolve_session(conn, session)
     row = conn.execute(sa.text("SELECT id, wod_definition_id, track, session_date FROM scheduled_sessions WHERE id = :id"),
-                       {"id": key}).first()
-    if row is None:
-        raise QueryError(f"no scheduled session {key}: load the sessions file first, or check the id")
-    return {"id": key, "wod_id": str(row.wod_definition_id), "track": row.track, "session_date": row.session_date}
+                       {"id": key}).one()
+    return {"id": row.id, "wod_id": str(row.wod_definition_id), "track": row.track, "session_date": row.session_date}
 
 
 _ENSURE = sa.text("""
@@ -58,27 +54,20 @@ def ensure_session(conn: Connection, session: uuid.UUID, wod_id: str, day: dt.da
     conn.execute(_ENSURE, {"id": session, "wod": wod_id, "day": day, "track": track, "location": location})
 
 
-class Workouts:
-    """Workouts by id and by title, and their Scoring, read once per load (in the load's transaction)."""
+class Workouts(names.Workouts):
+    """Workouts by id and by title (the rule of wodlab.store.names), and their Scoring, read once per load
+    (in the load's transaction)."""
 
     def __init__(self, conn: Connection):
+        super().__init__(names.titles(conn))
         self._conn = conn
-        stored = wods.titles(conn)
-        self.ids = {wod_id for wod_id, _ in stored}
-        self.by_title: dict[str, list[str]] = {}
-        for wod_id, title in stored:
-            self.by_title.setdefault(title.strip().lower(), []).append(wod_id)
         self._scoring: dict[str, Scoring] = {}
 
     def resolve(self, reference: str, column: str = "wod") -> str:
-        if reference.strip().lower() in self.ids:
-            return reference.strip().lower()
-        matches = self.by_title.get(reference.strip().lower(), [])
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise RowProblem(column, f"no workout titled {reference!r} (load it first, or give its id)")
-        raise RowProblem(column, f"{len(matches)} workouts are titled {reference!r}: give one of their ids {sorted(matches)}")
+        try:
+            return super().resolve(reference)
+        except names.UnknownName as problem:
+            raise RowProblem(column, f"{problem} (load it first, or give its id)") from None
 
     def scoring(self, wod_id: str) -> Scoring:
         if wod_id not in self._scoring:
@@ -234,7 +223,7 @@ class SessionRefs:
 
     def _athlete(self, record: dict) -> uuid.UUID:
         external = required(record, "athlete")
-        found = athletes.athlete_id(external)
+        found = athlete_id(external)
         if found not in self.athletes:
             raise RowProblem("athlete", f"unknown athlete {external!r} (load the athletes file first)")
         return found

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from wodlab.core.errors import WodlabError
 from wodlab.core.fields import INT_MAX
 from wodlab.core.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
-from wodlab.tables.athletes import athlete_id
+from wodlab.store.names import athlete_id
 from wodlab.tables.events import EVENT_TYPES, MAX_QUANTITY
 from wodlab.workouts.catalog import resolve_movement
 from wodlab.workouts.structure import round_volume, total_work, volume

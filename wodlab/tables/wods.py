@@ -179,18 +179,6 @@ def document(conn: Connection, wod_id) -> StoredWod:
     return found[0]
 
 
-def matching(conn: Connection, reference: str) -> list[tuple[str, str]]:
-    """(id, title) of the workouts whose id is `reference` or whose title is it in any case (by index, not a scan of titles)."""
-    rows = conn.execute(sa.text("SELECT id::text AS id, title FROM wod_definitions "
-                                "WHERE id::text = lower(:r) OR lower(title) = lower(:r) ORDER BY title, id"), {"r": reference})
-    return [(r.id, r.title) for r in rows]
-
-
-def titles(conn: Connection) -> list[tuple[str, str]]:
-    """(id, title) of every stored workout, ordered by title then id: to resolve references."""
-    return [(r.id, r.title) for r in conn.execute(sa.text("SELECT id::text AS id, title FROM wod_definitions ORDER BY title, id"))]
-
-
 _SET_DIFFICULTY = sa.text("""
     UPDATE wod_definitions SET difficulty_score = :score, difficulty_version = :version, updated_at = NOW()
     WHERE id = CAST(:id AS UUID)

@@ -20,9 +20,9 @@ def gender_category(gender: str | None) -> str:
     return "women" if gender == "F" else "men"
 
 
-def level_of(track: str, versions: dict | None) -> str:
-    """The level a track is done at: its own where the workout defines it, else Rx."""
-    level = TRACK_LEVELS.get(track.upper(), "rx")
+def level_of(track: str | None, versions: dict | None) -> str:
+    """The level a track is done at: its own where the workout defines it, else Rx (no track: Rx)."""
+    level = TRACK_LEVELS.get((track or "RX").upper(), "rx")
     return level if versions and level in versions else "rx"
 
 
@@ -39,7 +39,7 @@ def resolved_versions(document: dict) -> dict:
     }
 
 
-def level_document(document: dict, versions: dict | None, track: str) -> dict:
+def level_document(document: dict, versions: dict | None, track: str | None) -> dict:
     """The version an item is done in: Rx as written, another track as wodcraft resolves its level (men)."""
     level = level_of(track, versions)
     if level == "rx":
