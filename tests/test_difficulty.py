@@ -22,8 +22,8 @@ from wodlab.difficulty import BASELINE, FEATURES, reliability
 from wodlab.difficulty.observed import DisconnectedWarning
 from wodlab.sim.config import MODALITIES
 from wodlab.sim.truth import modality_weights
-from wodlab.workouts import features
 from wodlab.workouts.difficulty_model import TERMS
+from wodlab.workouts.features import features
 
 SIM = FIXTURES / "sim"
 
@@ -66,7 +66,7 @@ def test_murph_counts_its_vest_and_runs():
 
 
 def test_feature_frame_has_one_row_per_workout_and_track(library_lab):
-    frame = library_lab.difficulty.features(tracks=("RX", "SCALED"))
+    frame = library_lab.difficulty.features(track=["RX", "SCALED"])
     assert len(frame) == 2 * 83
     assert list(frame.columns) == ["wod_id", "title", "track", *FEATURES]
     fran = frame[frame["title"] == "Fran"].set_index("track")

@@ -55,7 +55,8 @@ def test_export_then_load_box_gives_the_same_rows(sim_copy, lab, tmp_path):
     source.tracker(session).record_movement_completion(athlete, "thruster", 21, offset=7, metadata={"note": "x" * 20_000})
     # A competition (three tables) and a correction (load_history): stored nowhere a loader reads.
     source.load_leaderboard(FIXTURES / "leaderboards" / "open_long.csv", competition="Open Test", rules="fixed-step")
-    assert source.judge("Open Test", "m1", "24.1", "adjusted", penalty=5, unit="seconds", reason="late start")
+    assert source.judge("Open Test", athlete="m1", workout="24.1", status="adjusted", penalty=5, unit="seconds",
+                        reason="late start")
     _correct_a_name(source, tmp_path)
 
     env = {**os.environ, "DATABASE_URL": source.engine.url.render_as_string(hide_password=False)}

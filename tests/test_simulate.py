@@ -257,9 +257,13 @@ def test_the_command_takes_a_scenario(tmp_path):
     assert bad.returncode == 2 and "realistic" in bad.stderr
 
 
-def test_the_command_line_offers_every_scenario():
-    """cli.py names the scenarios without importing the simulator (a quick `wodlab --help`): same list."""
+def test_the_command_line_offers_every_scenario_and_the_simulators_defaults():
+    """`wodlab simulate` reads its scenarios and defaults from the simulator's config, never restated."""
     from wodlab import cli
-    from wodlab.sim.config import SCENARIOS
+    from wodlab.sim.config import SCENARIOS, SimulationConfig
 
-    assert tuple(SCENARIOS) == cli.SCENARIO_NAMES
+    args = cli.build_parser().parse_args(["simulate", "--out", "x"])
+    assert (args.athletes, args.weeks, args.seed, args.scenario) == (SimulationConfig.athletes, SimulationConfig.weeks,
+                                                                     SimulationConfig.seed, SimulationConfig.scenario)
+    for scenario in SCENARIOS:
+        assert cli.build_parser().parse_args(["simulate", "--scenario", scenario, "--out", "x"]).scenario == scenario

@@ -132,7 +132,7 @@ def test_the_hash_is_the_seeds_and_ignores_case_and_surrounding_space(lab, count
 def test_an_unknown_movement_is_rejected_with_its_place_and_nothing_is_written(lab, count):
     lab.store_wod(FRAN)
     with pytest.raises(wodlab.WodCompileError) as caught:
-        lab.store_wod((FIXTURES / "invalid_wods" / "unknown_movement.wod").read_text(), "unknown_movement.wod")
+        lab.store_wod((FIXTURES / "invalid_wods" / "unknown_movement.wod").read_text(), name="unknown_movement.wod")
     (diag,) = caught.value.diagnostics
     assert (diag.code, diag.line, diag.column) == ("E020", 4, 6)
     assert "Pul-up" in diag.message and "Pull-up" in diag.suggestion

@@ -36,8 +36,7 @@
 -- column session_date: datetime64[ns] — the session's date
 -- column flag: string — impossible, outlier or leader when the last check flagged the result (lab.suspicious_results)
 WITH matching AS (
-    SELECT wd.id FROM wod_definitions wd
-    WHERE wd.id = CAST(:wod AS UUID)
+    SELECT CAST(:wod AS UUID) AS id  -- resolved to one workout before the query runs
 ), stored AS (
     SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) AS usable
 ), settled_size AS (

@@ -9,6 +9,7 @@ from wodlab.difficulty import calibrate, reliability, versions
 from wodlab.difficulty.observed import ObservedDifficulty
 from wodlab.lab import arguments
 from wodlab.workouts.difficulty_model import DifficultyModel
+from wodlab.workouts.levels import TRACKS
 
 
 class DifficultyTools:
@@ -17,9 +18,12 @@ class DifficultyTools:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def features(self, *, track: str = "RX") -> pd.DataFrame:
-        """Features of every stored workout at one track's level; columns difficulty.calibrate.FEATURES_SCHEMA."""
-        return calibrate.feature_frame(self.engine, (arguments.track(track),))
+    def features(self, *, track: str | list[str] = "RX") -> pd.DataFrame:
+        """Features of every stored workout at a track's level (or at each of a list of tracks,
+        None: every track);
+        columns difficulty.calibrate.FEATURES_SCHEMA."""
+        tracks = arguments.tracks(track)
+        return calibrate.feature_frame(self.engine, TRACKS if tracks is None else tuple(tracks))
 
     def observed(self, *, errors: str = "auto", **options) -> ObservedDifficulty:
         """Each item's difficulty and each athlete's ability, fitted jointly from the results (difficulty.joint).
