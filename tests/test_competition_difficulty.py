@@ -14,7 +14,7 @@ import warnings
 import pytest
 
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import DisconnectedWarning
+from wodlab.difficulty.observed import DisconnectedWarning, FitData
 from wodlab.sim.open_board import WORKOUTS, open_board
 
 
@@ -47,7 +47,7 @@ def test_split_halves_are_aligned_within_each_component_and_agree_within_the_hon
     other, and the differences looked like errors)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DisconnectedWarning)
-        honest = reliability.split_half(competition.engine, errors="auto")
+        honest = reliability.split_half(FitData.read(competition.engine), errors="auto")
     items = honest.items
     assert len(items) == 2 * len(WORKOUTS)
     for track, group in items.groupby("track"):

@@ -41,12 +41,12 @@ MIN_RESULTS_FOR_OUTLIERS = 200
 
 def residuals(engine: Engine, results):
     """Each fitted result's robust residual (difficulty.observed.RESIDUALS_SCHEMA); None when nothing can be fitted."""
-    from wodlab.difficulty.observed import DisconnectedWarning, estimate
+    from wodlab.difficulty.observed import DisconnectedWarning, FitData, estimate
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DisconnectedWarning)
-            return estimate(engine, results=results).residuals
+            return estimate(FitData.read(engine, results)).residuals
     except WodlabError:
         return None
 

@@ -37,7 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import norm
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from wodlab.core.errors import WodlabError
 from wodlab.core.frames import FLOAT, INT, TEXT, conform
@@ -110,11 +110,33 @@ class ObservedDifficulty:
         return 100 * norm.cdf((d[:, None] - s[:, None] * abilities[None, :]) / self.residual_sd).mean(axis=1)
 
 
-def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
+@dataclass(frozen=True)
+class FitData:
+    """What a difficulty fit reads, read once at its entry point (FitData.read): the query difficulty_results
+    and the standards of its workouts. Every fit of this package runs on it, never on the database."""
+
+    results: pd.DataFrame
+    standards: dict[str, dict]
+
+    @classmethod
+    def read(cls, engine: Engine | Connection, results: pd.DataFrame | None = None) -> FitData:
+        """The results (the query's, unless given) and their workouts' standards."""
+        results = queries.run(engine, "difficulty_results") if results is None else results
+        return cls(results, standards_of(engine, sorted(results["wod_id"].unique())))
+
+    def with_results(self, results: pd.DataFrame) -> FitData:
+        """Other results of the same workouts (a half, a draw of athletes): the standards are shared."""
+        return FitData(results, self.standards)
+
+
+def standards_of(engine: Engine | Connection, wod_ids) -> dict[str, dict]:
     """Each workout's title, Scoring, time domain, modalities, traits and stored versions; the standard of
     each of its items is worked out when first asked for (item_standard)."""
-    with engine.connect() as conn:
-        stored = documents(conn, wod_ids)
+    if isinstance(engine, Connection):
+        stored = documents(engine, wod_ids)
+    else:
+        with engine.connect() as conn:
+            stored = documents(conn, wod_ids)
     out = {}
     for wod in stored:
         scoring = Scoring.of(wod.document)
@@ -246,22 +268,17 @@ def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame
     return conform(counts.reset_index(drop=True), LEFT_OUT_SCHEMA)
 
 
-def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
-             min_results: int = 1, results: pd.DataFrame | None = None, standards: dict[str, dict] | None = None,
-             spread: bool = True, progression: bool = True, specialists: bool = True,
+def estimate(data: FitData, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
+             min_results: int = 1, spread: bool = True, progression: bool = True, specialists: bool = True,
              censored: bool = True, robust: bool = False) -> ObservedDifficulty:
-    """Fit abilities and difficulties to every result in the database (the model: wodlab.difficulty.joint).
-
-    `results`: the query difficulty_results when the caller already read it (it is not changed);
-    `standards`: standards_of its workouts, likewise (split_half fits two halves of one read).
-    spread, progression, specialists, censored=False leave those parts of the model out (to compare);
+    """Fit abilities and difficulties to the results of `data` (the model: wodlab.difficulty.joint); the
+    results are not changed. spread, progression, specialists, censored=False leave those parts of the model out (to compare);
     robust=True gives the items the athlete-clustered sandwich errors (joint.fit(robust=True)) in
     `robust_se`, beside the model's own in `se`."""
-    results = queries.run(engine, "difficulty_results") if results is None else results.copy()
+    results, standards = data.results.copy(), data.standards
     results["gender"] = results["gender"].fillna("")
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
     _name_items(results, standards)
     y, bound, reason = pace_scale(results, standards)
     results["y"], results["bound"] = y, bound

@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from wodlab.difficulty import calibrate, reliability, versions
-from wodlab.difficulty.observed import ObservedDifficulty
+from wodlab.difficulty.observed import FitData, ObservedDifficulty
 from wodlab.lab import arguments
 from wodlab.workouts.difficulty_model import DifficultyModel
 from wodlab.workouts.levels import TRACKS
@@ -35,7 +35,8 @@ class DifficultyTools:
         keeps the model's own (they assume the model); "auto" (the default) is the sandwich
         (difficulty.reliability.estimate_with_errors). A progress bar counts the fits on a terminal from
         20,000 results (progress=True/False to choose)."""
-        return reliability.estimate_with_errors(self.engine, arguments.choice("errors", errors, reliability.ERRORS), **options)
+        errors = arguments.choice("errors", errors, reliability.ERRORS)
+        return reliability.estimate_with_errors(FitData.read(self.engine), errors, **options)
 
     def fit(self, **options) -> tuple[DifficultyModel, calibrate.CalibrationReport]:
         """Calibrate a model on the results (cross-validated by workout); save it with `save`."""
