@@ -212,7 +212,7 @@ def test_apply_is_idempotent_and_rolling_back_is_applying_again(sim_copy, calibr
     model, report = calibrated
     before = scores(sim_copy)
     assert set(before["difficulty_version"]) == {"baseline-1"}
-    assert sim_copy.difficulty.save(model, report)
+    assert sim_copy.difficulty.save(model, report=report)
     assert sim_copy.difficulty.apply(model.version) > 0
     applied = scores(sim_copy)
     assert set(applied["difficulty_version"]) == {model.version}
@@ -227,7 +227,7 @@ def test_apply_is_idempotent_and_rolling_back_is_applying_again(sim_copy, calibr
 
 def test_a_failure_mid_apply_leaves_every_score_as_it_was(sim_copy, calibrated):
     model, report = calibrated
-    sim_copy.difficulty.save(model, report)
+    sim_copy.difficulty.save(model, report=report)
     with sim_copy.engine.begin() as conn:  # a row wodcraft never wrote, last in the apply's order
         conn.execute(sa.text(
             "INSERT INTO wod_definitions (id, title, dsl_source, ast_json, source_hash) VALUES "
@@ -242,7 +242,7 @@ def test_a_failure_mid_apply_leaves_every_score_as_it_was(sim_copy, calibrated):
 
 def test_new_workouts_are_scored_with_the_active_version(sim_copy, calibrated):
     model, report = calibrated
-    sim_copy.difficulty.save(model, report)
+    sim_copy.difficulty.save(model, report=report)
     sim_copy.difficulty.apply(model.version)
     (wod_id,) = sim_copy.store_wod("# New Day\nFor time\n  50 Burpee\n  50 Air squat\n")
     row = sim_copy.sql("SELECT difficulty_score, difficulty_version FROM wod_definitions WHERE id = :i", i=wod_id).iloc[0]

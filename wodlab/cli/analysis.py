@@ -89,7 +89,7 @@ def _difficulty(args) -> int:
         return 0
     model, report = lab.difficulty.fit(notes=args.notes or "")
     print(report.summary())
-    print("new version saved:" if lab.difficulty.save(model, report) else "version already saved:", model.version)
+    print("new version saved:" if lab.difficulty.save(model, report=report) else "version already saved:", model.version)
     if args.apply:
         print(f"applied: {lab.difficulty.apply(model.version)} workout scores changed")
     return 0

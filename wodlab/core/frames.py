@@ -98,7 +98,8 @@ def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
 
 
 
-def _arrow_type(dtype: str):
+def arrow_type(dtype: str):
+    """The Arrow type of a declared dtype; None for OBJECT (lists and documents: their type is inferred)."""
     import pyarrow as pa
 
     return {TEXT: pa.string(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), DATE: pa.timestamp("ns"),
@@ -113,7 +114,7 @@ def to_arrow(frame: pd.DataFrame, schema: Schema):
 
     arrays = []
     for column, dtype in schema.items():
-        kind = _arrow_type(dtype)
+        kind = arrow_type(dtype)
         if kind is not None:
             arrays.append(pa.array(frame[column], type=kind, from_pandas=True))
             continue

@@ -42,7 +42,7 @@ class DifficultyTools:
         """Calibrate a model on the results (cross-validated by workout); save it with `save`."""
         return calibrate.fit(self.engine, **options)
 
-    def save(self, model: DifficultyModel, report: calibrate.CalibrationReport | None = None) -> bool:
+    def save(self, model: DifficultyModel, *, report: calibrate.CalibrationReport | None = None) -> bool:
         """Keep a calibrated model as a version (with its report's metrics); False when that version exists."""
         return versions.save_model(self.engine, model, report.metrics_dict() if report else None)
 

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy.engine import Connection
 
 from wodlab.core.errors import QueryError
-from wodlab.core.frames import BOOL, DATE, FLOAT, INT, OBJECT, TEXT, TIMESTAMP, Schema
+from wodlab.core.frames import OBJECT, Schema, arrow_type
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
 
@@ -47,9 +47,12 @@ def copy_frame(conn: Connection, sql: str, params: dict, schema: Schema) -> pd.D
     return _read(buffer, schema)
 
 
-# Each declared dtype as pyarrow reads it from PostgreSQL's CSV, then as pandas holds it.
-_ARROW_TYPES = {TEXT: pa.string(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(),
-                DATE: pa.timestamp("ns"), TIMESTAMP: pa.timestamp("ns", tz="UTC"), OBJECT: pa.string()}
+def _wire_type(dtype: str) -> pa.DataType:
+    """The Arrow type a column is read as from COPY's CSV: its declared one, lists and documents as JSON text."""
+    return arrow_type(dtype) or pa.string()
+
+
+# The Arrow types as pandas holds them.
 _PANDAS_TYPES = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(),
                  pa.bool_(): pd.BooleanDtype()}
 
@@ -63,14 +66,14 @@ def _read(buffer: io.BytesIO, schema: Schema) -> pd.DataFrame:
     if names != list(schema):
         raise QueryError(f"the query returns {names}, its header declares {list(schema)}")
     if not buffer.getbuffer()[buffer.tell():].nbytes:  # no row: pyarrow refuses an empty stream
-        empty = pa.table({c: pa.array([], _ARROW_TYPES[t]) for c, t in schema.items()}).to_pandas(
+        empty = pa.table({c: pa.array([], _wire_type(t)) for c, t in schema.items()}).to_pandas(
             types_mapper=_PANDAS_TYPES.get)
         return _documents(empty, schema)
     table = pacsv.read_csv(
         buffer,
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={c: _ARROW_TYPES[t] for c, t in schema.items()},
+        convert_options=pacsv.ConvertOptions(column_types={c: _wire_type(t) for c, t in schema.items()},
                                              null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
                                              true_values=["t"], false_values=["f"]))
     frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
