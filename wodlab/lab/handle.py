@@ -29,7 +29,8 @@ from wodlab.lab.programming import ProgrammingVerbs
 from wodlab.lab.reads import ReadVerbs
 from wodlab.store import db, schema
 from wodlab.store.cache import WODCraftCache, default_cache
-from wodlab.store.server import copy_database, resolve_url
+from wodlab.store.copies import copy_database
+from wodlab.store.server import resolve_url
 
 
 class Lab(LoadVerbs, ReadVerbs, CompetitionVerbs, AuditVerbs, ProgrammingVerbs):

@@ -126,7 +126,7 @@ def _ensure_settings(server, url: str, restart_allowed: bool) -> None:
             if current == SETTINGS:
                 return
             for name, value in SETTINGS.items():
-                conn.exec_driver_sql(f"ALTER SYSTEM SET {name} = {_literal(value)}")
+                conn.exec_driver_sql(f"ALTER SYSTEM SET {name} = {quoted_literal(value)}")
             conn.exec_driver_sql("SELECT pg_reload_conf()")
             loaded = "pg_stat_statements" in current["shared_preload_libraries"]
     finally:
@@ -195,7 +195,7 @@ def _require_password(pgdata: Path, url: str) -> str:
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:  # still trusted: set the password, then demand it
-                conn.exec_driver_sql(f"ALTER USER postgres PASSWORD {_literal(secret)}")
+                conn.exec_driver_sql(f"ALTER USER postgres PASSWORD {quoted_literal(secret)}")
                 hba.write_text(PG_HBA)
                 conn.exec_driver_sql("SELECT pg_reload_conf()")
         finally:
@@ -292,64 +292,6 @@ def url_in_environment(url: str | None) -> Iterator[None]:
                 os.environ[URL_ENV] = saved
 
 
-SCRATCH_COMMENT = "wodlab scratch copy of "
-
-
-def _identifier(name: str) -> str:
-    """A database name quoted for DDL, which takes no bound parameters."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def copy_database(url, target: str) -> str:
-    """Copy the database at `url` to `target` on the same server (CREATE DATABASE ... TEMPLATE); its URL.
-
-    An earlier scratch copy named `target` is replaced; any other database of that name, and the
-    source itself, is refused, never dropped. PostgreSQL copies a database only while nobody else is
-    connected to it: another client (another kernel) makes it fail with a clear error.
-    """
-    url = make_url(str(url)) if not hasattr(url, "set") else url
-    source = url.database
-    if not target or target == source:
-        raise DatabaseError(f"a copy needs a name other than the database it copies ({source!r})")
-    # template1 for the admin connection: a copy cannot start while anyone is connected to the source.
-    admin = sa.create_engine(url.set(database="template1"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            existing = conn.execute(sa.text(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"), {"n": target}).first()
-            if existing is not None:
-                if not (existing[0] or "").startswith(SCRATCH_COMMENT):
-                    raise DatabaseError(f"database {target!r} exists and is not a wodlab scratch copy: choose another name")
-                conn.exec_driver_sql(f"DROP DATABASE {_identifier(target)} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {_identifier(target)} TEMPLATE {_identifier(source)}")
-            conn.exec_driver_sql(f"COMMENT ON DATABASE {_identifier(target)} IS {_literal(SCRATCH_COMMENT + source)}")
-    except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"cannot copy {source!r}: {exc.orig} (close other connections to it first)") from exc
-    finally:
-        admin.dispose()
-    return url.set(database=target).render_as_string(hide_password=False)
-
-
-def _ensure_database(server_url: str, name: str) -> None:
-    """Create database `name` on the server if it is missing (two starters at once: one wins)."""
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
-            if not exists:
-                try:
-                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-                except (sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:  # created meanwhile by another process
-                    if "already exists" not in str(exc.orig) and "pg_database_datname_index" not in str(exc.orig):
-                        raise
-    finally:
-        admin.dispose()
-
-
 def _stopping(info) -> bool:
     """The server is shutting down: a smart shutdown waits for every connected client to leave."""
     return bool(_is_our_server(info) and info.status == "stopping")
@@ -399,3 +341,24 @@ def resolve_url(url: str | None = None) -> str:
     if os.environ.get(URL_ENV):
         return to_sqlalchemy_url(os.environ[URL_ENV])
     return start_embedded()
+
+
+def quoted_literal(text: str) -> str:
+    """A string quoted for DDL and ALTER SYSTEM, which take no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ensure_database(server_url: str, name: str) -> None:
+    """Create database `name` on the server if it is missing (two starters at once: one wins)."""
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if not exists:
+                try:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                except (sa.exc.ProgrammingError, sa.exc.IntegrityError) as exc:  # created meanwhile by another process
+                    if "already exists" not in str(exc.orig) and "pg_database_datname_index" not in str(exc.orig):
+                        raise
+    finally:
+        admin.dispose()

@@ -27,10 +27,9 @@ def level_of(track: str | None, versions: dict | None) -> str:
 
 
 def resolved_versions(document: dict) -> dict:
-    """compiled_json: the document resolved by wodcraft for each level x category, in kg.
+    """The document resolved by wodcraft for each level x category, in kg: a workout's stored versions.
 
-    Keyed level -> category, e.g. compiled_json->'scaled'->'women'. Levels are Rx plus those the
-    workout defines.
+    Keyed level -> category, e.g. versions['scaled']['women']. Levels are Rx plus those the workout defines.
     """
     levels = ["rx", *(document.get("levels") or {})]
     return {
