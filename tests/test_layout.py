@@ -150,11 +150,15 @@ def test_ruff_fails_on_a_lint_error(tmp_path):
     assert bad.returncode == 1 and "F401" in bad.stdout and "F821" in bad.stdout
 
 
-def test_every_test_the_readme_cites_exists():
-    """The README names tests as `tests/FILE.py::NAME` (and `::NAME` for another in the same file): each must exist."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_every_test_and_file_the_docs_cite_exists():
+    """The README and the docs name tests as `tests/FILE.py::NAME` (and `::NAME` for another in the same file) and
+    files of the repository as `path/to/file.ext`: each must exist."""
+    pages = [ROOT / "README.md", ROOT / "ARCHITECTURE.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    text = "\n".join(page.read_text(encoding="utf-8") for page in pages)
+    for cited in sorted(set(re.findall(r"`((?:wodlab|sql|tests|fixtures|benchmarks|docs|notebooks)/[\w./-]+\.\w+)`", text))):
+        assert (ROOT / cited).exists() or (ROOT / "wodlab" / cited).exists(), f"the docs cite {cited}, which is not there"
     checked = 0
-    for line in readme.splitlines():
+    for line in text.splitlines():
         current = None
         for path, name in re.findall(r"`(tests/\w+\.py)?(?:::(\w+))?`", line):
             current = path or current

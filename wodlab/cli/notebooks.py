@@ -14,10 +14,12 @@ def add_parsers(sub) -> None:
     p.add_argument("--check", action="store_true", help="open the reports in headless Chromium instead of building them")
     p.set_defaults(func=_report)
 
-    p = sub.add_parser("notebooks", help="refresh: re-execute the notebooks in place on a fresh fixture database")
-    p.add_argument("action", choices=["refresh"])
+    p = sub.add_parser("notebooks", help="refresh: re-execute the notebooks in place on a fresh fixture database | "
+                                          "docs: copies for the documentation site, figures drawn")
+    p.add_argument("action", choices=["refresh", "docs"])
     p.add_argument("--notebooks", default="notebooks")
-    p.add_argument("--fixture", default="fixtures/sim")
+    p.add_argument("--fixture", default="fixtures/sim", help="for refresh: the box folder the notebooks run on")
+    p.add_argument("--out", default="docs/notebooks", help="for docs: where the copies go")
     p.set_defaults(func=_notebooks)
 
 
@@ -51,5 +53,10 @@ def _check_reports(paths) -> int:
 def _notebooks(args) -> int:
     from wodlab import reports
 
-    reports.refresh(reports.notebooks_in(Path(args.notebooks)), Path(args.fixture))
+    paths = reports.notebooks_in(Path(args.notebooks))
+    if args.action == "docs":
+        for path in reports.for_docs(paths, Path(args.out)):
+            print(f"for the docs: {path}")
+        return 0
+    reports.refresh(paths, Path(args.fixture))
     return 0

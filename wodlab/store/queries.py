@@ -269,7 +269,7 @@ def reference_markdown() -> str:
     """The README's query reference (parameters and column dictionary), generated from the headers."""
     out = []
     for name, query in catalog().items():
-        out.append(f"#### `{name}`\n\n{query.description}\n")
+        out.append(f"## `{name}`\n\n{query.description}\n")
         if query.params:
             out.append("| parameter | type | meaning |\n|---|---|---|")
             out += [f"| `{p.name}` | {p.type}{' (optional)' if p.optional else ''} | {p.doc} |" for p in query.params]
