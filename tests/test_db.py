@@ -95,6 +95,7 @@ print(embedded_status()["pid"], started.isoformat())
 """
 
 
+@pytest.mark.slow
 def test_two_processes_connecting_at_once_share_one_embedded_server(tmp_path):
     home = Path("/tmp") / f"wlt-shared-{tmp_path.name[-6:]}"  # short: the socket lives in it
     env = {**__import__("os").environ, HOME_ENV: str(home)}

@@ -4,8 +4,6 @@ calibration against the baseline, and versioned write-back."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -84,6 +82,7 @@ def fran_like(reps: str = "21-15-9", load: str = "95/65") -> dict:
     return compile_source(f"# F\n{reps} for time\n  Thruster {load} lb\n  Pull-up\n").document
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_name", ["baseline", "calibrated"])
 def test_more_volume_or_a_heavier_load_never_makes_a_workout_easier(model_name, calibrated):
     model = BASELINE if model_name == "baseline" else calibrated[0]
@@ -93,6 +92,7 @@ def test_more_volume_or_a_heavier_load_never_makes_a_workout_easier(model_name, 
     assert by_load == sorted(by_load) and by_load[-1] > by_load[0]
 
 
+@pytest.mark.slow
 def test_fitted_weights_of_monotone_terms_are_never_negative(calibrated):
     model, _ = calibrated
     assert all(w >= 0 for term, w in model.weights.items() if TERMS[term].monotone)
@@ -172,6 +172,7 @@ def test_a_split_athlete_workout_graph_warns(box_lab):
     assert found.components == 2
 
 
+@pytest.mark.slow
 def test_the_connected_fixture_does_not_warn(sim_lab):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DisconnectedWarning)
@@ -180,6 +181,7 @@ def test_the_connected_fixture_does_not_warn(sim_lab):
 
 # --- calibration ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_calibrated_model_beats_the_baseline_on_held_out_workouts(calibrated):
     _, report = calibrated
     metrics = report.metrics.set_index("model")
@@ -190,12 +192,14 @@ def test_the_calibrated_model_beats_the_baseline_on_held_out_workouts(calibrated
     assert report.predictions.groupby("wod_id")["fold"].nunique().max() == 1
 
 
+@pytest.mark.slow
 def test_calibration_is_deterministic_and_versioned_by_its_parameters(sim_lab, observed, calibrated):
     again, _ = sim_lab.difficulty.fit(observed=observed)
     assert again.version == calibrated[0].version and again.params() == calibrated[0].params()
     assert calibrated[0].version.startswith("calibrated-")
 
 
+@pytest.mark.slow
 def test_the_calibration_plot(calibrated):
     figure = calibrated[1].figure()
     assert [t.name for t in figure.data] == ["baseline", "calibrated", "perfect"]
@@ -259,14 +263,13 @@ def test_a_version_name_cannot_be_reused_for_other_parameters(sim_copy, calibrat
         sim_copy.difficulty.save(replace(model, intercept=model.intercept + 1))
 
 
-def test_cli_fit_apply_and_list(sim_copy):
+@pytest.mark.slow
+def test_cli_fit_apply_and_list(wodlab_cli, sim_copy):
     env = {**__import__("os").environ, "DATABASE_URL": sim_copy.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "fit", "--apply"], env=env,
-                         capture_output=True, text=True)
+    run = wodlab_cli("difficulty", "fit", "--apply", env=env)
     assert run.returncode == 0, run.stderr
     assert "calibrated  Spearman" in run.stdout and "applied:" in run.stdout
-    listed = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "list"], env=env, capture_output=True, text=True)
+    listed = wodlab_cli("difficulty", "list", env=env)
     assert "baseline-1" in listed.stdout and "calibrated-" in listed.stdout
-    missing = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "apply", "nope"], env=env,
-                             capture_output=True, text=True)
+    missing = wodlab_cli("difficulty", "apply", "nope", env=env)
     assert missing.returncode == 2 and "no difficulty model 'nope'" in missing.stderr

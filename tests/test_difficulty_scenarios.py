@@ -13,6 +13,8 @@ from wodlab.difficulty.observed import FitData, estimate
 from wodlab.sim.config import SimulationConfig
 from wodlab.sim.simulate import simulate, write_box
 
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
+
 BOX = dict(athletes=150, weeks=20)  # the size issue 12's targets are set at; seeds no fixture uses
 
 

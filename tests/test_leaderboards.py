@@ -221,14 +221,11 @@ def test_an_unknown_competition_is_named(open_lab):
         open_lab.standings("Nope")
 
 
-def test_cli_loads_a_leaderboard_in_one_command(open_lab):
+def test_cli_loads_a_leaderboard_in_one_command(wodlab_cli, open_lab):
     import os
-    import subprocess
-    import sys
 
     env = {**os.environ, "DATABASE_URL": open_lab.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "leaderboard", str(BOARDS / "open_wide.csv"),
-                          "--competition", "Open Test", "--notation", "games"], env=env, capture_output=True, text=True)
+    run = wodlab_cli("load", "leaderboard", str(BOARDS / "open_wide.csv"), "--competition", "Open Test", "--notation", "games", env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "Open Test: athlete_results: 20 rows read, 20 new, 0 unchanged, 0 updated"
     assert _standings(open_lab) == _expected()

@@ -10,6 +10,8 @@ import sysconfig
 import tomllib
 import zipfile
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -32,6 +34,7 @@ def test_ci_runs_the_readme_test_command():
     assert first_commands == ["make demo", "make test"]
 
 
+@pytest.mark.slow
 def test_a_plain_wheel_ships_the_sql_and_data_files(tmp_path):
     """Non-editable `pip install .` must find migrations and queries inside the package."""
     subprocess.run(

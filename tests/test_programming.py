@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -194,14 +192,12 @@ def test_weeks_reviews_the_last_weeks_of_the_calendar(calendar_lab):
     assert last_four.sessions["session_date"].max().date() == dt.date(2026, 4, 24)
 
 
-def test_the_command_line_prints_the_findings(calendar_lab):
+def test_the_command_line_prints_the_findings(wodlab_cli, calendar_lab):
     env = {**os.environ, "DATABASE_URL": calendar_lab.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "programming", "report", "--weeks", "8"], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    run = wodlab_cli("programming", "report", "--weeks", "8", env=env, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert "repeated_family" in run.stdout and "2026-03-30" in run.stdout and "no run for" in run.stdout
-    bad = subprocess.run([sys.executable, "-m", "wodlab.cli", "programming", "report", "--weeks", "0"], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = wodlab_cli("programming", "report", "--weeks", "0", env=env, cwd=ROOT)
     assert bad.returncode == 2 and "weeks must be at least 1" in bad.stderr
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,6 +13,8 @@ from wodlab.difficulty import reliability
 from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, FitData, estimate
 from wodlab.sim.config import SimulationConfig
 from wodlab.sim.simulate import simulate, write_box
+
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +85,13 @@ def test_long_workouts_wider_spread_shows_in_the_residuals_and_the_model_fits_it
     assert spreads["spread"] > 1.1 * spreads["default"], spreads  # 1.01 -> 1.16 with these seeds
 
 
-def test_difficulty_fit_reports_reliability_and_the_worst_items(sim_copy):
+def test_difficulty_fit_reports_reliability_and_the_worst_items(wodlab_cli, sim_copy):
     env = {**os.environ, "DATABASE_URL": sim_copy.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "fit"], env=env, capture_output=True, text=True)
+    run = wodlab_cli("difficulty", "fit", env=env)
     assert run.returncode == 0, run.stderr
     assert "split-half" in run.stdout and "reliability" in run.stdout and "fits worst" in run.stdout
     assert "time_domain" in run.stdout and "modalities" in run.stdout and "left out of the fit" in run.stdout
-    listed = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "list"], env=env, capture_output=True,
-                            text=True)
+    listed = wodlab_cli("difficulty", "list", env=env)
     assert "split-half reliability" in listed.stdout
 
 

@@ -21,12 +21,8 @@ SELECT re.id AS event_id, re.session_id, re.session_date, re.athlete_id, re.time
        re.quantity_completed, re.quantity_unit, re.event_type, re.recorded_at
 FROM realized_events re
 JOIN scheduled_sessions ss ON ss.id = re.session_id
-JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
 -- the row's own copy of the session date: a date-bounded slice reads only its month partitions
-WHERE (CAST(:start AS DATE) IS NULL OR re.session_date >= :start)
-AND (CAST(:end AS DATE) IS NULL OR re.session_date <= :end)
-AND (CAST(:wod AS UUID) IS NULL OR wd.id = CAST(:wod AS UUID))
-AND (CAST(:tracks AS TEXT[]) IS NULL OR ss.track = ANY(CAST(:tracks AS TEXT[])))
-AND (CAST(:athlete_id AS UUID) IS NULL OR re.athlete_id = :athlete_id)
-AND (CAST(:session_id AS UUID) IS NULL OR re.session_id = :session_id)
+WHERE wodlab_in_slice(re.session_date, ss.wod_definition_id, ss.track, re.athlete_id, re.session_id,
+                      CAST(:start AS DATE), CAST(:end AS DATE), CAST(:wod AS UUID), CAST(:tracks AS TEXT[]),
+                      CAST(:athlete_id AS UUID), CAST(:session_id AS UUID))
 ORDER BY re.session_date, re.session_id, re.athlete_id, re.timestamp_offset, re.id;

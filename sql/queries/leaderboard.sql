@@ -44,29 +44,26 @@ WITH matching AS (
     SELECT CASE CAST(:gender AS TEXT) WHEN 'M' THEN b.men WHEN 'F' THEN b.women ELSE b.athletes END AS athletes
     FROM workout_boards b
     WHERE b.wod_id = (SELECT id FROM matching LIMIT 1) AND b.scope = COALESCE(CAST(:track AS TEXT), '*')
+), stored_board AS NOT MATERIALIZED (
+    -- the stored board of the workout, track scope and gender: inlined into each policy's read below
+    SELECT st.* FROM workout_standings st
+    WHERE (SELECT usable FROM stored)
+    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
+    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
+    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
 ), settled_box AS (
     -- the board in its policy's order is an index range (idx_standings_box): read from the top, each
     -- row's rank counted as it comes, and stopped at the limit
-    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track,
-           RANK() OVER (ORDER BY st.rank_tier, st.rank_value, st.tiebreak_seconds) AS rank
-    FROM workout_standings st
-    WHERE (SELECT usable FROM stored) AND CAST(:policy AS TEXT) IS DISTINCT FROM 'crossfit'
-    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
-    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
-    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
-    ORDER BY st.rank_tier, st.rank_value, st.tiebreak_seconds, st.recorded_at, st.athlete_id
-    LIMIT :limit
+    SELECT result_id AS id, session_date, athlete_id, recorded_at, track,
+           RANK() OVER (ORDER BY rank_tier, rank_value, tiebreak_seconds) AS rank
+    FROM stored_board WHERE CAST(:policy AS TEXT) IS DISTINCT FROM 'crossfit'
+    ORDER BY rank_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit
 ), settled_crossfit AS (
     -- the same under the crossfit policy (idx_standings_crossfit)
-    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track,
-           RANK() OVER (ORDER BY st.crossfit_tier, st.rank_value, st.tiebreak_seconds) AS rank
-    FROM workout_standings st
-    WHERE (SELECT usable FROM stored) AND CAST(:policy AS TEXT) = 'crossfit'
-    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
-    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
-    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
-    ORDER BY st.crossfit_tier, st.rank_value, st.tiebreak_seconds, st.recorded_at, st.athlete_id
-    LIMIT :limit
+    SELECT result_id AS id, session_date, athlete_id, recorded_at, track,
+           RANK() OVER (ORDER BY crossfit_tier, rank_value, tiebreak_seconds) AS rank
+    FROM stored_board WHERE CAST(:policy AS TEXT) = 'crossfit'
+    ORDER BY crossfit_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit
 ), settled AS (
     SELECT s.id, s.session_date, s.athlete_id, s.recorded_at, s.track, a.display_name, a.gender, s.rank,
            CASE WHEN n.athletes > 1 THEN 100 * (1 - (s.rank - 1)::float8 / (n.athletes - 1)) ELSE 100 END AS percentile

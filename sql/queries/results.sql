@@ -34,10 +34,7 @@ FROM athlete_results ar
 JOIN scheduled_sessions ss ON ss.id = ar.session_id
 JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
 -- the row's own copy of the session date: a date-bounded slice reads only its month partitions
-WHERE (CAST(:start AS DATE) IS NULL OR ar.session_date >= :start)
-AND (CAST(:end AS DATE) IS NULL OR ar.session_date <= :end)
-AND (CAST(:wod AS UUID) IS NULL OR wd.id = CAST(:wod AS UUID))
-AND (CAST(:tracks AS TEXT[]) IS NULL OR ss.track = ANY(CAST(:tracks AS TEXT[])))
-AND (CAST(:athlete_id AS UUID) IS NULL OR ar.athlete_id = :athlete_id)
-AND (CAST(:session_id AS UUID) IS NULL OR ar.session_id = :session_id)
+WHERE wodlab_in_slice(ar.session_date, ss.wod_definition_id, ss.track, ar.athlete_id, ar.session_id,
+                      CAST(:start AS DATE), CAST(:end AS DATE), CAST(:wod AS UUID), CAST(:tracks AS TEXT[]),
+                      CAST(:athlete_id AS UUID), CAST(:session_id AS UUID))
 ORDER BY ar.session_date, ar.session_id, ar.athlete_id;

@@ -12,6 +12,7 @@ import sys
 import psycopg
 
 from wodlab.cli import analysis, audit, database, load, notebooks
+from wodlab.cli.common import close_opened
 from wodlab.core.errors import DatabaseUnavailable, WodlabError
 from wodlab.store import db
 
@@ -45,3 +46,5 @@ def main(argv: list[str] | None = None) -> int:
     except WodlabError as exc:
         print(f"wodlab: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:
+        close_opened()  # run in a longer-lived process (a test, a notebook), the command leaves no connection open

@@ -8,11 +8,20 @@ import pandas as pd
 
 from wodlab.core.errors import WodlabError
 
+OPENED: list = []  # the Labs a command opened: main() closes their connections when the command ends
+
 
 def connect(init: bool = True):
     from wodlab.lab import connect as open_lab
 
-    return open_lab(init=init)
+    lab = open_lab(init=init)
+    OPENED.append(lab)
+    return lab
+
+
+def close_opened() -> None:
+    while OPENED:
+        OPENED.pop().engine.dispose()
 
 
 def print_table(frame: pd.DataFrame, empty: str = "(no rows)", width: int = 200, colwidth: int = 80) -> None:

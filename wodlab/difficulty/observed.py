@@ -45,6 +45,7 @@ from wodlab.difficulty import joint
 from wodlab.programming.profile import time_domain, work_seconds
 from wodlab.scoring.values import KG_PER_UNIT
 from wodlab.store import queries
+from wodlab.store.db import connected
 from wodlab.tables.wod_records import modality_tags
 from wodlab.tables.wods import documents
 from wodlab.workouts.catalog import FAMILIES, catalog_movements
@@ -132,11 +133,8 @@ class FitData:
 def standards_of(engine: Engine | Connection, wod_ids) -> dict[str, dict]:
     """Each workout's title, Scoring, time domain, modalities, traits and stored versions; the standard of
     each of its items is worked out when first asked for (item_standard)."""
-    if isinstance(engine, Connection):
-        stored = documents(engine, wod_ids)
-    else:
-        with engine.connect() as conn:
-            stored = documents(conn, wod_ids)
+    with connected(engine) as conn:
+        stored = documents(conn, wod_ids)
     out = {}
     for wod in stored:
         scoring = Scoring.of(wod.document)

@@ -28,9 +28,7 @@ Every load returns a LoadReport, the one report type of wodlab's loads (workouts
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -44,7 +42,7 @@ from wodlab.load import columnar
 from wodlab.load.reading import TableSpec, _check_header, column_limits, read_rows, validate, write_rejects
 from wodlab.load.report import ConflictError, LoadError, LoadReport, Outcome, Problem
 from wodlab.load.writing import Written, conflicts_of, copy_insert, make_month_partitions
-from wodlab.store.db import lost_connection
+from wodlab.store.db import connected, lost_connection
 
 # --- the load report ---------------------------------------------------------------------------------------
 
@@ -52,20 +50,12 @@ from wodlab.store.db import lost_connection
 # --- table specs ---------------------------------------------------------------------------
 
 
-# --- reading ---------------------------------------------------------------------------------------------------
-
-
 # --- validating and writing -----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def transaction(target: Engine | Connection) -> Iterator[Connection]:
+def transaction(target: Engine | Connection):
     """A connection in a transaction: the caller's own (a box loaded as one), or a new one committed at the end."""
-    if isinstance(target, Connection):
-        yield target
-        return
-    with target.begin() as conn:
-        yield conn
+    return connected(target, begin=True)
 
 
 DEADLOCK_RETRIES = 3

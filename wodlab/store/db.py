@@ -3,11 +3,13 @@ checked before use, a lost or refused connection turned into DatabaseUnavailable
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from wodlab.core.errors import DatabaseError, DatabaseUnavailable
 
@@ -79,3 +81,14 @@ def _unavailable(context) -> None:
     if context.is_disconnect or lost_connection(original):
         first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
         raise DatabaseUnavailable(f"the database is unavailable ({first}); {UNAVAILABLE_HINT}") from original
+
+
+@contextlib.contextmanager
+def connected(target: Engine | Connection, *, begin: bool = False) -> Iterator[Connection]:
+    """The caller's connection (a load inside a box's transaction, a read inside a verb's), or one of the
+    engine's for the time of the call: in a transaction committed at the end with begin=True."""
+    if isinstance(target, Connection):
+        yield target
+        return
+    with target.begin() if begin else target.connect() as conn:
+        yield conn

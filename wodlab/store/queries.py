@@ -11,11 +11,9 @@ get exactly the declared columns and dtypes, and an empty result is an empty fra
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +28,7 @@ from wodlab.core.hints import did_you_mean
 from wodlab.core.resources import sql_dir
 from wodlab.store import names
 from wodlab.store.bulk import copy_frame
+from wodlab.store.db import connected
 from wodlab.workouts.catalog import resolve_movement
 
 _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
@@ -221,23 +220,13 @@ def run(engine: Engine | Connection, name: str, **params) -> pd.DataFrame:
     """The query's rows as a frame with its declared dtypes, read through COPY (wodlab.store.bulk; lists and
     documents come as JSON), on one connection."""
     query = get(name)
-    with _connection(engine) as conn:
+    with connected(engine) as conn:
         return copy_frame(conn, query.sql, bind(query, params, conn), query.dtypes)
 
 
 def run_arrow(engine: Engine | Connection, name: str, **params) -> pa.Table:
     """run(), as a pyarrow Table with the declared types."""
     return to_arrow(run(engine, name, **params), get(name).dtypes)
-
-
-@contextlib.contextmanager
-def _connection(engine: Engine | Connection) -> Iterator[Connection]:
-    """The caller's connection, or one of the engine's for the time of the call."""
-    if isinstance(engine, Connection):
-        yield engine
-        return
-    with engine.connect() as conn:
-        yield conn
 
 
 def _explained(engine: Engine, name: str, options: str, params: dict) -> list:
