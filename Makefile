@@ -45,15 +45,17 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --
 
 # pytest's exit code 5 (no test collected) fails the target like any other failure.
 # The notebooks run under strict nbval against a fresh embedded server loaded with fixtures/sim
-# (notebooks/conftest.py starts it); then the documentation site must build with --strict.
+# (notebooks/conftest.py starts it); then the documentation site must build with --strict. pytest runs
+# in two processes (pytest-xdist), each with its own embedded server.
 test: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 	$(BIN)/python -m pytest $(NBVAL) notebooks/
 	$(MAKE) --no-print-directory docs
 
-# The everyday lane: every test not marked slow (about a minute); `make test` stays the full gate.
+# The everyday lane: every test not marked slow, in two processes (each its own embedded server): about a
+# minute on two cores. `make test` stays the full gate.
 test-fast: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 # ruff, configured in pyproject.toml; a lint error fails `make test` (and so CI) before any test runs.
 lint: $(VENV)/.installed-test
