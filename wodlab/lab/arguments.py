@@ -79,14 +79,19 @@ def modalities(value) -> list[str] | None:
     return known_all("modality", value, MODALITIES)
 
 
-def track(value: str | None) -> str | None:
-    """A track in any case, as stored (RX, SCALED, INTERMEDIATE); None means every track."""
+def _upper(value: str | None, allowed: tuple[str, ...], refusal: str) -> str | None:
+    """A code of `allowed` in any case, as stored (upper case); None stays None (no filter)."""
     if value is None:
         return None
     upper = str(value).strip().upper()
-    if upper not in TRACKS:
-        raise QueryError(f"unknown track {value!r}; tracks are {', '.join(TRACKS)} (any case)")
+    if upper not in allowed:
+        raise QueryError(refusal.format(value=value))
     return upper
+
+
+def track(value: str | None) -> str | None:
+    """A track in any case, as stored (RX, SCALED, INTERMEDIATE); None means every track."""
+    return _upper(value, TRACKS, "unknown track {value!r}; tracks are " + ", ".join(TRACKS) + " (any case)")
 
 
 def tracks(value) -> list[str] | None:
@@ -96,12 +101,8 @@ def tracks(value) -> list[str] | None:
 
 
 def gender(value: str | None) -> str | None:
-    if value is None:
-        return None
-    upper = str(value).strip().upper()
-    if upper not in GENDERS:
-        raise QueryError(f"unknown gender {value!r}; use M or F (any case), or None for everyone")
-    return upper
+    """M or F in any case; None means everyone."""
+    return _upper(value, GENDERS, "unknown gender {value!r}; use M or F (any case), or None for everyone")
 
 
 def count(name: str, value) -> int:
