@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Every entry point (CLI, notebook kernels, tests) must agree on where the embedded server lives.
 export WODLAB_HOME ?= $(CURDIR)/.wodlab
+# mkdocs-material prints a notice about a future mkdocs on every build; the build log stays about the build.
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint lab db-stop clean docs notebooks check-reports
+.PHONY: demo test test-fast lint lab db-stop clean docs notebooks check-reports
 
 LINTED := wodlab tests benchmarks notebooks/conftest.py
 
@@ -43,10 +45,17 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg --
 
 # pytest's exit code 5 (no test collected) fails the target like any other failure.
 # The notebooks run under strict nbval against a fresh embedded server loaded with fixtures/sim
-# (notebooks/conftest.py starts it).
+# (notebooks/conftest.py starts it); then the documentation site must build with --strict. pytest runs
+# in two processes (pytest-xdist), each with its own embedded server.
 test: $(VENV)/.installed-test lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 	$(BIN)/python -m pytest $(NBVAL) notebooks/
+	$(MAKE) --no-print-directory docs
+
+# The everyday lane: every test not marked slow, in two processes (each its own embedded server): about a
+# minute on two cores. `make test` stays the full gate.
+test-fast: $(VENV)/.installed-test lint
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 # ruff, configured in pyproject.toml; a lint error fails `make test` (and so CI) before any test runs.
 lint: $(VENV)/.installed-test
@@ -67,9 +76,14 @@ check-reports: $(VENV)/.installed
 notebooks: $(VENV)/.installed
 	$(BIN)/wodlab notebooks refresh --notebooks notebooks --fixture fixtures/sim
 
-# Regenerate the README's query reference from the headers of sql/queries/*.sql.
-docs: $(VENV)/.installed
-	$(BIN)/python -c "import re, pathlib, subprocess; p = pathlib.Path('README.md'); ref = subprocess.run(['$(BIN)/wodlab', 'query', '--markdown'], capture_output=True, text=True, check=True).stdout; p.write_text(re.sub(r'(?s)(<!-- queries:begin -->\n).*?(<!-- queries:end -->)', lambda m: m[1] + ref + m[2], p.read_text()))"
+# The documentation site, offline, into build/site: the query reference regenerated from the headers of
+# sql/queries/*.sql, the notebooks copied with their figures drawn, then mkdocs with --strict.
+QUERY_REFERENCE := docs/reference/queries.md
+docs: $(VENV)/.installed-test
+	$(BIN)/python -c "import re, pathlib, subprocess; p = pathlib.Path('$(QUERY_REFERENCE)'); ref = subprocess.run(['$(BIN)/wodlab', 'query', '--markdown'], capture_output=True, text=True, check=True).stdout; p.write_text(re.sub(r'(?s)(<!-- queries:begin -->\n).*?(<!-- queries:end -->)', lambda m: m[1] + ref + m[2], p.read_text()))"
+	$(BIN)/wodlab notebooks docs --notebooks notebooks --out docs/notebooks
+	$(BIN)/mkdocs build --strict --quiet
+	@echo "documentation site: $(CURDIR)/build/site/index.html"
 
 db-stop:
 	-$(BIN)/wodlab db stop

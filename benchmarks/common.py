@@ -9,8 +9,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from wodlab import db
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
+from wodlab.store.server import temporary_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +27,7 @@ def arguments(description: str) -> argparse.Namespace:
 @contextlib.contextmanager
 def server_and_box(args: argparse.Namespace, tracked_weeks: int = 4) -> Iterator[tuple[str, Path]]:
     """(URL of a fresh embedded server, folder of the box to load): the fixture, or a simulated one."""
-    with db.temporary_server() as url, tempfile.TemporaryDirectory(prefix="wlb-") as scratch:
+    with temporary_server() as url, tempfile.TemporaryDirectory(prefix="wlb-") as scratch:
         box_dir = ROOT / "fixtures" / "sim"
         if args.athletes:
             started = time.perf_counter()

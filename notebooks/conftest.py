@@ -14,11 +14,11 @@ _resources = contextlib.ExitStack()
 
 
 def pytest_sessionstart(session):
-    from wodlab import db
     from wodlab.reports import fixture_database
+    from wodlab.store.server import url_in_environment
 
     url = _resources.enter_context(fixture_database(FIXTURE))
-    _resources.enter_context(db.url_in_environment(url))
+    _resources.enter_context(url_in_environment(url))
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -19,11 +19,13 @@ from wodcraft.library import get
 
 import wodlab
 from conftest import BOX, FIXTURES, ROOT
-from wodlab.athletes import athlete_id
-from wodlab.errors import QueryError, WodlabError
-from wodlab.loading import ConflictError, LoadError
-from wodlab.scores import ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.structure import Scoring
+from wodlab.core.errors import QueryError, WodlabError
+from wodlab.load.report import ConflictError, LoadError
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import ScoreMismatch, ScoreSyntaxError
+from wodlab.store.names import athlete_id
+from wodlab.store.server import HOME_ENV, _embedded_postgres, embedded_status, start_embedded, stop_embedded
+from wodlab.workouts.structure import Scoring
 
 FRAN_RESULT_HEADER = "wod,session_date,session_time,track,location,athlete,score\n"
 
@@ -32,9 +34,8 @@ def _env(lab) -> dict:
     return {**os.environ, "DATABASE_URL": lab.engine.url.render_as_string(hide_password=False)}
 
 
-def _cli(lab, *args, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wodlab.cli", *map(str, args)], env=_env(lab), capture_output=True,
-                          text=True, cwd=cwd)
+def _cli(wodlab_cli, lab, *args, cwd=ROOT):
+    return wodlab_cli(*args, env=_env(lab), cwd=cwd)
 
 
 def _results_file(path, *rows: str):
@@ -100,12 +101,12 @@ def test_a_renamed_athlete_and_a_changed_session_are_conflicts(box_lab, tmp_path
     assert box_lab.load_sessions(sessions, update=True).updated == 1
 
 
-def test_cli_reports_a_conflict_with_exit_2_and_update_applies_it(box_lab, tmp_path):
+def test_cli_reports_a_conflict_with_exit_2_and_update_applies_it(wodlab_cli, box_lab, tmp_path):
     box_lab.load_results(_results_file(tmp_path / "first.csv", "alice,3:20"))
     second = _results_file(tmp_path / "second.csv", "alice,9:59")
-    run = _cli(box_lab, "load", "results", second)
+    run = _cli(wodlab_cli, box_lab, "load", "results", second)
     assert run.returncode == 2 and "score_text stored '3:20', file says '9:59'" in run.stderr and "Traceback" not in run.stderr
-    run = _cli(box_lab, "load", "results", second, "--update")
+    run = _cli(wodlab_cli, box_lab, "load", "results", second, "--update")
     assert run.returncode == 0 and run.stdout.strip() == "athlete_results: 1 rows read, 0 new, 0 unchanged, 1 updated"
 
 
@@ -288,6 +289,7 @@ def _load_in_order(url: str, path: str, barrier) -> str:
     return lab.load_results(path).summary()
 
 
+@pytest.mark.slow
 def test_two_loads_of_the_same_rows_in_opposite_orders_both_succeed(box_lab, tmp_path, count):
     athletes = pd.DataFrame({"external_id": [f"m{i:04d}" for i in range(400)], "name": [f"M {i}" for i in range(400)]})
     box_lab.load_athletes(athletes)
@@ -306,10 +308,10 @@ def test_two_loads_of_the_same_rows_in_opposite_orders_both_succeed(box_lab, tmp
 # --- 9. and 10. the database's faults, and bad parameters ------------------------------------------------------
 
 @pytest.mark.parametrize("limit", [-1, 99999999999999999999])
-def test_out_of_range_limits_are_query_errors(box_lab, limit):
+def test_out_of_range_limits_are_query_errors(wodlab_cli, box_lab, limit):
     with pytest.raises(QueryError, match="expects an integer from 0"):
         box_lab.query("search_wods", limit=limit)
-    run = _cli(box_lab, "query", "search_wods", f"limit={limit}")
+    run = _cli(wodlab_cli, box_lab, "query", "search_wods", f"limit={limit}")
     assert run.returncode == 2 and "Traceback" not in run.stderr
 
 
@@ -324,11 +326,10 @@ def own_server_home():
     import tempfile
     from pathlib import Path
 
-    from wodlab import db
 
     home = Path(tempfile.mkdtemp(prefix="wls-", dir="/tmp"))
     yield home
-    db.stop_embedded(home)
+    stop_embedded(home)
     shutil.rmtree(home, ignore_errors=True)
 
 
@@ -337,32 +338,32 @@ def _answers(url: str) -> bool:
         return conn.execute(sa.text("SELECT 1")).scalar() == 1
 
 
+@pytest.mark.slow
 def test_a_stale_postmaster_pid_of_a_live_process_does_not_block_the_server(own_server_home):
-    from wodlab import db
 
     home = own_server_home
-    db.start_embedded(home)
-    db.stop_embedded(home)
+    start_embedded(home)
+    stop_embedded(home)
     pgdata = home / "pgdata"
     (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n1700000000\n5432\n{pgdata}\n\n  1 2\nready   \n")
-    assert not db.embedded_status(home)["running"]
-    url = db.start_embedded(home)
-    assert db.embedded_status(home)["running"] and _answers(url)
+    assert not embedded_status(home)["running"]
+    url = start_embedded(home)
+    assert embedded_status(home)["running"] and _answers(url)
 
 
+@pytest.mark.slow
 def test_an_empty_handle_pids_file_does_not_block_the_server(own_server_home):
-    from wodlab import db
 
-    db.start_embedded(own_server_home)
+    start_embedded(own_server_home)
     (own_server_home / "pgdata" / ".handle_pids.json").write_text("")
-    assert _answers(db.start_embedded(own_server_home))
+    assert _answers(start_embedded(own_server_home))
 
 
-def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_server_home, tmp_path):
-    from wodlab import db
+@pytest.mark.slow
+def test_every_command_against_a_stopped_server_exits_3_without_traceback(wodlab_cli, own_server_home, tmp_path):
 
-    url = db.start_embedded(own_server_home)
-    db.stop_embedded(own_server_home)
+    url = start_embedded(own_server_home)
+    stop_embedded(own_server_home)
     env = {**os.environ, "DATABASE_URL": url}
     bad = tmp_path / "athletes.csv"
     bad.write_text("external_id,name\nx,X\n")
@@ -371,23 +372,22 @@ def test_every_command_against_a_stopped_server_exits_3_without_traceback(own_se
                 ["load", "leaderboard", FIXTURES / "leaderboards" / "open_wide.csv", "--competition", "X"],
                 ["simulate", "--athletes", "5", "--weeks", "1", "--load", "--out", tmp_path / "box"]]
     for command in commands:
-        run = subprocess.run([sys.executable, "-m", "wodlab.cli", *map(str, command)], env=env, capture_output=True,
-                             text=True)
+        run = wodlab_cli(*command, env=env)
         assert run.returncode == 3, (command, run.stderr)
         assert "Traceback" not in run.stderr and "wodlab db start" in run.stderr, command
 
 
+@pytest.mark.slow
 def test_a_lab_whose_server_stopped_says_what_to_do(own_server_home):
-    from wodlab import db
-    from wodlab.errors import DatabaseUnavailable
+    from wodlab.core.errors import DatabaseUnavailable
 
-    lab = wodlab.connect(db.start_embedded(own_server_home))
-    db.stop_embedded(own_server_home)
+    lab = wodlab.connect(start_embedded(own_server_home))
+    stop_embedded(own_server_home)
     with pytest.raises(DatabaseUnavailable, match="wodlab db start"):
         lab.athletes()
 
 
-def test_every_cli_command_with_a_bad_file_exits_2_without_traceback(box_lab, tmp_path):
+def test_every_cli_command_with_a_bad_file_exits_2_without_traceback(wodlab_cli, box_lab, tmp_path):
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(b"\xff\xfe\x00garbage")
     wod = tmp_path / "bad.wod"
@@ -395,7 +395,7 @@ def test_every_cli_command_with_a_bad_file_exits_2_without_traceback(box_lab, tm
     for command in (["load", "athletes", garbage], ["load", "sessions", garbage], ["load", "results", garbage],
                     ["load", "events", garbage], ["load", "box", tmp_path], ["load", "wods", wod],
                     ["load", "results", tmp_path / "missing.csv"]):
-        run = _cli(box_lab, *command)
+        run = _cli(wodlab_cli, box_lab, *command)
         assert run.returncode in (1, 2), (command, run.stderr)
         assert "Traceback" not in run.stderr, command
 
@@ -423,12 +423,13 @@ def _connect_in_worker(_):
     return True
 
 
+@pytest.mark.slow
 def test_connect_works_after_a_pool_of_workers_is_terminated_mid_connection(own_server_home, monkeypatch):
     """Workers killed while embedded-postgres rewrites .handle_pids.json must not break later connects."""
-    from wodlab import db
+    from wodlab.store import db
 
-    db.start_embedded(own_server_home)
-    monkeypatch.setenv(db.HOME_ENV, str(own_server_home))
+    start_embedded(own_server_home)
+    monkeypatch.setenv(HOME_ENV, str(own_server_home))
     monkeypatch.delenv(db.URL_ENV, raising=False)
     context = multiprocessing.get_context("fork")
     with context.Pool(8) as pool:
@@ -445,7 +446,7 @@ def test_a_deadlock_is_not_mistaken_for_a_lost_server():
     """psycopg files deadlocks under OperationalError too: they are retried, never reported as 'unavailable'."""
     import psycopg
 
-    from wodlab.db import lost_connection
+    from wodlab.store.db import lost_connection
 
     assert not lost_connection(psycopg.errors.DeadlockDetected())
     assert not lost_connection(psycopg.errors.SerializationFailure())
@@ -453,44 +454,44 @@ def test_a_deadlock_is_not_mistaken_for_a_lost_server():
     assert lost_connection(psycopg.errors.AdminShutdown())
 
 
-def test_a_data_folder_of_another_postgresql_version_says_what_to_do(own_server_home):
-    from wodlab import db
+@pytest.mark.slow
+def test_a_data_folder_of_another_postgresql_version_says_what_to_do(wodlab_cli, own_server_home):
 
     pgdata = own_server_home / "pgdata"
     pgdata.mkdir(parents=True)
     (pgdata / "PG_VERSION").write_text("13\n")
     with pytest.raises(WodlabError, match=r"made by PostgreSQL 13.*embedded server is PostgreSQL \d+") as caught:
-        db.start_embedded(own_server_home)
+        start_embedded(own_server_home)
     assert "wodlab export" in str(caught.value) and "DATABASE_URL" in str(caught.value)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
-                         capture_output=True, text=True, cwd=ROOT)
+    run = wodlab_cli("db", "start", env={**env, "WODLAB_HOME": str(own_server_home)}, cwd=ROOT)
     assert run.returncode == 2 and "PostgreSQL 13" in run.stderr
     assert (pgdata / "PG_VERSION").read_text() == "13\n"  # nothing was touched
 
 
+@pytest.mark.slow
 def test_a_lab_reconnects_after_the_server_restarts(own_server_home):
     """`wodlab db stop; wodlab db start` under a running notebook or API: the pooled connections are stale, and
     the next requests are answered on new ones (none fails)."""
-    from wodlab import db
 
-    lab = wodlab.connect(db.start_embedded(own_server_home))
+    lab = wodlab.connect(start_embedded(own_server_home))
     with lab.engine.connect() as a, lab.engine.connect() as b:  # two pooled connections
         a.execute(sa.text("SELECT 1")), b.execute(sa.text("SELECT 1"))
-    db.stop_embedded(own_server_home)
-    db.start_embedded(own_server_home)
+    stop_embedded(own_server_home)
+    start_embedded(own_server_home)
     for _ in range(4):
         assert lab.sql("SELECT 1 AS one")["one"][0] == 1
     lab.engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
     """A frozen server (SIGSTOP) accepts the connection and says nothing: connect gives up after CONNECT_TIMEOUT."""
     import socket
     import time
 
-    from wodlab import db
-    from wodlab.errors import DatabaseUnavailable
+    from wodlab.core.errors import DatabaseUnavailable
+    from wodlab.store import db
 
     monkeypatch.setattr(db, "CONNECT_TIMEOUT", 2)
     silent = socket.socket(socket.AF_UNIX)
@@ -508,8 +509,8 @@ def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch):
     ("postgresql://admin:hunter2@db.example:notaport/x", "not a database URL"),
 ])
 def test_a_bad_database_url_is_named_without_its_password(url, said):
-    from wodlab import db
-    from wodlab.errors import DatabaseError
+    from wodlab.core.errors import DatabaseError
+    from wodlab.store import db
 
     with pytest.raises(DatabaseError, match=said) as caught:
         db.to_sqlalchemy_url(url)
@@ -517,17 +518,17 @@ def test_a_bad_database_url_is_named_without_its_password(url, said):
 
 
 def test_postgres_scheme_urls_are_postgresql():
-    from wodlab import db
+    from wodlab.store import db
 
     assert db.to_sqlalchemy_url("postgres://u:p@h:5433/d") == "postgresql+psycopg://u:p@h:5433/d"
 
 
+@pytest.mark.slow
 def test_db_start_prints_no_password(own_server_home):
     from sqlalchemy.engine import make_url
 
-    from wodlab import db
 
-    password = make_url(db.start_embedded(own_server_home)).password
+    password = make_url(start_embedded(own_server_home)).password
     assert password
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     run = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "start"], env={**env, "WODLAB_HOME": str(own_server_home)},
@@ -574,23 +575,23 @@ def test_text_in_decomposed_unicode_matches_the_same_text_composed(box_lab, tmp_
     assert box_lab.load_results(tmp_path / "results.csv").inserted == 1
 
 
+@pytest.mark.slow
 def test_a_smart_shutdown_waiting_for_a_client_is_said_as_such(own_server_home):
     """`pg_ctl stop -m smart` waits for connected clients: the server is up and refuses new connections. Status says
     so, commands exit 3 naming it (not 2 with an empty reason), and `wodlab db stop` ends it."""
     import time
 
-    from wodlab import db
 
-    url = db.start_embedded(own_server_home)
+    url = start_embedded(own_server_home)
     engine = sa.create_engine(url)
     client = engine.raw_connection()  # a notebook's connection, still open
     try:
         client.cursor().execute("SELECT 1")
         as_root = os.geteuid() == 0
-        db._embedded_postgres().pg_ctl(["-m", "smart", "--no-wait", "stop"], pgdata=own_server_home / "pgdata",
+        _embedded_postgres().pg_ctl(["-m", "smart", "--no-wait", "stop"], pgdata=own_server_home / "pgdata",
                                        user="embedded_postgres" if as_root else None)
         deadline = time.monotonic() + 30
-        while not db.embedded_status(own_server_home)["stopping"] and time.monotonic() < deadline:
+        while not embedded_status(own_server_home)["stopping"] and time.monotonic() < deadline:
             time.sleep(0.05)  # polling the server's own state file, bounded
         env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "WODLAB_HOME": str(own_server_home)}
         status = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "status"], env=env, capture_output=True, text=True)
@@ -598,8 +599,8 @@ def test_a_smart_shutdown_waiting_for_a_client_is_said_as_such(own_server_home):
         query = subprocess.run([sys.executable, "-m", "wodlab.cli", "query", "athletes"], env=env, capture_output=True,
                                text=True)
         assert query.returncode == 3 and "shutting down" in query.stderr
-        assert db.stop_embedded(own_server_home)
+        assert stop_embedded(own_server_home)
     finally:
         client.invalidate()  # the server closed it
     engine.dispose()
-    assert not db.embedded_status(own_server_home)["stopping"] and not db.embedded_status(own_server_home)["running"]
+    assert not embedded_status(own_server_home)["stopping"] and not embedded_status(own_server_home)["running"]

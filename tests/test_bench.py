@@ -6,6 +6,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
+
 
 def test_bench_small_writes_a_report_with_every_ratio(tmp_path):
     run = subprocess.run([sys.executable, "-m", "wodlab.bench", "--scale", "small", "--runs", "1", "--json",

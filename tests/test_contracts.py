@@ -12,13 +12,18 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from wodlab import dedup, frames, programming, queries, tracker
-from wodlab.athletes import athlete_id
+from wodlab import programming
+from wodlab.audit import dedup
+from wodlab.competition import standings
+from wodlab.core import frames
+from wodlab.core.errors import QueryError
 from wodlab.difficulty import calibrate, observed, versions
 from wodlab.difficulty.calibrate import FEATURES_SCHEMA
-from wodlab.errors import QueryError
-from wodlab.loading import REPORT_SCHEMA
+from wodlab.load.report import REPORT_SCHEMA
 from wodlab.programming import profile
+from wodlab.store import queries
+from wodlab.store.names import athlete_id
+from wodlab.tables import tracker
 
 
 def _session(lab, title: str, track: str = "RX") -> str:
@@ -26,9 +31,9 @@ def _session(lab, title: str, track: str = "RX") -> str:
                    "WHERE w.title = :t AND ss.track = :k", t=title, k=track)["id"].iloc[0]
 
 
-def _period(match: bool) -> tuple:
+def _period(match: bool) -> dict:
     """The whole calendar, or a period with no session in it."""
-    return (None, None) if match else ("1990-01-01", "1990-01-31")
+    return {"start": None, "end": None} if match else {"start": "1990-01-01", "end": "1990-01-31"}
 
 
 def q(name: str) -> dict:
@@ -43,26 +48,26 @@ CASES = [
     ("workout_results", lambda lab, m: lab.workout_results("Fran"), q("workout_results")),
     ("athletes", lambda lab, m: lab.athletes(), q("athletes")),
     ("athlete_history", lambda lab, m: lab.athlete_history("alice"), q("athlete_history")),
-    ("athlete_progression", lambda lab, m: lab.athlete_progression("alice", "thruster" if m else "deadlift"),
+    ("athlete_progression", lambda lab, m: lab.athlete_progression("alice", movement="thruster" if m else "deadlift"),
      q("athlete_movement_progression")),
     ("tracked_sessions", lambda lab, m: lab.tracked_sessions(), q("tracked_sessions")),
     ("session_events", lambda lab, m: lab.session_events(_session(lab, "Push Pull Twelve")), q("session_events")),
     ("live_leaderboard", lambda lab, m: lab.live_leaderboard(_session(lab, "Push Pull Twelve")), q("live_leaderboard")),
-    ("athlete_timeline", lambda lab, m: lab.athlete_timeline(_session(lab, "Push Pull Twelve"), "alice"),
+    ("athlete_timeline", lambda lab, m: lab.athlete_timeline(_session(lab, "Push Pull Twelve"), athlete="alice"),
      q("athlete_timeline")),
     ("reconcile", lambda lab, m: lab.reconcile(_session(lab, "Push Pull Twelve")), tracker.RECONCILE_SCHEMA),
     ("duplicates", lambda lab, m: lab.duplicates(threshold=0.35 if m else 0.0), dedup.PAIRS_SCHEMA),
     ("merge_plan", lambda lab, m: lab.merge_plan(lab.duplicates(threshold=0.35 if m else 0.0)), dedup.PLAN_SCHEMA),
-    ("difficulty.features", lambda lab, m: lab.difficulty.features(tracks=("RX", "scaled") if m else ()),
+    ("difficulty.features", lambda lab, m: lab.difficulty.features(track=["RX", "scaled"] if m else []),
      FEATURES_SCHEMA),
     ("difficulty.list", lambda lab, m: lab.difficulty.list(), versions.MODELS_SCHEMA),
     ("load report", lambda lab, m: lab.load_wods([], progress=False).to_frame(), REPORT_SCHEMA),
-    ("programming.sessions", lambda lab, m: lab.programming(*_period(m)).sessions, profile.SESSIONS_SCHEMA),
-    ("programming.movements", lambda lab, m: lab.programming(*_period(m)).movements, profile.MOVEMENTS_SCHEMA),
-    ("programming.weeks", lambda lab, m: lab.programming(*_period(m)).weeks, profile.WEEKS_SCHEMA),
-    ("programming_report", lambda lab, m: lab.programming_report(*_period(m)), programming.FINDINGS_SCHEMA),
+    ("programming.sessions", lambda lab, m: lab.programming(**_period(m)).sessions, profile.SESSIONS_SCHEMA),
+    ("programming.movements", lambda lab, m: lab.programming(**_period(m)).movements, profile.MOVEMENTS_SCHEMA),
+    ("programming.weeks", lambda lab, m: lab.programming(**_period(m)).weeks, profile.WEEKS_SCHEMA),
+    ("programming_report", lambda lab, m: lab.programming_report(**_period(m)), programming.FINDINGS_SCHEMA),
     ("similar_wods", lambda lab, m: lab.similar_wods("Fran", k=5 if m else 0), programming.SIMILAR_SCHEMA),
-    ("suggest_wods", lambda lab, m: lab.suggest_wods(*_period(m), k=5 if m else 0), programming.SUGGEST_SCHEMA),
+    ("suggest_wods", lambda lab, m: lab.suggest_wods(**_period(m), k=5 if m else 0), programming.SUGGEST_SCHEMA),
     ("query best_times", lambda lab, m: lab.query("best_times", title="Fran" if m else "Pull Day", limit=10), q("best_times")),
 ]
 
@@ -115,6 +120,7 @@ def test_replay_of_no_event_is_an_empty_typed_leaderboard():
     assert frames.dtypes_of(one) == tracker.LEADERBOARD_SCHEMA and one["total_reps"].tolist() == [10.0]
 
 
+@pytest.mark.slow
 def test_difficulty_frames_are_typed(sim_lab):
     fitted = sim_lab.difficulty.observed()
     assert frames.dtypes_of(fitted.items) == observed.ITEMS_SCHEMA
@@ -140,8 +146,8 @@ def test_every_schema_uses_one_spelling_per_kind():
 
 def test_every_athlete_parameter_takes_an_external_id(box):
     session = _session(box, "Push Pull Twelve")
-    by_external = box.athlete_timeline(session, "alice")
-    by_id = box.athlete_timeline(session, str(athlete_id("alice")))
+    by_external = box.athlete_timeline(session, athlete="alice")
+    by_id = box.athlete_timeline(session, athlete=str(athlete_id("alice")))
     pd.testing.assert_frame_equal(by_external, by_id)
     assert len(by_external) > 0
 
@@ -189,7 +195,7 @@ def test_scratch_copy_refuses_its_own_name_and_quotes_names(sim_copy):
         conn.execute(sa.text("SELECT 1"))
         conn.commit()
     sim_copy.engine.dispose()
-    from wodlab.errors import DatabaseError
+    from wodlab.core.errors import DatabaseError
 
     with pytest.raises(DatabaseError, match="not a wodlab scratch copy"):
         sim_copy.scratch_copy("postgres")
@@ -208,9 +214,8 @@ def competition_lab(lab):
 
 @pytest.mark.parametrize("method, schema", [("standings", "STANDINGS_SCHEMA"), ("competition_results", "PLACES_SCHEMA")])
 def test_competition_frames_have_their_declared_dtypes(competition_lab, method, schema):
-    from wodlab import competition_standings
 
-    declared = getattr(competition_standings, schema)
+    declared = getattr(standings, schema)
     full = getattr(competition_lab, method)("Open Test")
     none = getattr(competition_lab, method)("Open Test", division="Teens 14-15")
     assert len(full) > 0 and none.empty
@@ -220,6 +225,7 @@ def test_competition_frames_have_their_declared_dtypes(competition_lab, method, 
     assert set(extra.values()) <= {"Int64"} and all(name.endswith((" place", " points")) for name in extra)
 
 
+@pytest.mark.slow
 def test_suspicious_results_and_residuals_have_their_declared_dtypes(sim_lab, box_lab):
     from wodlab.difficulty.observed import RESIDUALS_SCHEMA
 
@@ -235,8 +241,12 @@ def test_suspicious_results_and_residuals_have_their_declared_dtypes(sim_lab, bo
 def test_results_and_events_tables_whole_and_sliced(box, method):
     whole = getattr(box, method)()
     assert frames.dtypes_of(whole) == queries.get(method).dtypes and len(whole) > 0
-    sliced = getattr(box, method)(start="2026-09-03", end="2026-09-03", track="rx", athlete="alice")
+    sliced = getattr(box, method)(start="2026-09-03", end="2026-09-03", tracks="rx", athlete="alice")
     assert frames.dtypes_of(sliced) == queries.get(method).dtypes and len(sliced) > 0
+    rx = set(box.sql("SELECT id::text AS s FROM scheduled_sessions WHERE track = 'RX'")["s"])
+    assert set(sliced["session_id"]) <= rx
+    assert len(getattr(box, method)(tracks=["rx", "Scaled", "intermediate"])) == len(whole)
+    assert len(getattr(box, method)(tracks=[])) == 0
     assert set(sliced["session_date"].dt.date.astype(str)) == {"2026-09-03"}
     assert (sliced["athlete_id"] == box.athlete_id("alice")).all()
     none = getattr(box, method)(start="2030-01-01")

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 import wodlab
-from wodlab import db, schema
-from wodlab.errors import DatabaseError
+from wodlab.core.errors import DatabaseError
+from wodlab.store import db, schema
+from wodlab.store.server import HOME_ENV, SECRET_FILE, embedded_status, stop_embedded, wodlab_home
 
 # Every index the seed creates, except idx_wod_source_hash (the UNIQUE constraint is that index).
 SEED_INDEXES = {
@@ -79,24 +80,25 @@ def test_wodlab_home_is_found_from_a_subfolder(tmp_path, monkeypatch):
     """A notebook kernel runs in notebooks/: it must find the repository's .wodlab, not make one."""
     (tmp_path / ".wodlab").mkdir()
     (tmp_path / "notebooks").mkdir()
-    monkeypatch.delenv(db.HOME_ENV)
+    monkeypatch.delenv(HOME_ENV)
     monkeypatch.chdir(tmp_path / "notebooks")
-    assert db.wodlab_home() == tmp_path / ".wodlab"
+    assert wodlab_home() == tmp_path / ".wodlab"
 
 
 _CONNECT_AND_REPORT = """
 import sqlalchemy as sa, wodlab
-from wodlab import db
+from wodlab.store.server import embedded_status
 lab = wodlab.connect()
 with lab.engine.connect() as conn:
     started = conn.execute(sa.text("SELECT pg_postmaster_start_time()")).scalar_one()
-print(db.embedded_status()["pid"], started.isoformat())
+print(embedded_status()["pid"], started.isoformat())
 """
 
 
+@pytest.mark.slow
 def test_two_processes_connecting_at_once_share_one_embedded_server(tmp_path):
     home = Path("/tmp") / f"wlt-shared-{tmp_path.name[-6:]}"  # short: the socket lives in it
-    env = {**__import__("os").environ, db.HOME_ENV: str(home)}
+    env = {**__import__("os").environ, HOME_ENV: str(home)}
     env.pop(db.URL_ENV, None)
     try:
         procs = [subprocess.Popen([sys.executable, "-c", _CONNECT_AND_REPORT], env=env, stdout=subprocess.PIPE,
@@ -105,14 +107,14 @@ def test_two_processes_connecting_at_once_share_one_embedded_server(tmp_path):
         assert all(p.returncode == 0 for p in procs), outputs
         first, second = (out.strip() for out, _ in outputs)
         assert first == second  # same postmaster pid and start time
-        status = db.embedded_status(home)
+        status = embedded_status(home)
         assert status["running"] and str(status["pid"]) == first.split()[0]
         # The server outlives the processes that started it, until `wodlab db stop`.
         stop = subprocess.run([sys.executable, "-m", "wodlab.cli", "db", "stop"], env=env, capture_output=True, text=True)
         assert stop.stdout.strip() == "stopped"
-        assert not db.embedded_status(home)["running"]
+        assert not embedded_status(home)["running"]
     finally:
-        db.stop_embedded(home)
+        stop_embedded(home)
         import shutil
 
         shutil.rmtree(home, ignore_errors=True)
@@ -123,7 +125,7 @@ def test_the_embedded_server_demands_its_generated_password(pg_home, server_url)
     import psycopg
     from sqlalchemy.engine import make_url
 
-    secret = pg_home / db.SECRET_FILE
+    secret = pg_home / SECRET_FILE
     assert oct(secret.stat().st_mode & 0o777) == "0o600"
     assert make_url(server_url).password == secret.read_text().strip()
     assert "trust" not in (pg_home / "pgdata" / "pg_hba.conf").read_text().split("Written by wodlab")[1]

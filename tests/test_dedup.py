@@ -9,7 +9,7 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import FIXTURES
-from wodlab.dedup import canonical, find_duplicates, merge_plan, normalized_text
+from wodlab.audit.dedup import canonical, find_duplicates, merge_plan, normalized_text
 
 FRAN = get("girls/fran").source
 FRAN_REWRITTEN = """# Friday Fran

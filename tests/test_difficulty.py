@@ -4,8 +4,6 @@ calibration against the baseline, and versioned write-back."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -17,11 +15,13 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import FIXTURES
-from wodlab.difficulty import BASELINE, FEATURES, features, reliability
-from wodlab.difficulty.model import TERMS
+from wodlab.core.errors import WodlabError
+from wodlab.difficulty import BASELINE, FEATURES, reliability
 from wodlab.difficulty.observed import DisconnectedWarning
-from wodlab.errors import WodlabError
-from wodlab.simulate import MODALITIES, _modality_weights
+from wodlab.sim.config import MODALITIES
+from wodlab.sim.truth import modality_weights
+from wodlab.workouts.difficulty_model import TERMS
+from wodlab.workouts.features import features
 
 SIM = FIXTURES / "sim"
 
@@ -64,7 +64,7 @@ def test_murph_counts_its_vest_and_runs():
 
 
 def test_feature_frame_has_one_row_per_workout_and_track(library_lab):
-    frame = library_lab.difficulty.features(tracks=("RX", "SCALED"))
+    frame = library_lab.difficulty.features(track=["RX", "SCALED"])
     assert len(frame) == 2 * 83
     assert list(frame.columns) == ["wod_id", "title", "track", *FEATURES]
     fran = frame[frame["title"] == "Fran"].set_index("track")
@@ -82,6 +82,7 @@ def fran_like(reps: str = "21-15-9", load: str = "95/65") -> dict:
     return compile_source(f"# F\n{reps} for time\n  Thruster {load} lb\n  Pull-up\n").document
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_name", ["baseline", "calibrated"])
 def test_more_volume_or_a_heavier_load_never_makes_a_workout_easier(model_name, calibrated):
     model = BASELINE if model_name == "baseline" else calibrated[0]
@@ -91,6 +92,7 @@ def test_more_volume_or_a_heavier_load_never_makes_a_workout_easier(model_name, 
     assert by_load == sorted(by_load) and by_load[-1] > by_load[0]
 
 
+@pytest.mark.slow
 def test_fitted_weights_of_monotone_terms_are_never_negative(calibrated):
     model, _ = calibrated
     assert all(w >= 0 for term, w in model.weights.items() if TERMS[term].monotone)
@@ -133,7 +135,7 @@ def test_the_0_100_score_is_the_share_of_athletes_missing_the_standard(sim_lab, 
     noise = truth["config"]["noise"]
 
     def true_points(wod_id, difficulty):
-        weights = _modality_weights(documents[wod_id])
+        weights = modality_weights(documents[wod_id])
         abilities = np.array([weights @ np.array([a["ability"][m] for m in MODALITIES]) + a["progression"] / 2
                               for a in truth["athletes"].values()])
         return 100 * norm.cdf((difficulty - abilities) / noise).mean()
@@ -170,6 +172,7 @@ def test_a_split_athlete_workout_graph_warns(box_lab):
     assert found.components == 2
 
 
+@pytest.mark.slow
 def test_the_connected_fixture_does_not_warn(sim_lab):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DisconnectedWarning)
@@ -178,6 +181,7 @@ def test_the_connected_fixture_does_not_warn(sim_lab):
 
 # --- calibration ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_calibrated_model_beats_the_baseline_on_held_out_workouts(calibrated):
     _, report = calibrated
     metrics = report.metrics.set_index("model")
@@ -188,12 +192,14 @@ def test_the_calibrated_model_beats_the_baseline_on_held_out_workouts(calibrated
     assert report.predictions.groupby("wod_id")["fold"].nunique().max() == 1
 
 
+@pytest.mark.slow
 def test_calibration_is_deterministic_and_versioned_by_its_parameters(sim_lab, observed, calibrated):
     again, _ = sim_lab.difficulty.fit(observed=observed)
     assert again.version == calibrated[0].version and again.params() == calibrated[0].params()
     assert calibrated[0].version.startswith("calibrated-")
 
 
+@pytest.mark.slow
 def test_the_calibration_plot(calibrated):
     figure = calibrated[1].figure()
     assert [t.name for t in figure.data] == ["baseline", "calibrated", "perfect"]
@@ -210,7 +216,7 @@ def test_apply_is_idempotent_and_rolling_back_is_applying_again(sim_copy, calibr
     model, report = calibrated
     before = scores(sim_copy)
     assert set(before["difficulty_version"]) == {"baseline-1"}
-    assert sim_copy.difficulty.save(model, report)
+    assert sim_copy.difficulty.save(model, report=report)
     assert sim_copy.difficulty.apply(model.version) > 0
     applied = scores(sim_copy)
     assert set(applied["difficulty_version"]) == {model.version}
@@ -225,7 +231,7 @@ def test_apply_is_idempotent_and_rolling_back_is_applying_again(sim_copy, calibr
 
 def test_a_failure_mid_apply_leaves_every_score_as_it_was(sim_copy, calibrated):
     model, report = calibrated
-    sim_copy.difficulty.save(model, report)
+    sim_copy.difficulty.save(model, report=report)
     with sim_copy.engine.begin() as conn:  # a row wodcraft never wrote, last in the apply's order
         conn.execute(sa.text(
             "INSERT INTO wod_definitions (id, title, dsl_source, ast_json, source_hash) VALUES "
@@ -240,7 +246,7 @@ def test_a_failure_mid_apply_leaves_every_score_as_it_was(sim_copy, calibrated):
 
 def test_new_workouts_are_scored_with_the_active_version(sim_copy, calibrated):
     model, report = calibrated
-    sim_copy.difficulty.save(model, report)
+    sim_copy.difficulty.save(model, report=report)
     sim_copy.difficulty.apply(model.version)
     (wod_id,) = sim_copy.store_wod("# New Day\nFor time\n  50 Burpee\n  50 Air squat\n")
     row = sim_copy.sql("SELECT difficulty_score, difficulty_version FROM wod_definitions WHERE id = :i", i=wod_id).iloc[0]
@@ -257,14 +263,13 @@ def test_a_version_name_cannot_be_reused_for_other_parameters(sim_copy, calibrat
         sim_copy.difficulty.save(replace(model, intercept=model.intercept + 1))
 
 
-def test_cli_fit_apply_and_list(sim_copy):
+@pytest.mark.slow
+def test_cli_fit_apply_and_list(wodlab_cli, sim_copy):
     env = {**__import__("os").environ, "DATABASE_URL": sim_copy.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "fit", "--apply"], env=env,
-                         capture_output=True, text=True)
+    run = wodlab_cli("difficulty", "fit", "--apply", env=env)
     assert run.returncode == 0, run.stderr
     assert "calibrated  Spearman" in run.stdout and "applied:" in run.stdout
-    listed = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "list"], env=env, capture_output=True, text=True)
+    listed = wodlab_cli("difficulty", "list", env=env)
     assert "baseline-1" in listed.stdout and "calibrated-" in listed.stdout
-    missing = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "apply", "nope"], env=env,
-                             capture_output=True, text=True)
+    missing = wodlab_cli("difficulty", "apply", "nope", env=env)
     assert missing.returncode == 2 and "no difficulty model 'nope'" in missing.stderr

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wodlab import queries
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import estimate
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.difficulty.observed import FitData, estimate
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
+
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
 
 BOX = dict(athletes=150, weeks=20)  # the size issue 12's targets are set at; seeds no fixture uses
 
@@ -33,9 +35,9 @@ def test_items_and_athletes_rank_like_the_truth_on_a_realistic_box(realistic):
     the athletes' levels at 0.88 or better, and each part of the model earns its place."""
     lab, truth = realistic
     ids = lab.sql("SELECT id::text AS athlete_id, external_id FROM athletes")
-    recovered = reliability.against_truth(estimate(lab.engine), truth, ids)
+    recovered = reliability.against_truth(estimate(FitData.read(lab.engine)), truth, ids)
     assert recovered["item_spearman"] >= 0.95 and recovered["athlete_spearman"] >= 0.88, recovered
-    plain = reliability.against_truth(estimate(lab.engine, spread=False, progression=False, specialists=False,
+    plain = reliability.against_truth(estimate(FitData.read(lab.engine), spread=False, progression=False, specialists=False,
                                                censored=False), truth, ids)
     assert recovered["item_spearman"] > plain["item_spearman"] + 0.03
     assert recovered["slope"] > plain["slope"], (recovered, plain)
@@ -45,8 +47,8 @@ def test_honest_errors_cover_the_truth_more_often_than_the_models_own(realistic)
     """Split-half widening (reliability.estimate_honestly) moves the 95% intervals' coverage of the truth towards
     95%. On this box it is still short of 90%: what remains is bias the split halves share."""
     lab, truth = realistic
-    model_based = reliability.coverage(reliability.items_with_truth(estimate(lab.engine), truth))
-    honest, halves = reliability.estimate_honestly(lab.engine)
+    model_based = reliability.coverage(reliability.items_with_truth(estimate(FitData.read(lab.engine)), truth))
+    honest, halves = reliability.estimate_honestly(FitData.read(lab.engine))
     assert reliability.error_scale(halves) > 1
     assert reliability.coverage(reliability.items_with_truth(honest, truth)) > model_based
 
@@ -66,13 +68,13 @@ def test_the_default_errors_cover_the_truth_90_to_98_percent_of_the_time(realist
 def test_the_model_uncertainty_is_the_items_spread_over_the_candidate_models(realistic):
     """model_variance: the weighted variance of the aligned fits (the full model half the weight)."""
     lab, _ = realistic
-    observed = estimate(lab.engine)
-    results = queries.run(lab.engine, "difficulty_results")
-    between = reliability.model_variance(lab.engine, observed, results=results)
+    data = FitData.read(lab.engine)
+    observed = estimate(data)
+    between = reliability.model_variance(data, observed)
     assert between.shape == (len(observed.items),) and (between >= 0).all() and between.max() > 0
     keys = reliability.ITEM_KEY
     fits = [observed.items.set_index(keys)["difficulty"]] + [
-        estimate(lab.engine, results=results, **{part: False}).items.set_index(keys)["difficulty"]
+        estimate(data, **{part: False}).items.set_index(keys)["difficulty"]
         for part in reliability.MODEL_PARTS]
     table = pd.concat(fits, axis=1).reindex(pd.MultiIndex.from_frame(observed.items[keys]))
     table = (table - table.sub(table.iloc[:, 0], axis=0).mean(axis=0)).to_numpy(float)
@@ -82,8 +84,7 @@ def test_the_model_uncertainty_is_the_items_spread_over_the_candidate_models(rea
     variance = np.average((table[complete] - mean[:, None]) ** 2, axis=1, weights=weights)
     assert complete.mean() > 0.9 and between[complete] == pytest.approx(variance)
     # switching a part off leaves it out of the candidates
-    fewer = reliability.model_variance(lab.engine, observed, results=results, spread=False, specialists=False,
-                                       progression=False, censored=False)
+    fewer = reliability.model_variance(data, observed, spread=False, specialists=False, progression=False, censored=False)
     assert (fewer == 0).all()
 
 
@@ -117,8 +118,8 @@ def test_split_halves_agree_within_the_default_intervals(realistic):
     """Issue 12's split-half target (at least 80% of items): each half fitted alone with the default errors;
     the model's own errors agree less often."""
     lab, _ = realistic
-    honest = reliability.split_half(lab.engine, errors="auto")
-    model_based = reliability.split_half(lab.engine, errors="model")
+    honest = reliability.split_half(FitData.read(lab.engine), errors="auto")
+    model_based = reliability.split_half(FitData.read(lab.engine), errors="model")
     assert honest.agreement >= 0.80 and honest.agreement > model_based.agreement, (honest.agreement, model_based.agreement)
     assert (honest.items["se_a"] > model_based.items["se_a"].reindex(honest.items.index)).mean() > 0.9
 

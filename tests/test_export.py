@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from conftest import FIXTURES, ROOT
-from wodlab import export
-from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.errors import WodlabError
+from wodlab.core.errors import WodlabError
+from wodlab.exchange import export
+from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
+
+pytestmark = pytest.mark.slow  # servers in other processes, whole boxes exported and loaded back: `make test`
 
 COMPARED = {
     "wod_definitions": "id, title, dsl_source, source_hash, ast_json::text AS ast, compiled_json::text AS versions, "
@@ -42,7 +42,8 @@ def _active(lab) -> str:
     return lab.difficulty.model().version
 
 
-def test_export_then_load_box_gives_the_same_rows(sim_copy, lab, tmp_path):
+@pytest.mark.slow
+def test_export_then_load_box_gives_the_same_rows(wodlab_cli, sim_copy, lab, tmp_path):
     source = sim_copy
     # A second difficulty version, active, so the export must carry models, not only scores.
     params = BASELINE.params()
@@ -55,13 +56,13 @@ def test_export_then_load_box_gives_the_same_rows(sim_copy, lab, tmp_path):
     source.tracker(session).record_movement_completion(athlete, "thruster", 21, offset=7, metadata={"note": "x" * 20_000})
     # A competition (three tables) and a correction (load_history): stored nowhere a loader reads.
     source.load_leaderboard(FIXTURES / "leaderboards" / "open_long.csv", competition="Open Test", rules="fixed-step")
-    assert source.judge("Open Test", "m1", "24.1", "adjusted", penalty=5, unit="seconds", reason="late start")
+    assert source.judge("Open Test", athlete="m1", workout="24.1", status="adjusted", penalty=5, unit="seconds",
+                        reason="late start")
     _correct_a_name(source, tmp_path)
 
     env = {**os.environ, "DATABASE_URL": source.engine.url.render_as_string(hide_password=False)}
     folder = tmp_path / "backup"
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "export", str(folder)], env=env, cwd=ROOT,
-                         capture_output=True, text=True)
+    run = wodlab_cli("export", str(folder), env=env, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert (folder / "wods").is_dir() and (folder / "results.csv").is_file() and "load box" in run.stdout
 

@@ -12,9 +12,10 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import BOX, FIXTURES
-from wodlab import frames, queries
-from wodlab.scores import format_clock
-from wodlab.structure import FASTEST_PACE_FACTOR, fastest_seconds, most_work
+from wodlab.core import frames
+from wodlab.scoring.values import format_clock
+from wodlab.store import queries
+from wodlab.workouts.structure import FASTEST_PACE_FACTOR, fastest_seconds, most_work
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import BOX, FIXTURES, lab_on_new_database
-from wodlab.errors import WodlabError
-from wodlab.scores import Score, parse_score
-from wodlab.structure import Scoring
+from wodlab.core.errors import WodlabError
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score
+from wodlab.workouts.structure import Scoring
 
 # Text that looks like scores: digits, separators, the grammar's words, and anything else.
 _score_alphabet = st.sampled_from(list("0123456789:+.,;-/ #()") + ["rx", "sc", "cap", "tb", "rds", "reps", "kg", "lb",

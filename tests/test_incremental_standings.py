@@ -19,8 +19,9 @@ from wodcraft import library
 
 import wodlab
 from conftest import BOX, FIXTURES, database_url
-from wodlab import loading, standings
-from wodlab.results import RESULTS
+from wodlab.load import loading
+from wodlab.store import workout_standings
+from wodlab.tables.results import RESULTS
 
 BASE = "wodlab_incremental_base"
 ATHLETES = ["alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"]
@@ -137,7 +138,7 @@ def assert_kept_as_from_scratch(engine) -> None:
         pd.testing.assert_frame_equal(kept_sizes(conn), expected_sizes(want), check_dtype=False)
         flagged, due = impossible_flags(conn)
         assert flagged == due
-    standings.rebuild(engine)
+    workout_standings.rebuild(engine)
     with engine.connect() as conn:
         pd.testing.assert_frame_equal(kept_standings(conn), kept, check_dtype=False)
 
@@ -299,7 +300,7 @@ def test_a_rebuild_while_a_load_is_in_flight_includes_the_load(base, new_databas
     with lab.engine.connect() as conn:
         transaction = conn.begin()
         loading.load(conn, RESULTS, _results_frame([(s, a, 1) for s in (0, 4) for a in range(len(ATHLETES))]))
-        thread, errors = _in_thread(lambda: standings.rebuild(lab.engine))
+        thread, errors = _in_thread(lambda: workout_standings.rebuild(lab.engine))
         _wait_until(lambda: _waiting_for_standings_lock(lab.engine), "the rebuild to wait for the load")
         transaction.commit()
     thread.join()
@@ -314,7 +315,7 @@ def test_a_load_while_a_rebuild_is_in_flight_is_kept_after_it(base, new_database
     lab.load_results(_results_frame([(0, a, 4) for a in range(len(ATHLETES))]))
     with lab.engine.connect() as conn:
         transaction = conn.begin()
-        standings.rebuild(conn)  # holds every board until it commits
+        workout_standings.rebuild(conn)  # holds every board until it commits
         thread, errors = _in_thread(lambda: lab.load_results(_results_frame([(2, a, 0) for a in range(4)])))
         _wait_until(lambda: _waiting_for_standings_lock(lab.engine), "the load to wait for the rebuild")
         transaction.commit()

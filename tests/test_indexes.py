@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from wodlab import queries
+from wodlab.store import queries
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,7 @@ def _uses(nodes: list[dict], node_type: str, index: str) -> bool:
     return any(n["Node Type"] == node_type and n.get("Index Name") == index for n in nodes)
 
 
+@pytest.mark.slow
 def test_the_covering_index_answers_the_duration_and_difficulty_search_alone(big_library):
     assert big_library.sql("SELECT count(*) AS n FROM wod_definitions")["n"].iloc[0] >= 10_000
     nodes = queries.plan_nodes(big_library.engine, "wods_by_duration_and_difficulty", min_seconds=300, max_seconds=900,
@@ -70,6 +71,7 @@ def test_the_covering_index_answers_the_duration_and_difficulty_search_alone(big
     assert len(found) > 0 and found["difficulty_score"].between(40, 45).all()
 
 
+@pytest.mark.slow
 def test_recent_workouts_are_found_through_the_brin_index(big_library):
     nodes = queries.plan_nodes(big_library.engine, "recent_wods", days=7)
     assert _uses(nodes, "Bitmap Index Scan", "idx_recent_wods"), [(n["Node Type"], n.get("Index Name")) for n in nodes]
@@ -79,6 +81,7 @@ def test_recent_workouts_are_found_through_the_brin_index(big_library):
     assert recent["created_at"].is_monotonic_decreasing
 
 
+@pytest.mark.slow
 def test_the_seeds_partial_index_is_refused_by_postgresql_which_is_why_it_is_not_used(big_library):
     with pytest.raises(sa.exc.ProgrammingError, match="IMMUTABLE"), big_library.engine.begin() as conn:
         conn.execute(sa.text("CREATE INDEX idx_seed_recent ON wod_definitions (created_at) "
@@ -100,6 +103,7 @@ def test_the_leaderboard_reads_rank_keys_from_the_covering_index(sim_copy):
     assert list(board["rank"]) == sorted(board["rank"]) and len(board) == 10
 
 
+@pytest.mark.slow
 def test_a_page_of_a_common_movement_search_walks_titles_in_the_index_alone(big_library):
     """Migration 015: the movements ride in the title index, so the walk in title order to a page's end never
     reads the table (before, each workout walked past was fetched to test its movements)."""

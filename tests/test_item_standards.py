@@ -8,9 +8,9 @@ import math
 import pytest
 from wodcraft.library import get
 
-from wodlab.compiler import compile_documents
-from wodlab.structure import Scoring, item_version, standard_performance, team_size_of
-from wodlab.wods import level_document, resolved_versions
+from wodlab.workouts.compiler import compile_documents
+from wodlab.workouts.levels import level_document, resolved_versions
+from wodlab.workouts.structure import Scoring, item_version, standard_performance, team_size_of
 
 PARTNER = """# Partner chipper
 For time, cap 20:00, teams of 2

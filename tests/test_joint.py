@@ -152,6 +152,7 @@ def _athletes_drawn_again(obs: joint.Observations, rng: np.random.Generator) -> 
                               obs.traits[rows], obs.n_athletes, obs.n_items)
 
 
+@pytest.mark.slow
 def test_sandwich_errors_are_those_of_a_bootstrap_by_athlete():
     """The default errors (fit(robust=True)) stand for a bootstrap by athlete at the cost of one fit: on data
     with gross errors the model's own errors do not see (a tenth of results off by a heavy-tailed amount),

@@ -16,12 +16,13 @@ from wodcraft.api import compile_source
 from wodcraft.library import get
 
 from conftest import FIXTURES
-from wodlab.errors import WodlabError
-from wodlab.loading import LoadError
-from wodlab.ranking import rank_key
-from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.structure import Scoring
-from wodlab.wods import compile_records
+from wodlab.core.errors import WodlabError
+from wodlab.load.report import LoadError
+from wodlab.scoring.ranking import rank_key
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
+from wodlab.tables.wod_records import compile_records
+from wodlab.workouts.structure import Scoring
 
 BOARDS = FIXTURES / "leaderboards"
 FRAN = Scoring.of(compile_source(get("girls/fran").source).document)
@@ -214,20 +215,17 @@ def test_an_unknown_workout_label_says_how_to_map_it(open_lab, tmp_path):
 
 
 def test_an_unknown_competition_is_named(open_lab):
-    from wodlab.errors import QueryError
+    from wodlab.core.errors import QueryError
 
     with pytest.raises(QueryError, match="no competition 'Nope'"):
         open_lab.standings("Nope")
 
 
-def test_cli_loads_a_leaderboard_in_one_command(open_lab):
+def test_cli_loads_a_leaderboard_in_one_command(wodlab_cli, open_lab):
     import os
-    import subprocess
-    import sys
 
     env = {**os.environ, "DATABASE_URL": open_lab.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "leaderboard", str(BOARDS / "open_wide.csv"),
-                          "--competition", "Open Test", "--notation", "games"], env=env, capture_output=True, text=True)
+    run = wodlab_cli("load", "leaderboard", str(BOARDS / "open_wide.csv"), "--competition", "Open Test", "--notation", "games", env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "Open Test: athlete_results: 20 rows read, 20 new, 0 unchanged, 0 updated"
     assert _standings(open_lab) == _expected()
@@ -242,7 +240,7 @@ def _open(path: str) -> dict:
 def test_distances_count_as_the_workout_counts_them():
     """Open 18.4: 5 ft of handstand walk is a rep (165 in all); Open 25.1: each 15 ft of lunge, per its note."""
     assert Scoring.of(_open("open/18_4")).total_reps == 165
-    from wodlab.structure import FOOT_M, rep_distances
+    from wodlab.workouts.structure import FOOT_M, rep_distances
 
     assert rep_distances(_open("open/25_1")) == {"lunge": pytest.approx(15 * FOOT_M)}
     assert rep_distances(_open("open/18_4")) == {"handstand_walk": pytest.approx(5 * FOOT_M)}

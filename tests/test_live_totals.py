@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
-from wodlab import queries
+from wodlab.store import queries
 
 # What the seed's live leaderboard computes from the events at each read.
 SUMMED = """

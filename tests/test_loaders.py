@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from dataclasses import replace
 
 import pandas as pd
@@ -12,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import BOX
-from wodlab import loading, results
-from wodlab.athletes import athlete_id
-from wodlab.errors import DatabaseError
-from wodlab.loading import LoadError
+from wodlab.core.errors import DatabaseError
+from wodlab.load import loading
+from wodlab.load.report import LoadError
+from wodlab.store.names import athlete_id
+from wodlab.tables import results
 
 BAD_ROWS = {118: ("score", "7+12"), 405: ("athlete", "nobody"), 871: ("session_date", "2026-13-01")}
 
@@ -160,24 +159,22 @@ def test_a_failed_write_leaves_the_database_as_it_was(box_lab, count, tmp_path):
                        a=str(athlete_id("bruno")))["n"].iloc[0] == 2  # his two Fran-day and AMRAP results only
 
 
-def test_cli_loads_and_reports(box_lab, tmp_path):
+def test_cli_loads_and_reports(wodlab_cli, box_lab, tmp_path):
     url = box_lab.engine.url.render_as_string(hide_password=False)
     env = {**__import__("os").environ, "DATABASE_URL": url}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "results", str(BOX / "results.csv")],
-                         env=env, capture_output=True, text=True)
+    run = wodlab_cli("load", "results", str(BOX / "results.csv"), env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "athlete_results: 13 rows read, 13 new, 0 unchanged, 0 updated"
     bad = tmp_path / "bad.csv"
     bad.write_text("wod,session_date,session_time,track,location,athlete,score\nFran,2026-09-01,18:00,RX,Main floor,zed,4:00\n")
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "results", str(bad)], env=env, capture_output=True, text=True)
+    run = wodlab_cli("load", "results", str(bad), env=env)
     assert run.returncode == 2 and "row 2, column 'athlete': unknown athlete 'zed'" in run.stderr
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "load", "results", str(bad), "--skip-bad",
-                          "--rejects", str(tmp_path / "r.csv")], env=env, capture_output=True, text=True)
+    run = wodlab_cli("load", "results", str(bad), "--skip-bad", "--rejects", str(tmp_path / "r.csv"), env=env)
     assert run.returncode == 1 and (tmp_path / "r.csv").exists()
 
 
 def test_a_file_the_columnar_path_cannot_take_falls_back_to_naming_each_row(box_lab, tmp_path):
-    from wodlab.loading import LoadError
+    from wodlab.load.report import LoadError
 
     lines = (BOX / "results.csv").read_text().splitlines()
     fields = lines[2].split(",")

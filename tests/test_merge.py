@@ -1,4 +1,4 @@
-"""Merging duplicate workouts (wodlab.merge) on the simulated box, which holds exact, semantic and near pairs:
+"""Merging duplicate workouts (wodlab.audit.merge) on the simulated box, which holds exact, semantic and near pairs:
 applied and undone to the same rows, refused with reasons, re-imports resolved, safe under a concurrent load."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from conftest import FIXTURES
 from wodlab import cli
-from wodlab.merge import MergeError
+from wodlab.audit.merge import MergeError
 
 # Every table a merge may touch, each read in a stable order: their checksums before a merge and after its undo.
 TABLES = ("wod_definitions", "workout_limits", "scheduled_sessions", "athlete_results", "realized_events", "athletes",
@@ -61,9 +61,9 @@ def test_the_merged_board_is_the_union_of_the_two_boards(sim_copy):
     board = _board(sim_copy, kept)
     assert {a for a, _ in board} == athletes_before and _board(sim_copy, dropped) == set()
     # each athlete's best is their best over both workouts' results: the board a from-scratch rebuild gives
-    from wodlab import standings
+    from wodlab.store import workout_standings
 
-    standings.rebuild(sim_copy.engine)
+    workout_standings.rebuild(sim_copy.engine)
     assert _board(sim_copy, kept) == board
     moved = sim_copy.sql("SELECT count(*) AS n FROM athlete_results ar JOIN scheduled_sessions s ON s.id = ar.session_id "
                          "WHERE s.wod_definition_id = :a", a=kept)["n"].item()

@@ -9,8 +9,8 @@ import pytest
 from scipy.stats import norm
 
 from wodlab.difficulty import norms
-from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.structure import standard_performance
+from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
+from wodlab.workouts.structure import standard_performance
 
 
 def test_a_lognormal_goes_through_two_published_percentiles_exactly():

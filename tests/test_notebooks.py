@@ -49,6 +49,7 @@ def test_every_figure_has_a_title_and_axis_labels(path):
         assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"]
 
 
+@pytest.mark.slow
 def test_a_changed_number_in_a_stored_output_fails_nbval(tmp_path):
     """Strict nbval compares the numbers: tampering with one stored count must fail that cell."""
     copy = tmp_path / "notebooks"

@@ -10,6 +10,8 @@ import sysconfig
 import tomllib
 import zipfile
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -32,6 +34,7 @@ def test_ci_runs_the_readme_test_command():
     assert first_commands == ["make demo", "make test"]
 
 
+@pytest.mark.slow
 def test_a_plain_wheel_ships_the_sql_and_data_files(tmp_path):
     """Non-editable `pip install .` must find migrations and queries inside the package."""
     subprocess.run(
@@ -49,10 +52,10 @@ def test_a_plain_wheel_ships_the_sql_and_data_files(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True)
     probe = (
-        "import wodlab, wodlab.queries as q, wodlab.schema as s, wodlab.catalog as c, wodlab.difficulty, wodlab.scores,"
-        " wodlab.programming;"
+        "import wodlab, wodlab.store.queries as q, wodlab.store.schema as s, wodlab.workouts.catalog as c, wodlab.difficulty,"
+        " wodlab.scoring.scores, wodlab.programming;"
         "print(wodlab.__file__); print(len(q.catalog()), len(s.migrations()), len(c.enrichment()),"
-        " wodlab.scores.parse_score('7+12').format())"
+        " wodlab.scoring.scores.parse_score('7+12').format())"
     )
     # -S skips .pth files, so the editable install of this checkout is invisible; the venv's
     # site-packages comes after the wheel for the dependencies. cwd elsewhere: '' is on sys.path.

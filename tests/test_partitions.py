@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 import wodlab
 from conftest import BOX, database_url
-from wodlab import queries, schema
+from wodlab.store import queries, schema
 
 PARTITIONED = ("athlete_results", "realized_events")
 
@@ -62,7 +62,7 @@ def test_a_date_bounded_slice_reads_only_its_months(sim_lab):
 
 
 def test_a_live_event_of_a_month_without_partition_waits_in_the_default_then_moves(box_lab):
-    from wodlab.tracker import RealtimeTracker
+    from wodlab.tables.tracker import RealtimeTracker
 
     session = uuid.uuid4()
     with box_lab.engine.begin() as conn:  # a session in a month nothing was loaded for yet

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from conftest import ROOT
-from wodlab.errors import QueryError
-from wodlab.frames import dtypes_of
+from wodlab.core.errors import QueryError
+from wodlab.core.frames import dtypes_of
 from wodlab.programming import FINDINGS_SCHEMA, SIMILAR_SCHEMA, SUGGEST_SCHEMA, Targets, WorkoutProfile, distance
 from wodlab.programming.profile import MOVEMENTS_SCHEMA, SESSIONS_SCHEMA, WEEKS_SCHEMA, time_domain
 from wodlab.programming.similar import distance_parts
@@ -57,7 +55,7 @@ def _found(report: pd.DataFrame) -> set[tuple]:
 
 
 def test_the_hand_written_calendar_shows_exactly_its_imbalances_with_their_dates(calendar_lab):
-    report = calendar_lab.programming_report(FIRST_MONDAY, PERIOD_END)
+    report = calendar_lab.programming_report(start=FIRST_MONDAY, end=PERIOD_END)
     assert dtypes_of(report) == FINDINGS_SCHEMA
     first, end = FIRST_MONDAY, PERIOD_END
     assert _found(report) == {
@@ -78,7 +76,7 @@ def test_the_hand_written_calendar_shows_exactly_its_imbalances_with_their_dates
 def test_each_threshold_is_the_coachs_to_set(calendar_lab):
     # An all-short target makes the time domains balanced; a 7-week gap allowance forgives the running.
     targets = Targets(time_domains={"short": 1.0, "medium": 0.0, "long": 0.0}, gap_weeks=7)
-    report = calendar_lab.programming_report(FIRST_MONDAY, PERIOD_END, targets=targets)
+    report = calendar_lab.programming_report(start=FIRST_MONDAY, end=PERIOD_END, targets=targets)
     assert _found(report) == {("repeated_family", "hinge", dt.date(2026, 3, 30), dt.date(2026, 3, 31))}
     with pytest.raises(ValueError, match="summing to 1"):
         Targets(time_domains={"short": 0.5, "medium": 0.2, "long": 0.1})
@@ -91,7 +89,7 @@ def test_a_difficulty_jump_and_a_benchmark_due_for_retest_are_found(lab):
     sessions += [("Row Sprint", FIRST_MONDAY + dt.timedelta(weeks=w, days=d)) for w in range(2) for d in (0, 2)]
     sessions += [("Pull Heavy", FIRST_MONDAY + dt.timedelta(weeks=2, days=d)) for d in (0, 2)]
     _load_calendar_sessions(lab, sessions)
-    report = lab.programming_report(FIRST_MONDAY, FIRST_MONDAY + dt.timedelta(weeks=3, days=-1),
+    report = lab.programming_report(start=FIRST_MONDAY, end=FIRST_MONDAY + dt.timedelta(weeks=3, days=-1),
                                     targets=Targets(tolerance=1.0, retest_weeks=8))
     jumps = report[report["rule"] == "difficulty_jump"]
     assert list(jumps["subject"]) == ["week of 2026-03-16"] and jumps["observed"].iloc[0] > 15
@@ -105,7 +103,7 @@ def _load_calendar_sessions(lab, sessions) -> None:
 
 
 def test_the_profile_has_each_sessions_domain_mix_families_and_loading(calendar_lab):
-    programme = calendar_lab.programming("2026-03-30", "2026-04-05", track="rx")
+    programme = calendar_lab.programming(start="2026-03-30", end="2026-04-05", track="rx")
     assert dtypes_of(programme.sessions) == SESSIONS_SCHEMA
     assert dtypes_of(programme.movements) == MOVEMENTS_SCHEMA and dtypes_of(programme.weeks) == WEEKS_SCHEMA
     sessions = programme.sessions.set_index("title")
@@ -166,20 +164,20 @@ def test_suggestions_for_a_cardio_starved_period_are_cardio_work_not_done_in_it(
     sessions += [(title, FIRST_MONDAY + dt.timedelta(weeks=w, days=d))
                  for w in range(4) for d, title in ((1, "Barbell Sprint"), (3, "Bodyweight Sprint"), (4, "Pull Heavy"))]
     _load_calendar_sessions(lab, sessions)
-    suggested = lab.suggest_wods(FIRST_MONDAY, FIRST_MONDAY + dt.timedelta(weeks=4, days=-1), k=2)
+    suggested = lab.suggest_wods(start=FIRST_MONDAY, end=FIRST_MONDAY + dt.timedelta(weeks=4, days=-1), k=2)
     assert dtypes_of(suggested) == SUGGEST_SCHEMA
     assert set(suggested["title"]) == {"Run Sprint", "Cardio Mix"}
     assert (suggested["share_cardio"] >= 0.9).all() and (suggested["gain"] > 0).all()
     assert suggested["reason"].str.contains("cardio").all()
-    everything = lab.suggest_wods(FIRST_MONDAY, FIRST_MONDAY + dt.timedelta(weeks=4, days=-1), k=50)
+    everything = lab.suggest_wods(start=FIRST_MONDAY, end=FIRST_MONDAY + dt.timedelta(weeks=4, days=-1), k=50)
     assert not {"Row Sprint", "Row Sprint Again", "Barbell Sprint", "Bodyweight Sprint", "Pull Heavy"} & set(everything["title"])
 
 
 def test_bad_arguments_name_themselves(calendar_lab):
     with pytest.raises(QueryError, match="start"):
-        calendar_lab.programming_report("the first of March")
+        calendar_lab.programming_report(start="the first of March")
     with pytest.raises(QueryError, match="after end"):
-        calendar_lab.programming("2026-04-01", "2026-03-01")
+        calendar_lab.programming(start="2026-04-01", end="2026-03-01")
     with pytest.raises(QueryError, match="track"):
         calendar_lab.programming(track="elite")
     with pytest.raises(QueryError, match="no workout titled"):
@@ -194,14 +192,12 @@ def test_weeks_reviews_the_last_weeks_of_the_calendar(calendar_lab):
     assert last_four.sessions["session_date"].max().date() == dt.date(2026, 4, 24)
 
 
-def test_the_command_line_prints_the_findings(calendar_lab):
+def test_the_command_line_prints_the_findings(wodlab_cli, calendar_lab):
     env = {**os.environ, "DATABASE_URL": calendar_lab.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "programming", "report", "--weeks", "8"], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    run = wodlab_cli("programming", "report", "--weeks", "8", env=env, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert "repeated_family" in run.stdout and "2026-03-30" in run.stdout and "no run for" in run.stdout
-    bad = subprocess.run([sys.executable, "-m", "wodlab.cli", "programming", "report", "--weeks", "0"], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = wodlab_cli("programming", "report", "--weeks", "0", env=env, cwd=ROOT)
     assert bad.returncode == 2 and "weeks must be at least 1" in bad.stderr
 
 
@@ -209,4 +205,4 @@ def test_a_period_after_the_last_session_reports_nothing_rather_than_failing(cal
     calendar_lab.store_wod("# Fran\n21-15-9 for time\n  Thruster 43/30 kg\n  Pull-up\n")  # a benchmark in the history
     _load_calendar_sessions(calendar_lab, [("Fran", dt.date(2026, 1, 5))])
     assert calendar_lab.programming_report(start="2030-01-01").empty
-    assert calendar_lab.programming("2030-01-01").sessions.empty
+    assert calendar_lab.programming(start="2030-01-01").sessions.empty

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import FIXTURES, ROOT
-from wodlab import queries
-from wodlab.athletes import athlete_id
-from wodlab.errors import QueryError
+from wodlab.core.errors import QueryError
+from wodlab.store import queries
+from wodlab.store.names import athlete_id
 
 ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
     str(athlete_id(name)) for name in ("alice", "bruno", "chloe", "diego", "emma", "farid", "gina", "hugo"))
@@ -45,7 +45,7 @@ def test_the_movement_queries_take_english_and_french_names(box):
     assert titles(by_names) == titles(by_ids) == ["Fran", "Push Pull Twelve"]
     assert titles(box.wods_with_any_movement(["soulevé de terre", "wall-ball"])) == titles(
         box.query("wods_with_any_movement", movements=["deadlift", "wall_ball"]))
-    assert titles(box.athlete_progression("alice", "pompes")) == titles(box.athlete_progression("alice", "push_up"))
+    assert titles(box.athlete_progression("alice", movement="pompes")) == titles(box.athlete_progression("alice", movement="push_up"))
     with pytest.raises(QueryError, match="unknown movement 'thrusterz'.*thruster"):
         box.query("wods_with_any_movement", movements=["thrusterz"])
 
@@ -115,7 +115,7 @@ def test_helpers_take_the_boxs_own_athlete_ids(box):
 
 
 def test_athlete_timeline(box):
-    timeline = box.athlete_timeline(session(box, "Push Pull Twelve"), CHLOE)
+    timeline = box.athlete_timeline(session(box, "Push Pull Twelve"), athlete=CHLOE)
     assert timeline["timestamp_offset"].tolist() == [0, 50, 140, 150]
     assert timeline["movement"].tolist()[1:3] == ["push_up", "thruster"]
     assert pd.isna(timeline["movement"].iloc[0])
@@ -185,12 +185,14 @@ def test_values_are_bound_never_formatted(box, count):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda lab: lab.query("best_time", title="Fran", limit=1), "no query named 'best_time'. Did you mean best_times"),
+    (lambda lab: lab.query("best_time", title="Fran", limit=1), "no query named 'best_time'; did you mean 'best_times'"),
     (lambda lab: lab.query("best_times", title="Fran"), "parameter 'limit' is required"),
     (lambda lab: lab.query("best_times", title="Fran", limit=1, track="RX"), "has no parameter 'track'"),
     (lambda lab: lab.query("wods_with_all_movements", movements="thruster"), "expects a list of movement names"),
     (lambda lab: lab.query("best_times", title="Fran", limit="10"), "expects an integer"),
-    (lambda lab: lab.query("athlete_movement_progression", athlete_id="alice"), "expects a UUID"),
+    (lambda lab: lab.query("athlete_movement_progression", athlete_id="nobody"), "parameter 'athlete_id': no athlete 'nobody'"),
+    (lambda lab: lab.query("leaderboard", wod="Frna", limit=3), "no workout titled 'Frna'.*did you mean 'Fran'"),
+    (lambda lab: lab.query("session_events", session_id="x"), "is not a session id"),
     (lambda lab: lab.search_wods(duration=300), r"expects a \(low, high\) pair"),
 ])
 def test_bad_query_calls_say_what_is_wrong(box, call, message):
@@ -206,16 +208,16 @@ def test_every_query_header_matches_its_sql():
                    for c in query.columns), name
 
 
-def test_readme_query_reference_is_generated_from_the_headers():
-    """The README's column dictionary is the queries' own headers; regenerate it when they change."""
-    readme = (ROOT / "README.md").read_text()
-    documented = readme.split("<!-- queries:begin -->\n", 1)[1].split("<!-- queries:end -->", 1)[0]
+def test_the_query_reference_is_generated_from_the_headers():
+    """The docs' column dictionary is the queries' own headers; regenerate it when they change."""
+    page = (ROOT / "docs" / "reference" / "queries.md").read_text()
+    documented = page.split("<!-- queries:begin -->\n", 1)[1].split("<!-- queries:end -->", 1)[0]
     assert documented == queries.reference_markdown(), (
-        "README.md's query reference is stale: replace the block between the queries markers "
+        "docs/reference/queries.md is stale: replace the block between the queries markers "
         "with the output of `wodlab query --markdown` (`make docs` does it)"
     )
     for name in queries.catalog():
-        assert f"#### `{name}`" in documented
+        assert f"## `{name}`" in documented
 
 
 @pytest.mark.slow
@@ -271,11 +273,11 @@ def test_unknown_search_names_are_query_errors_never_an_empty_frame(box, kwargs,
         box.search_wods(**kwargs)
 
 
-def test_as_arrow_gives_a_table_with_the_declared_types(box):
+def test_the_arrow_verbs_give_a_table_with_the_declared_types(box):
     import pyarrow as pa
 
-    frame = box.results(track="rx")
-    table = box.results(track="rx", as_arrow=True)
+    frame = box.results(tracks="rx")
+    table = box.results_arrow(tracks="rx")
     assert isinstance(table, pa.Table) and table.num_rows == len(frame) > 0
     assert table.schema.names == list(frame.columns)
     types = dict(zip(table.schema.names, table.schema.types))
@@ -283,6 +285,6 @@ def test_as_arrow_gives_a_table_with_the_declared_types(box):
     assert (types["session_date"], types["recorded_at"]) == (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC"))
     assert table.column("result_id").to_pylist() == frame["result_id"].tolist()
     assert table.column("score_secondary").to_pylist() == [None if pd.isna(v) else v for v in frame["score_secondary"]]
-    searched = box.query("search_wods", movements_all=["thruster"], as_arrow=True)
+    searched = box.query_arrow("search_wods", movements_all=["thruster"])
     assert searched.schema.field("movements_list").type == pa.list_(pa.string())
     assert searched.column("title").to_pylist() == list(box.search_wods(movements_all=["thruster"])["title"])

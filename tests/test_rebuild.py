@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 import wodcraft
 
@@ -45,6 +46,7 @@ def test_dry_run_lists_what_would_change_and_writes_nothing(lab):
     assert _state(lab).equals(before)
 
 
+@pytest.mark.slow
 def test_a_rebuild_killed_midway_loses_nothing_and_a_rerun_finishes(lab):
     lab.load_wods([ROOT / "fixtures" / "wods"], library=True, progress=False)
     stale = _simulate_an_upgrade(lab)

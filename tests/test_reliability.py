@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,13 +10,16 @@ import sqlalchemy as sa
 
 from conftest import BOX
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, estimate
-from wodlab.simulate import SimulationConfig, simulate, write_box
+from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, FitData, estimate
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
+
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
 
 
 @pytest.fixture(scope="module")
 def halves(sim_lab):
-    return reliability.split_half(sim_lab.engine, seed=3)
+    return reliability.split_half(FitData.read(sim_lab.engine), seed=3)
 
 
 def test_split_half_fits_disjoint_halves_and_reports_what_it_measured(sim_lab, halves):
@@ -35,8 +36,8 @@ def test_split_half_fits_disjoint_halves_and_reports_what_it_measured(sim_lab, h
 
 
 def test_the_split_follows_the_seed(sim_lab, halves):
-    again = reliability.split_half(sim_lab.engine, seed=3)
-    other = reliability.split_half(sim_lab.engine, seed=4)
+    again = reliability.split_half(FitData.read(sim_lab.engine), seed=3)
+    other = reliability.split_half(FitData.read(sim_lab.engine), seed=4)
     assert again.items.equals(halves.items)
     assert not other.items["n_a"].equals(halves.items["n_a"])
 
@@ -60,7 +61,7 @@ def test_a_workout_logged_carelessly_tops_the_worst_fitted_items(sim_copy):
         conn.execute(sa.text("UPDATE athlete_results ar SET score_value = round(ar.score_value * exp(1.8 * (random() - 0.5)))"
                              " FROM scheduled_sessions ss WHERE ss.id = ar.session_id AND ss.wod_definition_id = :w"
                              " AND ss.track = 'RX' AND ar.result_status = 'finished'"), {"w": target["id"].iloc[0]})
-    worst = reliability.worst_items(estimate(sim_copy.engine), k=3)
+    worst = reliability.worst_items(estimate(FitData.read(sim_copy.engine)), k=3)
     assert (worst["title"].iloc[0], worst["track"].iloc[0]) == (target["title"].iloc[0], "RX")
     assert worst["rms_z"].is_monotonic_decreasing
 
@@ -75,8 +76,8 @@ def test_long_workouts_wider_spread_shows_in_the_residuals_and_the_model_fits_it
         write_box(simulate(SimulationConfig(athletes=80, weeks=12, seed=9, scenario=scenario)), tmp_path / scenario)
         with lab_on_new_database(admin, server_url, template, f"wl_{scenario}") as lab:
             lab.load_box(tmp_path / scenario, progress=False)
-            sd = reliability.residuals_by(estimate(lab.engine, spread=False)).set_index(["by", "group"])["sd_z"]
-            items = estimate(lab.engine).items
+            sd = reliability.residuals_by(estimate(FitData.read(lab.engine), spread=False)).set_index(["by", "group"])["sd_z"]
+            items = estimate(FitData.read(lab.engine)).items
         ratio[scenario] = sd[("time_domain", "long")] / sd[("time_domain", "short")]
         by_domain = items.groupby("time_domain")["spread"].median()
         spreads[scenario] = by_domain["long"] / by_domain["short"]
@@ -84,14 +85,13 @@ def test_long_workouts_wider_spread_shows_in_the_residuals_and_the_model_fits_it
     assert spreads["spread"] > 1.1 * spreads["default"], spreads  # 1.01 -> 1.16 with these seeds
 
 
-def test_difficulty_fit_reports_reliability_and_the_worst_items(sim_copy):
+def test_difficulty_fit_reports_reliability_and_the_worst_items(wodlab_cli, sim_copy):
     env = {**os.environ, "DATABASE_URL": sim_copy.engine.url.render_as_string(hide_password=False)}
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "fit"], env=env, capture_output=True, text=True)
+    run = wodlab_cli("difficulty", "fit", env=env)
     assert run.returncode == 0, run.stderr
     assert "split-half" in run.stdout and "reliability" in run.stdout and "fits worst" in run.stdout
     assert "time_domain" in run.stdout and "modalities" in run.stdout and "left out of the fit" in run.stdout
-    listed = subprocess.run([sys.executable, "-m", "wodlab.cli", "difficulty", "list"], env=env, capture_output=True,
-                            text=True)
+    listed = wodlab_cli("difficulty", "list", env=env)
     assert "split-half reliability" in listed.stdout
 
 
@@ -104,7 +104,7 @@ def test_a_workout_without_a_standard_is_left_out_with_its_reason_and_said(box_l
     box_lab.load_results(BOX / "results.csv")
     box_lab.load_sessions(_sessions(tmp_path, "Nicole"))
     box_lab.load_results(_results(tmp_path, "Nicole", ["alice,112", "bruno,87", "chloe,150"]))
-    observed = estimate(box_lab.engine)
+    observed = estimate(FitData.read(box_lab.engine))
     row = observed.left_out.set_index("title").loc["Nicole"]
     assert row["n_results"] == 3 and row["reason"] == "no standard pace for a workout scored by reps"
     assert {c: str(t) for c, t in observed.left_out.dtypes.items()} == LEFT_OUT_SCHEMA
@@ -116,7 +116,7 @@ def test_an_amrap_scored_in_total_reps_has_a_standard_and_is_fitted(box_lab, tmp
     from wodcraft import library
     from wodcraft.api import compile_source
 
-    from wodlab.structure import standard_performance
+    from wodlab.workouts.structure import standard_performance
 
     source = library.get("open/15_1").source
     standard = standard_performance(compile_source(source).document)
@@ -125,7 +125,7 @@ def test_an_amrap_scored_in_total_reps_has_a_standard_and_is_fitted(box_lab, tmp
     box_lab.load_results(BOX / "results.csv")
     box_lab.load_sessions(_sessions(tmp_path, "Open 15.1"))
     box_lab.load_results(_results(tmp_path, "Open 15.1", ["alice,212", "bruno,187", "chloe,150"]))
-    observed = estimate(box_lab.engine)
+    observed = estimate(FitData.read(box_lab.engine))
     assert "Open 15.1" in set(observed.items["title"]) and "Open 15.1" not in set(observed.left_out["title"])
     fitted = observed.residuals.merge(observed.items[["wod_id", "title"]].drop_duplicates(), on="wod_id")
     y = fitted[fitted["title"] == "Open 15.1"].set_index("athlete_id")["y"]

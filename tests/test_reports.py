@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import ROOT
 from wodlab import reports
+
+pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`
 
 
 def test_a_report_embeds_plotly_and_fetches_nothing(sim_lab, tmp_path):

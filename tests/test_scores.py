@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from wodcraft.api import compile_source
 from wodcraft.library import get
 
-from wodlab.ranking import rank_key
-from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.structure import Scoring
+from wodlab.scoring.ranking import rank_key
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
+from wodlab.workouts.structure import Scoring
 
 
 def S(score_type, value, secondary=None, unit=None, status="finished", division=None, tiebreak=None):  # noqa: N802
@@ -262,7 +263,7 @@ def test_personal_records_follow_the_rank_key():
         "rank_value": [-80, 300, 310, 0, -400],
         "tiebreak_seconds": [None, None, None, None, None],
     })
-    from wodlab.ranking import personal_records
+    from wodlab.scoring.ranking import personal_records
 
     # first Fran: the mark; 5:00 beats the cap: PR; 5:10 is slower; a DNF never is; a first Cindy is not
     assert personal_records(history).tolist() == [False, True, False, False, False]
@@ -287,7 +288,7 @@ _marker = st.sampled_from(["", " Rx", " rx", " RX+", " Sc", " scaled", " SC"])
 def test_the_quick_reading_of_common_shapes_is_the_grammars(text):
     """scores._quick_score reads bare clocks, numbers and rounds+reps without the grammar: it must give
     exactly the grammar's Score, and leave to the grammar every text the grammar refuses."""
-    from wodlab.scores import _grammar_score, _quick_score
+    from wodlab.scoring.notation import _grammar_score, _quick_score
 
     quick = _quick_score(text)
     try:
@@ -310,9 +311,9 @@ def test_a_finished_time_reads_the_same_on_every_for_time_workout_within_its_cap
     from wodcraft import library
     from wodcraft.api import compile_source
 
-    from wodlab.fields import RowProblem
-    from wodlab.results import _BARE_TIME, _time_columns, score_columns
-    from wodlab.structure import Scoring
+    from wodlab.core.fields import RowProblem
+    from wodlab.tables.results import _BARE_TIME, _time_columns, score_columns
+    from wodlab.workouts.structure import Scoring
 
     if not _BARE_TIME.match(text):
         return
@@ -334,7 +335,7 @@ def test_a_finished_time_reads_the_same_on_every_for_time_workout_within_its_cap
 def test_zero_reps_with_a_tiebreak_is_a_score_and_a_bare_zero_is_not(notation):
     """A judged "0 reps tb 3:00" (the athlete started and was timed) ranks above every no-score, by its
     tie-break; "0" and "0 reps" alone stay no-scores."""
-    from wodlab.ranking import rank_key
+    from wodlab.scoring.ranking import rank_key
 
     zero = parse_score("0 reps tb 3:00", notation=notation)
     assert (zero.status, zero.score_value, zero.tiebreak) == ("finished", 0, 180)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import filecmp
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -15,7 +13,9 @@ from scipy.sparse.csgraph import connected_components
 from wodcraft.api import compile_source
 
 from conftest import FIXTURES
-from wodlab.simulate import SimulationConfig, on_own_standard, simulate, write_box
+from wodlab.sim.config import SimulationConfig
+from wodlab.sim.simulate import simulate, write_box
+from wodlab.sim.truth import on_own_standard
 
 SIM = FIXTURES / "sim"
 # fixtures/sim was written by: wodlab simulate --seed 7 --wods fixtures/wods --out fixtures/sim
@@ -42,9 +42,9 @@ def test_the_same_seed_gives_byte_identical_files(tmp_path):
     assert (tmp_path / "one" / "results.csv").read_bytes() != (tmp_path / "three" / "results.csv").read_bytes()
 
 
-def test_the_committed_fixture_is_what_the_command_writes(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", *FIXTURE_COMMAND, "--out", str(tmp_path / "sim")],
-                         capture_output=True, text=True, cwd=FIXTURES.parent)
+@pytest.mark.slow
+def test_the_committed_fixture_is_what_the_command_writes(wodlab_cli, tmp_path):
+    run = wodlab_cli(*FIXTURE_COMMAND, "--out", str(tmp_path / "sim"), cwd=FIXTURES.parent)
     assert run.returncode == 0, run.stderr
     assert _same_files(SIM, tmp_path / "sim"), "fixtures/sim is stale: regenerate it with the command above"
 
@@ -180,7 +180,7 @@ SMALL = dict(athletes=40, weeks=20, seed=5)  # twenty weeks: capped workouts com
 
 @pytest.fixture(scope="module")
 def boxes():
-    from wodlab.simulate import SCENARIOS
+    from wodlab.sim.config import SCENARIOS
 
     return {name: simulate(SimulationConfig(**SMALL, scenario=name)) for name in SCENARIOS}
 
@@ -189,6 +189,7 @@ def _count(box, status_words) -> int:
     return sum(any(w in r["score"].lower() for w in status_words) for r in box.results)
 
 
+@pytest.mark.slow
 def test_every_scenario_keeps_the_calendar_and_says_what_it_changed(boxes):
     base = boxes["default"]
     for name, box in boxes.items():
@@ -199,11 +200,13 @@ def test_every_scenario_keeps_the_calendar_and_says_what_it_changed(boxes):
             assert box.truth["departures"] != base.truth["departures"]
 
 
+@pytest.mark.slow
 def test_unlogged_bad_days_leave_results_missing_and_censoring_adds_dnfs(boxes):
     assert len(boxes["unlogged-bad-days"].results) < 0.95 * len(boxes["default"].results)
     assert _count(boxes["censoring"], ("dnf", "did not finish")) > _count(boxes["default"], ("dnf", "did not finish"))
 
 
+@pytest.mark.slow
 def test_specialists_have_a_duration_edge_and_realistic_errs_more(boxes):
     edges = [a["duration_edge"] for a in boxes["specialists"].truth["athletes"].values()]
     assert 0.08 < np.std(edges) < 0.25 and all(a["duration_edge"] == 0 for a in boxes["default"].truth["athletes"].values())
@@ -212,10 +215,11 @@ def test_specialists_have_a_duration_edge_and_realistic_errs_more(boxes):
     assert rate(realistic) > 1.8 * rate(default)
 
 
+@pytest.mark.slow
 def test_the_truth_is_no_longer_a_linear_formula_of_the_features(boxes):
     """Under hidden-effects, the features the calibrated model uses explain much less of the true difficulty."""
-    from wodlab.difficulty.features import features
-    from wodlab.wods import level_document, resolved_versions
+    from wodlab.workouts.features import features
+    from wodlab.workouts.levels import level_document, resolved_versions
 
     def explained(box) -> float:
         documents = {_wod_id(w): w.document for w in box.workouts}
@@ -240,24 +244,26 @@ def test_the_truth_is_no_longer_a_linear_formula_of_the_features(boxes):
 
 
 def _wod_id(workout) -> str:
-    from wodlab.simulate import _id_of
+    from wodlab.sim.workouts import workout_id
 
-    return _id_of(workout)
+    return workout_id(workout)
 
 
-def test_the_command_takes_a_scenario(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--athletes", "20", "--weeks", "2", "--scenario",
-                          "realistic", "--out", str(tmp_path)], capture_output=True, text=True)
+def test_the_command_takes_a_scenario(wodlab_cli, tmp_path):
+    run = wodlab_cli("simulate", "--athletes", "20", "--weeks", "2", "--scenario", "realistic", "--out", str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert json.loads((tmp_path / "truth.json").read_text())["config"]["scenario"] == "realistic"
-    bad = subprocess.run([sys.executable, "-m", "wodlab.cli", "simulate", "--scenario", "tidy", "--out", str(tmp_path)],
-                         capture_output=True, text=True)
+    bad = wodlab_cli("simulate", "--scenario", "tidy", "--out", str(tmp_path))
     assert bad.returncode == 2 and "realistic" in bad.stderr
 
 
-def test_the_command_line_offers_every_scenario():
-    """cli.py names the scenarios without importing the simulator (a quick `wodlab --help`): same list."""
+def test_the_command_line_offers_every_scenario_and_the_simulators_defaults():
+    """`wodlab simulate` reads its scenarios and defaults from the simulator's config, never restated."""
     from wodlab import cli
-    from wodlab.simulate import SCENARIOS
+    from wodlab.sim.config import SCENARIOS, SimulationConfig
 
-    assert tuple(SCENARIOS) == cli.SCENARIO_NAMES
+    args = cli.build_parser().parse_args(["simulate", "--out", "x"])
+    assert (args.athletes, args.weeks, args.seed, args.scenario) == (SimulationConfig.athletes, SimulationConfig.weeks,
+                                                                     SimulationConfig.seed, SimulationConfig.scenario)
+    for scenario in SCENARIOS:
+        assert cli.build_parser().parse_args(["simulate", "--scenario", scenario, "--out", "x"]).scenario == scenario

@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import BOX
-from wodlab import cli, queries
-from wodlab.loading import LoadError
+from wodlab import cli
+from wodlab.load.report import LoadError
+from wodlab.store import queries
 
 
 def _expected_board(results: pd.DataFrame, athletes: pd.DataFrame, track, gender, policy) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""One place per rule (wodlab.structure): the set walker, the time estimate, the total work of a score.
+"""One place per rule (wodlab.workouts.structure): the set walker, the time estimate, the total work of a score.
 
 The copies these rules replaced disagreed where a scaled level multiplies a ladder movement
 ("Pull-up -> 2x Ring row"): the simulator's own walker ignored the factor.
@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 from wodcraft.api import compile_source
 
-from wodlab import simulate
-from wodlab.ranking import rank_key
-from wodlab.scores import parse_score
-from wodlab.structure import (
+from wodlab.scoring.ranking import rank_key
+from wodlab.scoring.scores import parse_score
+from wodlab.sim.performance import _events, _sets
+from wodlab.workouts.levels import resolved_versions
+from wodlab.workouts.structure import (
     Scoring,
     bounded_by_cap,
     duration_seconds,
@@ -23,7 +24,6 @@ from wodlab.structure import (
     total_work,
     volume_by_kind,
 )
-from wodlab.wods import resolved_versions
 
 DOUBLED = """# Fran Doubled
 21-15-9 for time, cap 10:00
@@ -50,9 +50,9 @@ def test_a_level_factor_multiplies_a_ladder_movement_in_the_one_walker(scaled_bl
 
 
 def test_the_simulator_walks_sets_with_the_same_rule(scaled_blocks):
-    sets = simulate._sets(scaled_blocks)  # it used to give 45 ring rows, ignoring the factor
+    sets = _sets(scaled_blocks)  # it used to give 45 ring rows, ignoring the factor
     assert sum(amount for _, amount, _ in sets) == volume_by_kind(scaled_blocks)["reps"] == 135
-    events = simulate._events(sets, 135, 300)
+    events = _events(sets, 135, 300)
     assert sum(quantity for _, _, quantity, _ in events) == 135
 
 

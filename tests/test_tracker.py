@@ -11,9 +11,9 @@ import time
 import pandas as pd
 import pytest
 
-from wodlab.athletes import athlete_id
-from wodlab.errors import WodlabError
-from wodlab.tracker import replay
+from wodlab.core.errors import WodlabError
+from wodlab.store.names import athlete_id
+from wodlab.tables.tracker import replay
 
 ATHLETES = ["alice", "bruno", "chloe"]
 
@@ -45,6 +45,7 @@ def amrap_session(box_lab):
     return lab, session
 
 
+@pytest.mark.slow
 def test_events_from_one_process_reach_a_listener_in_another_within_a_second(amrap_session):
     lab, session = amrap_session
     env = {**os.environ, "DATABASE_URL": lab.engine.url.render_as_string(hide_password=False)}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,8 @@ from wodcraft.api import compile_source
 
 import wodlab
 from conftest import FIXTURES
-from wodlab.wods import compile_records, generate_wod_hash, insert_record
+from wodlab.tables.wod_records import compile_records, generate_wod_hash
+from wodlab.tables.wods import insert_record
 
 FRAN = library.get("girls/fran").source
 
@@ -131,7 +130,7 @@ def test_the_hash_is_the_seeds_and_ignores_case_and_surrounding_space(lab, count
 def test_an_unknown_movement_is_rejected_with_its_place_and_nothing_is_written(lab, count):
     lab.store_wod(FRAN)
     with pytest.raises(wodlab.WodCompileError) as caught:
-        lab.store_wod((FIXTURES / "invalid_wods" / "unknown_movement.wod").read_text(), "unknown_movement.wod")
+        lab.store_wod((FIXTURES / "invalid_wods" / "unknown_movement.wod").read_text(), name="unknown_movement.wod")
     (diag,) = caught.value.diagnostics
     assert (diag.code, diag.line, diag.column) == ("E020", 4, 6)
     assert "Pul-up" in diag.message and "Pull-up" in diag.suggestion
@@ -175,6 +174,7 @@ def _race(url: str, source: str, barrier, out) -> None:
         out.put((str(record.id), insert_record(conn, record)))
 
 
+@pytest.mark.slow
 def test_two_processes_importing_the_same_workout_create_one_row(lab, count):
     url = lab.engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("spawn")
@@ -191,15 +191,14 @@ def test_two_processes_importing_the_same_workout_create_one_row(lab, count):
     assert count(lab, "wod_definitions") == 1
 
 
-def test_cli_load_reports_rejections_and_exits_1(lab):
+def test_cli_load_reports_rejections_and_exits_1(wodlab_cli, lab):
     url = lab.engine.url.render_as_string(hide_password=False)
     env = {**__import__("os").environ, "DATABASE_URL": url}
-    args = [sys.executable, "-m", "wodlab.cli", "load", "wods", str(FIXTURES / "wods"), str(FIXTURES / "invalid_wods")]
-    run = subprocess.run(args, env=env, capture_output=True, text=True)
+    run = wodlab_cli("load", "wods", FIXTURES / "wods", FIXTURES / "invalid_wods", env=env)
     assert run.returncode == 1
     assert run.stdout.startswith("5 new, 0 already present, 2 rejected")
     assert "unknown_movement.wod" in run.stdout and "line 4, column 6: E020" in run.stdout
-    again = subprocess.run(args[:-1], env=env, capture_output=True, text=True)
+    again = wodlab_cli("load", "wods", FIXTURES / "wods", env=env)
     assert (again.returncode, again.stdout.strip()) == (0, "0 new, 5 already present, 0 rejected")
 
 
@@ -257,11 +256,12 @@ def test_a_workout_two_files_of_one_batch_share_is_new_for_the_first_file_only(l
     assert count(lab, "wod_definitions") == 2
 
 
+@pytest.mark.slow
 def test_a_large_import_compiled_in_worker_processes_stores_what_one_process_would(lab, new_database, tmp_path,
                                                                                    monkeypatch):
     """From PARALLEL_FILES files wodcraft runs in worker processes: same rows, same rejections, same order."""
-    from wodlab import ingest
-    from wodlab.errors import WodCompileError
+    from wodlab.core.errors import WodCompileError
+    from wodlab.tables import ingest
 
     for entry in library.entries()[:30]:
         (tmp_path / f"{entry.path.replace('/', '_')}.wod").write_text(entry.source)

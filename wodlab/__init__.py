@@ -7,15 +7,18 @@
     wodlab.parse_score("7 rds 12 Rx") # Score(score_type='ROUNDS', ...)
 """
 
-from wodlab import difficulty, plots
-from wodlab.errors import DatabaseError, QueryError, WodCompileError, WodlabError
+from wodlab import difficulty
+from wodlab.core.errors import DatabaseError, QueryError, WodCompileError, WodlabError
+from wodlab.core.resources import wodlab_version
 from wodlab.lab import Lab, connect
-from wodlab.loading import LoadError, LoadReport
-from wodlab.ranking import personal_records, rank_key
-from wodlab.scores import Score, ScoreMismatch, ScoreSyntaxError, parse_score
-from wodlab.wods import WodRecord, compile_records, generate_wod_hash
+from wodlab.load.report import LoadError, LoadReport
+from wodlab.scoring.ranking import personal_records, rank_key
+from wodlab.scoring.scores import parse_score
+from wodlab.scoring.values import Score, ScoreMismatch, ScoreSyntaxError
+from wodlab.tables.wod_records import WodRecord, compile_records, generate_wod_hash
+from wodlab.views import plots
 
-__version__ = "0.1.0"
+__version__ = wodlab_version()
 
 __all__ = [
     "DatabaseError",

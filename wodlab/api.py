@@ -41,7 +41,8 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
-from wodlab.errors import DatabaseUnavailable, WodlabError
+from wodlab.core.errors import DatabaseUnavailable, WodlabError
+from wodlab.lab import arguments
 
 MAX_LIMIT = 100
 MAX_DEPTH = 4  # the schema is flat today (depth 2); the bound guards nested types added later
@@ -114,8 +115,8 @@ async def _in_thread(call, *args):
 
 
 def _count(name: str, value: int, cap: int | None = None) -> int:
-    if value < 0:
-        raise WodlabError(f"{name} must be 0 or more; got {value}")
+    """A count checked as every Lab verb checks one, then held to the API's cap."""
+    value = arguments.count(name, value)
     return min(value, cap) if cap is not None else value
 
 

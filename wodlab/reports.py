@@ -21,10 +21,10 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 @contextlib.contextmanager
 def fixture_database(directory: Path | str) -> Iterator[str]:
     """A throw-away embedded server loaded with a box folder (the notebooks' fixture); yields its URL."""
-    from wodlab import db
     from wodlab.lab import connect
+    from wodlab.store.server import temporary_server
 
-    with db.temporary_server() as url:
+    with temporary_server() as url:
         lab = connect(url)
         lab.load_box(directory, progress=False)
         lab.engine.dispose()  # the notebooks' scratch copies need the database to themselves
@@ -35,9 +35,9 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, database_url: str | N
     """Run every cell in a kernel of this Python, in the notebook's folder, against `database_url`."""
     from nbclient import NotebookClient
 
-    from wodlab import db
+    from wodlab.store.server import url_in_environment
 
-    with db.url_in_environment(database_url):  # the kernel inherits it
+    with url_in_environment(database_url):  # the kernel inherits it
         NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
 
 
@@ -51,8 +51,9 @@ def refresh(paths: list[Path], fixture: Path) -> None:
             print(f"refreshed {path}")
 
 
-def embed_figures(notebook: nbformat.NotebookNode) -> int:
-    """Give every plotly output an HTML rendering; plotly.js goes in the first one only."""
+def embed_figures(notebook: nbformat.NotebookNode, *, plotlyjs: bool = True) -> int:
+    """Give every plotly output an HTML rendering; plotly.js goes in the first one only (or in none, when the
+    page loads it itself: the docs site)."""
     import plotly.io as pio
 
     figures = 0
@@ -61,7 +62,7 @@ def embed_figures(notebook: nbformat.NotebookNode) -> int:
             data = output.get("data", {})
             if PLOTLY_MIME in data:
                 figure = pio.from_json(nbformat.v4.nbjson.json.dumps(data[PLOTLY_MIME]))
-                data["text/html"] = pio.to_html(figure, full_html=False, include_plotlyjs=figures == 0,
+                data["text/html"] = pio.to_html(figure, full_html=False, include_plotlyjs=plotlyjs and figures == 0,
                                                 div_id=f"wodlab-figure-{figures}")
                 del data[PLOTLY_MIME]
                 figures += 1
@@ -93,6 +94,24 @@ def build(paths: list[Path], out: Path, database_url: str | None = None) -> list
         html = offline(html)
         target.write_text(html, encoding="utf-8")
         written.append(target)
+    return written
+
+
+def for_docs(paths: list[Path], out: Path) -> list[Path]:
+    """Copies of the notebooks, as committed (not executed), with their figures as HTML, for the docs site
+    (mkdocs-jupyter draws no plotly mimetype), and plotly.js in out/../assets for the site to load once."""
+    from importlib.resources import files
+
+    out.mkdir(parents=True, exist_ok=True)
+    assets = out.parent / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "plotly.min.js").write_bytes((files("plotly") / "package_data" / "plotly.min.js").read_bytes())
+    written = []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        embed_figures(notebook, plotlyjs=False)
+        nbformat.write(notebook, out / path.name)
+        written.append(out / path.name)
     return written
 
 

@@ -1,5 +1,5 @@
 -- wodlab: every result of one athlete, oldest first, with the rank key and where it placed in its class.
--- param athlete_id: uuid — the athlete's id
+-- param athlete_id: athlete — the athlete's id: their id or the box's external id
 -- column session_date: datetime64[ns] — the session's date
 -- column session_id: string — the session's id
 -- column wod_id: string — the workout's id

@@ -1,7 +1,7 @@
 -- Seed, "Progression d'un athlète sur un mouvement" (the seed's example: deadlift).
 -- Departure: when movement is NULL every result of the athlete is returned; ties on the date are
 -- broken by title then score, so the order is reproducible.
--- param athlete_id: uuid — the athlete's id
+-- param athlete_id: athlete — the athlete's id: their id or the box's external id
 -- param movement: movement, optional — a movement, e.g. 'deadlift' or 'soulevé de terre'
 -- column workout_date: datetime64[ns] — the session's date
 -- column title: string — the workout's title

@@ -1,7 +1,7 @@
 -- Seed, "Timeline complète d'un athlète" in one session.
 -- Departure: ties on timestamp_offset are broken by the event id, so the order is reproducible.
--- param session_id: uuid — the scheduled session
--- param athlete_id: uuid — the athlete's id
+-- param session_id: session — the scheduled session
+-- param athlete_id: athlete — the athlete's id: their id or the box's external id
 -- column timestamp_offset: Int64 — seconds from the session's start
 -- column movement: string — catalog id of the movement
 -- column quantity_completed: Float64 — how much was done

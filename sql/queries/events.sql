@@ -3,10 +3,10 @@
 -- session_events).
 -- param start: date, optional — first session date (inclusive)
 -- param end: date, optional — last session date (inclusive)
--- param wod: text, optional — the workout's title, or its id as text
--- param track: text, optional — RX, SCALED, INTERMEDIATE
--- param athlete_id: uuid, optional — one athlete
--- param session_id: uuid, optional — one session
+-- param wod: workout, optional — the workout's title or id (resolved to one workout, wodlab.store.names)
+-- param tracks: text[], optional — RX, SCALED, INTERMEDIATE: one or several; every track when NULL
+-- param athlete_id: athlete, optional — one athlete: their id or the box's external id
+-- param session_id: session, optional — one session
 -- column event_id: string — the event's id
 -- column session_id: string — the session's id
 -- column session_date: datetime64[ns] — the session's date
@@ -21,12 +21,8 @@ SELECT re.id AS event_id, re.session_id, re.session_date, re.athlete_id, re.time
        re.quantity_completed, re.quantity_unit, re.event_type, re.recorded_at
 FROM realized_events re
 JOIN scheduled_sessions ss ON ss.id = re.session_id
-JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
 -- the row's own copy of the session date: a date-bounded slice reads only its month partitions
-WHERE (CAST(:start AS DATE) IS NULL OR re.session_date >= :start)
-AND (CAST(:end AS DATE) IS NULL OR re.session_date <= :end)
-AND (CAST(:wod AS TEXT) IS NULL OR wd.title = :wod OR wd.id::text = :wod)
-AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
-AND (CAST(:athlete_id AS UUID) IS NULL OR re.athlete_id = :athlete_id)
-AND (CAST(:session_id AS UUID) IS NULL OR re.session_id = :session_id)
+WHERE wodlab_in_slice(re.session_date, ss.wod_definition_id, ss.track, re.athlete_id, re.session_id,
+                      CAST(:start AS DATE), CAST(:end AS DATE), CAST(:wod AS UUID), CAST(:tracks AS TEXT[]),
+                      CAST(:athlete_id AS UUID), CAST(:session_id AS UUID))
 ORDER BY re.session_date, re.session_id, re.athlete_id, re.timestamp_offset, re.id;

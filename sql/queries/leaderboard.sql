@@ -9,12 +9,12 @@
 -- Two ways to the same board, one of which runs: a board of one workout over all its sessions is
 -- read from workout_standings (migration 017: each athlete's best, kept by the loads; the top rows
 -- are an index range in the policy's order, ranked as they are read); a
--- board of one session, without flagged results, or of a title several workouts share is ranked
+-- board of one session, or without flagged results, is ranked
 -- here from the results (candidates -> best -> ranked). tests/test_standings.py checks they agree.
--- param wod: text — the workout's title, or its id as text
+-- param wod: workout — the workout's title or id (resolved to one workout, wodlab.store.names)
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL
 -- param gender: text, optional — M or F; everyone when NULL
--- param session_id: uuid, optional — one session only
+-- param session_id: session, optional — one session only
 -- param limit: int, optional — at most this many rows
 -- param policy: text, optional — the ranking policy: crossfit, or box (the default, also for NULL)
 -- param exclude_flagged: bool, optional — true: leave out results the last check found impossible or outliers
@@ -36,39 +36,34 @@
 -- column session_date: datetime64[ns] — the session's date
 -- column flag: string — impossible, outlier or leader when the last check flagged the result (lab.suspicious_results)
 WITH matching AS (
-    SELECT wd.id FROM wod_definitions wd
-    WHERE wd.title = :wod OR wd.id::text = :wod  -- idx_wod_title, idx_wod_id_text
+    SELECT CAST(:wod AS UUID) AS id  -- resolved to one workout before the query runs
 ), stored AS (
-    SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE)
-           AND (SELECT count(*) FROM matching) = 1 AS usable
+    SELECT CAST(:session_id AS UUID) IS NULL AND NOT COALESCE(CAST(:exclude_flagged AS BOOLEAN), FALSE) AS usable
 ), settled_size AS (
     -- the board's size, for percentiles (workout_boards, kept with the standings)
     SELECT CASE CAST(:gender AS TEXT) WHEN 'M' THEN b.men WHEN 'F' THEN b.women ELSE b.athletes END AS athletes
     FROM workout_boards b
     WHERE b.wod_id = (SELECT id FROM matching LIMIT 1) AND b.scope = COALESCE(CAST(:track AS TEXT), '*')
+), stored_board AS NOT MATERIALIZED (
+    -- the stored board of the workout, track scope and gender: inlined into each policy's read below
+    SELECT st.* FROM workout_standings st
+    WHERE (SELECT usable FROM stored)
+    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
+    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
+    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
 ), settled_box AS (
     -- the board in its policy's order is an index range (idx_standings_box): read from the top, each
     -- row's rank counted as it comes, and stopped at the limit
-    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track,
-           RANK() OVER (ORDER BY st.rank_tier, st.rank_value, st.tiebreak_seconds) AS rank
-    FROM workout_standings st
-    WHERE (SELECT usable FROM stored) AND CAST(:policy AS TEXT) IS DISTINCT FROM 'crossfit'
-    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
-    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
-    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
-    ORDER BY st.rank_tier, st.rank_value, st.tiebreak_seconds, st.recorded_at, st.athlete_id
-    LIMIT :limit
+    SELECT result_id AS id, session_date, athlete_id, recorded_at, track,
+           RANK() OVER (ORDER BY rank_tier, rank_value, tiebreak_seconds) AS rank
+    FROM stored_board WHERE CAST(:policy AS TEXT) IS DISTINCT FROM 'crossfit'
+    ORDER BY rank_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit
 ), settled_crossfit AS (
     -- the same under the crossfit policy (idx_standings_crossfit)
-    SELECT st.result_id AS id, st.session_date, st.athlete_id, st.recorded_at, st.track,
-           RANK() OVER (ORDER BY st.crossfit_tier, st.rank_value, st.tiebreak_seconds) AS rank
-    FROM workout_standings st
-    WHERE (SELECT usable FROM stored) AND CAST(:policy AS TEXT) = 'crossfit'
-    AND st.wod_id = (SELECT id FROM matching LIMIT 1)
-    AND st.scope = COALESCE(CAST(:track AS TEXT), '*')
-    AND (CAST(:gender AS TEXT) IS NULL OR st.gender = :gender)
-    ORDER BY st.crossfit_tier, st.rank_value, st.tiebreak_seconds, st.recorded_at, st.athlete_id
-    LIMIT :limit
+    SELECT result_id AS id, session_date, athlete_id, recorded_at, track,
+           RANK() OVER (ORDER BY crossfit_tier, rank_value, tiebreak_seconds) AS rank
+    FROM stored_board WHERE CAST(:policy AS TEXT) = 'crossfit'
+    ORDER BY crossfit_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit
 ), settled AS (
     SELECT s.id, s.session_date, s.athlete_id, s.recorded_at, s.track, a.display_name, a.gender, s.rank,
            CASE WHEN n.athletes > 1 THEN 100 * (1 - (s.rank - 1)::float8 / (n.athletes - 1)) ELSE 100 END AS percentile

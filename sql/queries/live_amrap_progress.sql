@@ -1,6 +1,6 @@
 -- Seed, "Progression live d'une session AMRAP": reps completed so far per athlete.
 -- Departure: ties on total_reps are broken by athlete_id, so the order is reproducible.
--- param session_id: uuid — the scheduled session
+-- param session_id: session — the scheduled session
 -- column athlete_id: string — the athlete's id
 -- column total_reps: Float64 — sum of quantity_completed over COMPLETE events
 -- column last_activity_time: Int64 — seconds from the session's start to the athlete's last event

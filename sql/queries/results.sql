@@ -2,10 +2,10 @@
 -- range, workout, track, athlete or session, with the workout and session they belong to.
 -- param start: date, optional — first session date (inclusive)
 -- param end: date, optional — last session date (inclusive)
--- param wod: text, optional — the workout's title, or its id as text
--- param track: text, optional — RX, SCALED, INTERMEDIATE
--- param athlete_id: uuid, optional — one athlete
--- param session_id: uuid, optional — one session
+-- param wod: workout, optional — the workout's title or id (resolved to one workout, wodlab.store.names)
+-- param tracks: text[], optional — RX, SCALED, INTERMEDIATE: one or several; every track when NULL
+-- param athlete_id: athlete, optional — one athlete: their id or the box's external id
+-- param session_id: session, optional — one session
 -- column result_id: string — the result's id
 -- column session_id: string — the session's id
 -- column session_date: datetime64[ns] — the session's date
@@ -34,10 +34,7 @@ FROM athlete_results ar
 JOIN scheduled_sessions ss ON ss.id = ar.session_id
 JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
 -- the row's own copy of the session date: a date-bounded slice reads only its month partitions
-WHERE (CAST(:start AS DATE) IS NULL OR ar.session_date >= :start)
-AND (CAST(:end AS DATE) IS NULL OR ar.session_date <= :end)
-AND (CAST(:wod AS TEXT) IS NULL OR wd.title = :wod OR wd.id::text = :wod)
-AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
-AND (CAST(:athlete_id AS UUID) IS NULL OR ar.athlete_id = :athlete_id)
-AND (CAST(:session_id AS UUID) IS NULL OR ar.session_id = :session_id)
+WHERE wodlab_in_slice(ar.session_date, ss.wod_definition_id, ss.track, ar.athlete_id, ar.session_id,
+                      CAST(:start AS DATE), CAST(:end AS DATE), CAST(:wod AS UUID), CAST(:tracks AS TEXT[]),
+                      CAST(:athlete_id AS UUID), CAST(:session_id AS UUID))
 ORDER BY ar.session_date, ar.session_id, ar.athlete_id;

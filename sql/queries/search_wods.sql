@@ -22,7 +22,7 @@
 -- column duration_seconds: Int64 — estimated duration
 -- column difficulty_score: Int64 — 0-100
 -- the lists as JSON arrays: every documented query is read through COPY (wodlab.bulk), which parses JSON
-SELECT w.id, w.title, w.ast_json #>> '{blocks,0,type}' AS form, to_jsonb(w.movements_list) AS movements_list,
+SELECT w.id, w.title, wodlab_workout_form(w.ast_json) AS form, to_jsonb(w.movements_list) AS movements_list,
        to_jsonb(w.equipment_list) AS equipment_list, to_jsonb(w.modality_tags) AS modality_tags, w.duration_seconds,
        w.difficulty_score
 FROM wod_definitions w
@@ -31,7 +31,7 @@ AND (CAST(:movements_any AS TEXT[]) IS NULL OR w.movements_list && CAST(:movemen
 AND (CAST(:category AS TEXT) IS NULL OR EXISTS (
         SELECT 1 FROM movement_catalog mc
         WHERE mc.canonical_name = ANY(w.movements_list) AND mc.category = :category))
-AND (CAST(:form AS TEXT) IS NULL OR w.ast_json #>> '{blocks,0,type}' = :form)
+AND (CAST(:form AS TEXT) IS NULL OR wodlab_workout_form(w.ast_json) = :form)
 AND (CAST(:min_seconds AS INT) IS NULL OR w.duration_seconds >= :min_seconds)
 AND (CAST(:max_seconds AS INT) IS NULL OR w.duration_seconds <= :max_seconds)
 AND (CAST(:min_difficulty AS INT) IS NULL OR w.difficulty_score >= :min_difficulty)

@@ -1,5 +1,5 @@
 -- wodlab: every realized event of one session, per athlete in time order (a live replay's input).
--- param session_id: uuid — the scheduled session
+-- param session_id: session — the scheduled session
 -- column athlete_id: string — the athlete's id
 -- column athlete: string — display name
 -- column timestamp_offset: Int64 — seconds from the session's start

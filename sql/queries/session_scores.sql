@@ -1,5 +1,5 @@
 -- wodlab: the whiteboard scores of one session, with who wrote them (for reconcile).
--- param session_id: uuid — the scheduled session
+-- param session_id: session — the scheduled session
 -- column athlete_id: string — the athlete's id
 -- column athlete: string — display name
 -- column gender: string — M or F

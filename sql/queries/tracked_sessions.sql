@@ -7,7 +7,7 @@
 -- column track: string — the session's track
 -- column athletes: Int64 — athletes with events
 -- column events: Int64 — events recorded
-SELECT ss.id AS session_id, ss.session_date, wd.id AS wod_id, wd.title, wd.ast_json #>> '{blocks,0,type}' AS form,
+SELECT ss.id AS session_id, ss.session_date, wd.id AS wod_id, wd.title, wodlab_workout_form(wd.ast_json) AS form,
        ss.track, count(DISTINCT re.athlete_id) AS athletes, count(*) AS events
 FROM realized_events re
 JOIN scheduled_sessions ss ON ss.id = re.session_id

@@ -8,8 +8,8 @@
 -- column id: string — the workout's id
 -- column title: string — the workout's title
 -- column wod_type: string — the format, as above
-SELECT w.id, w.title, w.ast_json #>> '{blocks,0,type}' AS wod_type
+SELECT w.id, w.title, wodlab_workout_form(w.ast_json) AS wod_type
 FROM wod_definitions w
-WHERE w.ast_json #>> '{blocks,0,type}' = :form
+WHERE wodlab_workout_form(w.ast_json) = :form
 AND w.duration_seconds = :duration_seconds
 ORDER BY w.title, w.id;

@@ -1,5 +1,5 @@
 -- wodlab: every result on one workout (all its sessions), with the rank key and class percentile.
--- param wod: text — the workout's title, or its id as text
+-- param wod: workout — the workout's title or id (resolved to one workout, wodlab.store.names)
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL
 -- column session_date: datetime64[ns] — the session's date
 -- column session_id: string — the session's id
@@ -25,6 +25,6 @@ FROM athlete_results ar
 JOIN scheduled_sessions ss ON ss.id = ar.session_id
 JOIN wod_definitions wd ON wd.id = ss.wod_definition_id
 LEFT JOIN athletes a ON a.id = ar.athlete_id
-WHERE (wd.title = :wod OR wd.id::text = :wod)
+WHERE wd.id = CAST(:wod AS UUID)
 AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
 ORDER BY ss.session_date, ss.track, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST, ar.athlete_id;

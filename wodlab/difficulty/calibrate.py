@@ -23,14 +23,13 @@ from scipy.optimize import lsq_linear
 from scipy.stats import norm, spearmanr
 from sqlalchemy.engine import Engine
 
-from wodlab import queries
-from wodlab.difficulty.features import FEATURES, features
-from wodlab.difficulty.model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
-from wodlab.difficulty.observed import ObservedDifficulty, standards_of
+from wodlab.core.errors import WodlabError
+from wodlab.core.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
+from wodlab.difficulty.observed import FitData, ObservedDifficulty
 from wodlab.difficulty.reliability import SplitHalf, estimate_with_errors, residuals_by, split_half, worst_items
-from wodlab.errors import WodlabError
-from wodlab.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
-from wodlab.wods import documents
+from wodlab.tables.wods import documents
+from wodlab.workouts.difficulty_model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel
+from wodlab.workouts.features import FEATURES, features
 
 METRICS_SCHEMA = {"model": TEXT, "spearman": FLOAT, "mae_points": FLOAT, "n_items": INT}
 PREDICTIONS_SCHEMA = {"fold": INT, "wod_id": TEXT, "title": TEXT, "track": TEXT, "kind": TEXT, "n_results": INT,
@@ -82,7 +81,7 @@ class CalibrationReport:
         return "\n".join(lines)
 
     def figure(self):
-        from wodlab.plots import calibration_plot
+        from wodlab.views.plots import calibration_plot
 
         return calibration_plot(self.predictions)
 
@@ -145,14 +144,13 @@ def fit(engine: Engine, observed: ObservedDifficulty | None = None, *, folds: in
     """Calibrate a model on the database's results; return it (not yet saved) and its report, with the
     split-half reliability of the observed difficulty (split=False skips it: each half is fitted with its
     own honest errors, the costliest part of a calibration)."""
-    results = None if observed else queries.run(engine, "difficulty_results")  # read once: the fit and the halves
-    # the workouts' standards, read once for the fit and the halves (a given `observed` leaves the halves theirs)
-    standards = None if results is None else standards_of(engine, sorted(results["wod_id"].unique()))
-    # each half with the errors a user sees (the bootstrap or split half, plus the model uncertainty): the
-    # report says how often the halves agree within them
-    reliability = split_half(engine, seed=seed, results=results, standards=standards, errors="auto") if split else None
+    # what the fit and the halves read, read once (a given `observed` spares the fit)
+    data = FitData.read(engine) if observed is None or split else None
+    # each half with the errors a user sees (the sandwich plus the model uncertainty): the report says how
+    # often the halves agree within them
+    reliability = split_half(data, seed=seed, errors="auto") if split else None
     if observed is None:
-        observed = estimate_with_errors(engine, "auto", results=results, standards=standards)
+        observed = estimate_with_errors(data, "auto")
     table = item_table(engine, observed, min_results)
     if table["wod_id"].nunique() < folds:
         raise WodlabError(f"only {table['wod_id'].nunique()} workouts have {min_results}+ results: too few to calibrate")

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from wodlab.compiler import compile_documents
-from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.frames import FLOAT, INT, TEXT, conform
-from wodlab.resources import data_file
-from wodlab.structure import standard_performance
+from wodlab.core.frames import FLOAT, INT, TEXT, conform
+from wodlab.core.resources import data_file
+from wodlab.workouts.compiler import compile_documents
+from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
+from wodlab.workouts.structure import standard_performance
 
 PUBLISHED_FILE = "norms/published.csv"
 COMPARISON_SCHEMA = {"workout": TEXT, "category": TEXT, "population": TEXT, "median_s": FLOAT, "sigma": FLOAT,

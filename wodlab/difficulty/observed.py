@@ -1,7 +1,7 @@
 """Observed difficulty: each item's difficulty and each athlete's ability, estimated jointly from results.
 
 One unit-free scale for every kind of score. Each result is compared with its workout's standard
-performance S (wodlab.structure.standard_performance: wodcraft's estimated pace for a time,
+performance S (wodlab.workouts.structure.standard_performance: wodcraft's estimated pace for a time,
 the reps that pace gives in an AMRAP's clock, a reference lift for a load):
 
     y = ln(S / time)                for a finished time
@@ -16,7 +16,7 @@ the reps that pace gives in an AMRAP's clock, a reference lift for a load):
 so y > 0 is faster (more) than the standard. An item is a workout done at one level (Rx, or
 scaled) by one team size: each workout x track x team size is its own item, measured against its own
 standard (the level's version as wodcraft resolves it, re-estimated; a team's share of the work:
-wodlab.structure.item_version). The model fitted to y, and why, is written out in
+wodlab.workouts.structure.item_version). The model fitted to y, and why, is written out in
 wodlab.difficulty.joint. This module prepares what it fits (paces, bounds, each result's time and
 workout traits) and returns the frames: items with their difficulty, standard error, spread and
 0-100 points (the share of the box's athletes expected to miss the standard, with a 95% interval,
@@ -37,16 +37,20 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import norm
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from wodlab import queries
-from wodlab.catalog import FAMILIES, catalog_movements
+from wodlab.core.errors import WodlabError
+from wodlab.core.frames import FLOAT, INT, TEXT, conform
 from wodlab.difficulty import joint
-from wodlab.errors import WodlabError
-from wodlab.frames import FLOAT, INT, TEXT, conform
 from wodlab.programming.profile import time_domain, work_seconds
-from wodlab.scores import KG_PER_UNIT
-from wodlab.structure import (
+from wodlab.scoring.values import KG_PER_UNIT
+from wodlab.store import queries
+from wodlab.store.db import connected
+from wodlab.tables.wod_records import modality_tags
+from wodlab.tables.wods import documents
+from wodlab.workouts.catalog import FAMILIES, catalog_movements
+from wodlab.workouts.levels import gender_category
+from wodlab.workouts.structure import (
     Scoring,
     counted_work,
     duration_seconds,
@@ -56,7 +60,6 @@ from wodlab.structure import (
     team_size_of,
     total_work,
 )
-from wodlab.wods import documents, modality_tags
 
 
 class DisconnectedWarning(UserWarning):
@@ -108,10 +111,29 @@ class ObservedDifficulty:
         return 100 * norm.cdf((d[:, None] - s[:, None] * abilities[None, :]) / self.residual_sd).mean(axis=1)
 
 
-def standards_of(engine: Engine, wod_ids) -> dict[str, dict]:
+@dataclass(frozen=True)
+class FitData:
+    """What a difficulty fit reads, read once at its entry point (FitData.read): the query difficulty_results
+    and the standards of its workouts. Every fit of this package runs on it, never on the database."""
+
+    results: pd.DataFrame
+    standards: dict[str, dict]
+
+    @classmethod
+    def read(cls, engine: Engine | Connection, results: pd.DataFrame | None = None) -> FitData:
+        """The results (the query's, unless given) and their workouts' standards."""
+        results = queries.run(engine, "difficulty_results") if results is None else results
+        return cls(results, standards_of(engine, sorted(results["wod_id"].unique())))
+
+    def with_results(self, results: pd.DataFrame) -> FitData:
+        """Other results of the same workouts (a half, a draw of athletes): the standards are shared."""
+        return FitData(results, self.standards)
+
+
+def standards_of(engine: Engine | Connection, wod_ids) -> dict[str, dict]:
     """Each workout's title, Scoring, time domain, modalities, traits and stored versions; the standard of
     each of its items is worked out when first asked for (item_standard)."""
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         stored = documents(conn, wod_ids)
     out = {}
     for wod in stored:
@@ -167,7 +189,7 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
                    "item").itertuples(index=False)}
     for position, row in enumerate(results.itertuples(index=False)):
         info = of_item[row.item]
-        scoring, category = info["scoring"], "women" if row.gender == "F" else "men"
+        scoring, category = info["scoring"], gender_category(row.gender)
         standard = info["standard"][category]
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)
         if row.score_type == "ROUNDS" and value is not None and scoring.reps_per_round:  # rounds+reps as reps
@@ -244,22 +266,17 @@ def _left_out(results: pd.DataFrame, standards: dict[str, dict]) -> pd.DataFrame
     return conform(counts.reset_index(drop=True), LEFT_OUT_SCHEMA)
 
 
-def estimate(engine: Engine, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
-             min_results: int = 1, results: pd.DataFrame | None = None, standards: dict[str, dict] | None = None,
-             spread: bool = True, progression: bool = True, specialists: bool = True,
+def estimate(data: FitData, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
+             min_results: int = 1, spread: bool = True, progression: bool = True, specialists: bool = True,
              censored: bool = True, robust: bool = False) -> ObservedDifficulty:
-    """Fit abilities and difficulties to every result in the database (the model: wodlab.difficulty.joint).
-
-    `results`: the query difficulty_results when the caller already read it (it is not changed);
-    `standards`: standards_of its workouts, likewise (split_half fits two halves of one read).
-    spread, progression, specialists, censored=False leave those parts of the model out (to compare);
+    """Fit abilities and difficulties to the results of `data` (the model: wodlab.difficulty.joint); the
+    results are not changed. spread, progression, specialists, censored=False leave those parts of the model out (to compare);
     robust=True gives the items the athlete-clustered sandwich errors (joint.fit(robust=True)) in
     `robust_se`, beside the model's own in `se`."""
-    results = queries.run(engine, "difficulty_results") if results is None else results.copy()
+    results, standards = data.results.copy(), data.standards
     results["gender"] = results["gender"].fillna("")
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
-    standards = standards or standards_of(engine, sorted(results["wod_id"].unique()))
     _name_items(results, standards)
     y, bound, reason = pace_scale(results, standards)
     results["y"], results["bound"] = y, bound

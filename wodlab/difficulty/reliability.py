@@ -36,25 +36,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
-from sqlalchemy.engine import Engine
 
-from wodlab import queries
-from wodlab.difficulty.observed import DisconnectedWarning, ObservedDifficulty, estimate, standards_of
-from wodlab.frames import FLOAT, INT, TEXT, conform, typed_frame
-from wodlab.progress import counter
+from wodlab.core.errors import QueryError
+from wodlab.core.frames import FLOAT, INT, TEXT, conform, typed_frame
+from wodlab.core.progress import counter
+from wodlab.difficulty.observed import DisconnectedWarning, FitData, ObservedDifficulty, estimate
 
 ITEM_KEY = ["wod_id", "track", "team_size"]  # an item: a workout at one level by one team size
 HALVES_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "n_a": INT, "n_b": INT, "difficulty_a": FLOAT,
                  "difficulty_b": FLOAT, "se_a": FLOAT, "se_b": FLOAT, "difference": FLOAT, "z": FLOAT}
 RESIDUALS_BY_SCHEMA = {"by": TEXT, "group": TEXT, "n_results": INT, "mean_z": FLOAT, "sd_z": FLOAT}
 WORST_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "n_results": INT, "rms_z": FLOAT, "mean_z": FLOAT}
-
-
-def _inputs(engine: Engine, results: pd.DataFrame | None, standards: dict | None) -> tuple[pd.DataFrame, dict]:
-    """What every fit here reads, read once and passed down: the query difficulty_results and the standards
-    of its workouts (each given one is kept)."""
-    results = queries.run(engine, "difficulty_results") if results is None else results
-    return results, standards or standards_of(engine, sorted(results["wod_id"].unique()))
 
 
 @dataclass
@@ -72,18 +64,16 @@ class SplitHalf:
                 f"{100 * self.agreement:.0f}% of items agree within their 95% intervals")
 
 
-def split_half(engine: Engine, *, seed: int = 0, min_results: int = 5, results: pd.DataFrame | None = None,
-               standards: dict | None = None, errors: str = "model", **options) -> SplitHalf:
+def split_half(data: FitData, *, seed: int = 0, min_results: int = 5, errors: str = "model", **options) -> SplitHalf:
     """Fit each random half of the athletes alone and compare the items' difficulties (module docstring).
     `errors`: the standard errors each half's items carry (estimate_with_errors: "model", the model's own,
     which error_scale measures; "auto", the honest ones, whose agreement a report gives). `options` go to
     observed.estimate (ridge, huber...)."""
-    results, standards = _inputs(engine, results, standards)  # read once for both halves
+    results = data.results
     athletes = np.array(sorted(results["athlete_id"].unique()))
     chosen = np.random.Generator(np.random.PCG64(seed)).permutation(len(athletes))[: len(athletes) // 2]
     in_a = results["athlete_id"].isin(set(athletes[chosen]))
-    halves = [estimate_with_errors(engine, errors, results=results[mask].reset_index(drop=True), standards=standards,
-                                   **options).items
+    halves = [estimate_with_errors(data.with_results(results[mask].reset_index(drop=True)), errors, **options).items
               for mask in (in_a, ~in_a)]
     both = halves[0].merge(halves[1], on=[*ITEM_KEY, "title"], suffixes=("_a", "_b"))
     both = both[(both["n_results_a"] >= min_results) & (both["n_results_b"] >= min_results)].reset_index(drop=True)
@@ -122,17 +112,15 @@ def error_scale(halves: SplitHalf) -> float:
     return max(1.0, float(np.sqrt(np.median(z**2) / CHI2_1_MEDIAN))) if len(z) else 1.0
 
 
-def estimate_honestly(engine: Engine, *, seed: int = 0, results: pd.DataFrame | None = None,
-                      standards: dict | None = None, **options) -> tuple[ObservedDifficulty, SplitHalf]:
+def estimate_honestly(data: FitData, *, seed: int = 0, **options) -> tuple[ObservedDifficulty, SplitHalf]:
     """observed.estimate, with its standard errors scaled by what a split half says of them (error_scale).
 
     Model-based errors assume the model; real results depart from it (athletes who are not
     exchangeable, noise that differs between workouts, a model that misses part of the truth).
     The two halves of the box measure each item apart: their differences show how far an item's
     estimate really moves, whatever the cause, and the errors are widened to match."""
-    results, standards = _inputs(engine, results, standards)
-    observed = estimate(engine, results=results, standards=standards, **options)
-    halves = split_half(engine, seed=seed, results=results, standards=standards, **options)
+    observed = estimate(data, **options)
+    halves = split_half(data, seed=seed, **options)
     return observed.with_error_scale(error_scale(halves)), halves
 
 
@@ -140,8 +128,7 @@ def _no_tick(n: int = 1) -> None:
     """The default on_fit: nobody counts the fits."""
 
 
-def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int = 0, results: pd.DataFrame | None = None,
-                            standards: dict | None = None, on_fit: Callable[[int], None] = _no_tick,
+def estimate_with_bootstrap(data: FitData, *, replicates: int = 20, seed: int = 0, on_fit: Callable[[int], None] = _no_tick,
                             **options) -> ObservedDifficulty:
     """observed.estimate, each item's standard error the larger of the model's and the spread of its
     difficulty over `replicates` fits of the box's athletes drawn with replacement (a bootstrap by
@@ -151,10 +138,9 @@ def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int =
     item, how far the estimate moves when other athletes come, where a split half gives one factor
     for all. Sampling errors only: estimate_with_errors adds the model uncertainty (model_variance).
     on_fit(1) is called after each fit (a progress bar's update)."""
-    results, standards = _inputs(engine, results, standards)
-    observed = estimate(engine, results=results, standards=standards, **options)
+    observed = estimate(data, **options)
     on_fit(1)
-    by_athlete = dict(tuple(results.groupby("athlete_id")))
+    by_athlete = dict(tuple(data.results.groupby("athlete_id")))
     athletes = np.array(sorted(by_athlete))
     draw = np.random.Generator(np.random.PCG64(seed))
     fits = []
@@ -163,7 +149,7 @@ def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int =
         frame = pd.concat([by_athlete[a].assign(athlete_id=f"{a}#{k}") for k, a in enumerate(picked)], ignore_index=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DisconnectedWarning)  # a draw can leave an item's few athletes out
-            fits.append(estimate(engine, results=frame, standards=standards, **options).items
+            fits.append(estimate(data.with_results(frame), **options).items
                         .set_index(ITEM_KEY)["difficulty"])
         on_fit(1)
     moved = pd.concat(fits, axis=1).std(axis=1)
@@ -172,16 +158,14 @@ def estimate_with_bootstrap(engine: Engine, *, replicates: int = 20, seed: int =
     return observed.with_item_errors(np.fmax(model, moved.reindex(keys).to_numpy(dtype=float)))
 
 
-def estimate_with_sandwich(engine: Engine, *, results: pd.DataFrame | None = None, standards: dict | None = None,
-                           **options) -> ObservedDifficulty:
+def estimate_with_sandwich(data: FitData, **options) -> ObservedDifficulty:
     """observed.estimate, each item's standard error the larger of the model's and the athlete-clustered
     sandwich's (joint.fit(robust=True): the clusters' scores through the fit's own blocks, plus how far the
     items' origin, the average athlete, moves over draws of athletes). What the bootstrap by athlete
     measures with twenty refits, from the one fit: on realistic boxes of 500 athletes x 40 weeks (49,000
     results) with the model uncertainty added, 92.9% and 94.1% coverage in 11 s, the bootstrap 91.8% and
     94.1% in 60-66 s. Sampling errors only: estimate_with_errors adds the model uncertainty."""
-    results, standards = _inputs(engine, results, standards)
-    observed = estimate(engine, results=results, standards=standards, robust=True, **options)
+    observed = estimate(data, robust=True, **options)
     return observed.with_item_errors(np.fmax(observed.items["se"].to_numpy(dtype=float), observed.robust_se))
 
 
@@ -191,8 +175,8 @@ MODEL_PARTS = ("spread", "specialists", "progression", "censored")
 FULL_MODEL_WEIGHT = 0.5
 
 
-def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.DataFrame,
-                   standards: dict | None = None, on_fit: Callable[[int], None] = _no_tick, **options) -> np.ndarray:
+def model_variance(data: FitData, observed: ObservedDifficulty, *, on_fit: Callable[[int], None] = _no_tick,
+                   **options) -> np.ndarray:
     """Each item's variance over the candidate models (in the order of observed.items): the full model and
     the model without each of MODEL_PARTS, each fitted to the same results and aligned on the full one (each
     is centred on its own average athlete). Resampling athletes cannot show what the choice of model does;
@@ -200,14 +184,13 @@ def model_variance(engine: Engine, observed: ObservedDifficulty, *, results: pd.
     data do not settle its difficulty, and the interval says so. A weighted variance, as in model
     averaging: the full model, which nests the others, has FULL_MODEL_WEIGHT, the reduced ones share the
     rest; 0 for an item only the full model measured. on_fit(1) after each fit."""
-    results, standards = _inputs(engine, results, standards)
     keys = pd.MultiIndex.from_frame(observed.items[ITEM_KEY])
     fits = [observed.items.set_index(ITEM_KEY)["difficulty"]]
     for part in MODEL_PARTS:
         if options.get(part, True):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DisconnectedWarning)  # warned once by the full fit
-                fits.append(estimate(engine, results=results, standards=standards, **{**options, part: False})
+                fits.append(estimate(data, **{**options, part: False})
                             .items.set_index(ITEM_KEY)["difficulty"])
             on_fit(1)
     table = pd.concat(fits, axis=1).reindex(keys).to_numpy(dtype=float)
@@ -227,8 +210,7 @@ ERRORS = ("auto", "sandwich", "bootstrap", "split-half", "model")
 PROGRESS_FROM = 20_000  # results from which the fits take more than a few seconds: a bar, on a terminal
 
 
-def estimate_with_errors(engine: Engine, errors: str = "auto", *, results: pd.DataFrame | None = None,
-                         standards: dict | None = None, progress: bool | None = None, **options) -> ObservedDifficulty:
+def estimate_with_errors(data: FitData, errors: str = "auto", *, progress: bool | None = None, **options) -> ObservedDifficulty:
     """observed.estimate with the standard errors `errors` asks for. "sandwich" (estimate_with_sandwich),
     "bootstrap" (estimate_with_bootstrap) and "split-half" (estimate_honestly) are sampling errors, to which
     the model uncertainty is added (model_variance: se^2 + the variance over the candidate models); "model"
@@ -236,26 +218,25 @@ def estimate_with_errors(engine: Engine, errors: str = "auto", *, results: pd.Da
     takes twenty-five for the same coverage. `progress`: a bar counting the fits (None: on a terminal, from
     PROGRESS_FROM results)."""
     if errors not in ERRORS:
-        raise ValueError(f"unknown errors {errors!r}: use one of {', '.join(ERRORS)}")
-    results, standards = _inputs(engine, results, standards)
+        raise QueryError(f"unknown errors {errors!r}: use one of {', '.join(ERRORS)}")
     if errors == "model":
-        return estimate(engine, results=results, standards=standards, **options)
+        return estimate(data, **options)
     errors = "sandwich" if errors == "auto" else errors
     parts = sum(options.get(part, True) for part in MODEL_PARTS)
     fits = {"sandwich": 1, "bootstrap": 1 + options.get("replicates", 20), "split-half": 3}[errors] + parts
-    show = sys.stderr.isatty() and len(results) >= PROGRESS_FROM if progress is None else progress
+    show = sys.stderr.isatty() and len(data.results) >= PROGRESS_FROM if progress is None else progress
     bar = counter(fits, show, desc=f"difficulty fits ({errors} errors)", unit="fit")
     try:
         if errors == "sandwich":
-            sampled = estimate_with_sandwich(engine, results=results, standards=standards, **options)
+            sampled = estimate_with_sandwich(data, **options)
             bar.update(1)
         elif errors == "bootstrap":
-            sampled = estimate_with_bootstrap(engine, results=results, standards=standards, on_fit=bar.update, **options)
+            sampled = estimate_with_bootstrap(data, on_fit=bar.update, **options)
         else:
-            sampled = estimate_honestly(engine, results=results, standards=standards, **options)[0]
+            sampled = estimate_honestly(data, **options)[0]
             bar.update(3)
         options.pop("replicates", None)
-        between = model_variance(engine, sampled, results=results, standards=standards, on_fit=bar.update, **options)
+        between = model_variance(data, sampled, on_fit=bar.update, **options)
     finally:
         bar.close()
     return sampled.with_item_errors(np.sqrt(sampled.items["se"].to_numpy(dtype=float) ** 2 + between))
@@ -307,7 +288,7 @@ def coverage(items: pd.DataFrame) -> float:
 
 
 def against_truth(observed: ObservedDifficulty, truth: dict, external_ids: pd.DataFrame) -> dict:
-    """How well a fit recovers a simulated box's truth (wodlab.simulate's truth.json), RECOVERY_KEYS:
+    """How well a fit recovers a simulated box's truth (wodlab.sim.simulate's truth.json), RECOVERY_KEYS:
     the items' Spearman correlation with their true difficulty, the athletes' with their true level
     (external_ids: athlete_id, external_id), the coverage of the items' 95% intervals (coverage), and
     the slope of fitted on true difficulty (below 1: a compressed scale)."""

@@ -8,10 +8,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from wodlab import queries, wods
-from wodlab.difficulty.model import BASELINE, DifficultyModel
-from wodlab.errors import WodlabError
-from wodlab.frames import BOOL, INT, OBJECT, TEXT, TIMESTAMP, conform
+from wodlab.core.errors import WodlabError
+from wodlab.core.frames import BOOL, INT, OBJECT, TEXT, TIMESTAMP, conform
+from wodlab.store import queries
+from wodlab.tables import wods
+from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
 
 
 def save_model(engine: Engine, model: DifficultyModel, metrics: dict | None = None) -> bool:

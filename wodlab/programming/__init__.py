@@ -16,11 +16,11 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from wodlab import queries
-from wodlab.errors import QueryError
+from wodlab.core.errors import QueryError
 from wodlab.programming.profile import Programme, WorkoutProfile, profiles_of, programme
 from wodlab.programming.review import FINDINGS_SCHEMA, RULES, Targets, findings
 from wodlab.programming.similar import SIMILAR_SCHEMA, SUGGEST_SCHEMA, distance, similar, suggest
+from wodlab.store import queries
 
 __all__ = ["FINDINGS_SCHEMA", "RULES", "SIMILAR_SCHEMA", "SUGGEST_SCHEMA", "Programme", "Targets", "WorkoutProfile",
            "distance", "period", "programme", "report", "similar_wods", "suggest_wods", "workout_profiles"]
@@ -69,11 +69,11 @@ def workout_profiles(engine: Engine, track: str = "RX") -> list[WorkoutProfile]:
     return sorted(profiles.values(), key=lambda p: (p.title, p.wod_id))
 
 
-def similar_wods(engine: Engine, reference: str, k: int, track: str = "RX") -> pd.DataFrame:
-    """The k stored workouts nearest to the workout `reference` (an id, or an exact title: the first of
-    that title by id), by similar.py's distance, nearest first."""
+def similar_wods(engine: Engine, wod_id: str, k: int, track: str = "RX") -> pd.DataFrame:
+    """The k stored workouts nearest to the workout `wod_id` (wodlab.store.names resolves a title to it), by
+    similar.py's distance, nearest first."""
     profiles = workout_profiles(engine, track)
-    target = next(p for p in profiles if reference in (p.wod_id, p.title))
+    target = next(p for p in profiles if p.wod_id == wod_id)
     return similar(target, profiles, k)
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from wodlab import queries, wods
-from wodlab.catalog import FAMILIES, catalog_movements, family_of
-from wodlab.difficulty.features import load_ratios
-from wodlab.frames import DATE, FLOAT, INT, OBJECT, TEXT, conform, typed_frame
-from wodlab.structure import TIME_DOMAINS, movement_sets, time_domain, walk_movements
+from wodlab.core.frames import DATE, FLOAT, INT, OBJECT, TEXT, conform, typed_frame
+from wodlab.store import queries
+from wodlab.tables import wods
+from wodlab.workouts.catalog import FAMILIES, catalog_movements, family_of
+from wodlab.workouts.features import load_ratios
+from wodlab.workouts.structure import TIME_DOMAINS, movement_sets, time_domain, walk_movements
 
 MODALITIES = tuple(category for category, _ in FAMILIES.values())  # weightlifting, gymnastics, cardio
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from wodlab.frames import DATE, FLOAT, TEXT, typed_frame
+from wodlab.core.frames import DATE, FLOAT, TEXT, typed_frame
 from wodlab.programming.profile import MODALITIES, TIME_DOMAINS, Programme
 
 FINDINGS_SCHEMA = {

@@ -21,7 +21,7 @@ import math
 
 import pandas as pd
 
-from wodlab.frames import DATE, FLOAT, OBJECT, TEXT, typed_frame
+from wodlab.core.frames import DATE, FLOAT, OBJECT, TEXT, typed_frame
 from wodlab.programming.profile import MODALITIES, TIME_DOMAINS, Programme, WorkoutProfile
 from wodlab.programming.review import Targets
 

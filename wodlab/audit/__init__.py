@@ -1,0 +1,1 @@
+"""Audits of stored data: suspicious results, duplicate workouts, their merges and undo."""

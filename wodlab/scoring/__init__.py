@@ -1,0 +1,1 @@
+"""Scores: the notations athletes write, and how results rank."""

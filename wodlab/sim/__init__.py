@@ -1,0 +1,1 @@
+"""Simulated boxes and competition boards, for demos, tests and the benchmark."""

@@ -1,0 +1,1 @@
+"""One module per table (or family of rows): what its rows are and how they are written."""

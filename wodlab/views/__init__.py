@@ -1,0 +1,1 @@
+"""What people look at: plotly figures of the frames wodlab returns."""
