@@ -14,7 +14,8 @@ import warnings
 import pytest
 
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import DisconnectedWarning, FitData
+from wodlab.difficulty.observed import DisconnectedWarning
+from wodlab.difficulty.paces import FitData
 from wodlab.sim.open_board import WORKOUTS, open_board
 
 pytestmark = pytest.mark.slow  # fits or runs of whole boxes: `make test`, not `make test-fast`

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import FitData, estimate
+from wodlab.difficulty import joint, reliability
+from wodlab.difficulty.observed import estimate
+from wodlab.difficulty.paces import FitData
 from wodlab.sim.config import SimulationConfig
 from wodlab.sim.simulate import simulate, write_box
 
@@ -65,6 +66,28 @@ def test_the_default_errors_cover_the_truth_90_to_98_percent_of_the_time(realist
     assert model_based < 0.90, model_based
 
 
+def test_the_reduced_models_started_from_the_full_fit_settle_as_far_as_cold_fits_in_a_third_of_the_solves(
+        realistic, monkeypatch):
+    """The model uncertainty's four fits start from the full fit (joint.fit(start=)): against each reduced model
+    run to 40 iterations, their difficulties are off by no more than the default cold fits', in at most
+    WARM_ITERATIONS + WARM_CENSORED_ITERATIONS least-squares solves instead of 12 + 24."""
+    lab, _ = realistic
+    data = FitData.read(lab.engine)
+    full = estimate(data)
+    solves = []
+    solve = joint._solve
+    monkeypatch.setattr(joint, "_solve", lambda *a: solves.append(1) or solve(*a))
+    keys = reliability.ITEM_KEY
+    for part in reliability.MODEL_PARTS:
+        long = estimate(data, iterations=40, **{part: False}).items.set_index(keys)["difficulty"]
+        cold = estimate(data, **{part: False}).items.set_index(keys)["difficulty"]
+        solves.clear()
+        warm = estimate(data, start=full.fit, **{part: False}).items.set_index(keys)["difficulty"]
+        assert len(solves) <= joint.WARM_ITERATIONS + joint.WARM_CENSORED_ITERATIONS, part
+        warm_off, cold_off = (warm - long).abs(), (cold - long).abs()
+        assert warm_off.median() <= 0.01 and warm_off.quantile(0.9) <= max(0.02, 2 * cold_off.quantile(0.9)), part
+
+
 def test_the_model_uncertainty_is_the_items_spread_over_the_candidate_models(realistic):
     """model_variance: the weighted variance of the aligned fits (the full model half the weight)."""
     lab, _ = realistic
@@ -74,7 +97,7 @@ def test_the_model_uncertainty_is_the_items_spread_over_the_candidate_models(rea
     assert between.shape == (len(observed.items),) and (between >= 0).all() and between.max() > 0
     keys = reliability.ITEM_KEY
     fits = [observed.items.set_index(keys)["difficulty"]] + [
-        estimate(data, **{part: False}).items.set_index(keys)["difficulty"]
+        estimate(data, start=observed.fit, **{part: False}).items.set_index(keys)["difficulty"]
         for part in reliability.MODEL_PARTS]
     table = pd.concat(fits, axis=1).reindex(pd.MultiIndex.from_frame(observed.items[keys]))
     table = (table - table.sub(table.iloc[:, 0], axis=0).mean(axis=0)).to_numpy(float)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from conftest import BOX
 from wodlab.difficulty import reliability
-from wodlab.difficulty.observed import LEFT_OUT_SCHEMA, FitData, estimate
+from wodlab.difficulty.observed import estimate
+from wodlab.difficulty.paces import LEFT_OUT_SCHEMA, FitData
 from wodlab.sim.config import SimulationConfig
 from wodlab.sim.simulate import simulate, write_box
 

@@ -41,7 +41,8 @@ MIN_RESULTS_FOR_OUTLIERS = 200
 
 def residuals(engine: Engine, results):
     """Each fitted result's robust residual (difficulty.observed.RESIDUALS_SCHEMA); None when nothing can be fitted."""
-    from wodlab.difficulty.observed import DisconnectedWarning, FitData, estimate
+    from wodlab.difficulty.observed import DisconnectedWarning, estimate
+    from wodlab.difficulty.paces import FitData
 
     try:
         with warnings.catch_warnings():

@@ -25,7 +25,8 @@ from sqlalchemy.engine import Engine
 
 from wodlab.core.errors import WodlabError
 from wodlab.core.frames import BOOL, FLOAT, INT, TEXT, conform, typed_frame
-from wodlab.difficulty.observed import FitData, ObservedDifficulty
+from wodlab.difficulty.observed import ObservedDifficulty
+from wodlab.difficulty.paces import FitData
 from wodlab.difficulty.reliability import SplitHalf, estimate_with_errors, residuals_by, split_half, worst_items
 from wodlab.tables.wods import documents
 from wodlab.workouts.difficulty_model import BASELINE, CALIBRATED_TERMS, TERMS, DifficultyModel

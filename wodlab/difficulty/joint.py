@@ -1,6 +1,6 @@
 """The joint model of athletes and items that observed difficulty is fitted with.
 
-Each result is a pace y on a log scale against its workout's standard (observed.pace_scale; y > 0
+Each result is a pace y on a log scale against its workout's standard (paces.pace_scale; y > 0
 is faster than the standard). For athlete i on item j (a workout at one level), done t years from
 the athlete's own average date:
 
@@ -60,6 +60,7 @@ TRAIT_PENALTY = 2.0  # ridge on an athlete's strength on a trait, in results' wo
 SPREAD_PRIOR = 8.0  # results' worth of pull of each item's spread towards 1
 SPREAD_FROM = 2  # iterations before the spreads move (the levels settle first)
 SPREAD_RANGE = (0.4, 2.5)  # how far an item's spread may go from the average
+WARM_ITERATIONS, WARM_CENSORED_ITERATIONS = 5, 8  # a fit started warm (fit(start=)) stops sooner, as near settled
 CENSORED_ITERATIONS = 24  # more, at most, while the censored paces' expectations settle (EM converges slowly)
 
 
@@ -94,6 +95,7 @@ class JointFit:
     scale: float  # robust sd of the residuals
     residual: np.ndarray  # each result's residual (a censored one: from its expected pace)
     item_se_robust: np.ndarray | None = None  # athlete-clustered sandwich (fit(robust=True)), spread share and origin included
+    paces: np.ndarray | None = None  # the paces fitted: each censored one as its expected value (a warm start's)
 
 
 @dataclass
@@ -134,9 +136,13 @@ class _Layout:
 
 def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iterations: int = 12,
         spread: bool = True, progression: bool = True, traits: bool = True, censored: bool = True,
-        robust: bool = False) -> JointFit:
+        robust: bool = False, start: JointFit | None = None) -> JointFit:
     """The model of the module docstring; spread, progression, traits, censored=False drop those parts;
-    robust=True adds each item's athlete-clustered sandwich standard error (item_se_robust)."""
+    robust=True adds each item's athlete-clustered sandwich standard error (item_se_robust).
+
+    `start`: a fit of the same observations by a nearby model (the full one, for the model uncertainty's reduced
+    models): its Huber weights, spreads and censored paces start this one (each iteration's least squares are
+    solved exactly: only these carry over), which then stops after WARM_ITERATIONS + WARM_CENSORED_ITERATIONS."""
     layout = _Layout(obs.n_athletes, obs.traits.shape[1] if traits else 0, obs.n_items, progression, ridge)
     y = obs.y.astype(float).copy()
     is_censored = obs.censored & censored
@@ -144,7 +150,13 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
     weights = np.ones(len(y))
     scale = float(np.std(y)) or 1.0
     coef = np.zeros(layout.first_item + obs.n_items)
-    for iteration in range(iterations + (CENSORED_ITERATIONS if is_censored.any() else 0)):
+    settle = CENSORED_ITERATIONS
+    if start is not None:
+        weights = start.weights.copy()
+        y[is_censored] = start.paces[is_censored]
+        spreads = start.spread.copy() if spread else spreads
+        iterations, settle = min(iterations, WARM_ITERATIONS), WARM_CENSORED_ITERATIONS
+    for iteration in range(iterations + (settle if is_censored.any() else 0)):
         X = _design(obs, spreads, layout)
         before, coef = coef, _solve(X, y, weights, layout)
         if iteration >= iterations and np.max(np.abs(coef - before)) < 1e-3:
@@ -178,7 +190,7 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
                             + _centre_variance(ability, strengths, item_traits, spreads))
     return JointFit(ability - ability.mean(), slope, strengths - strengths.mean(axis=0),
                     coef[layout.first_item:] - spreads * centre, spreads, ability_se, np.sqrt(item_se**2 + spread_var),
-                    weights, scale, residual, robust_se)
+                    weights, scale, residual, robust_se, paces=y)
 
 
 def _centre_variance(ability: np.ndarray, strengths: np.ndarray, item_traits: np.ndarray,

@@ -6,7 +6,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from wodlab.difficulty import calibrate, reliability, versions
-from wodlab.difficulty.observed import FitData, ObservedDifficulty
+from wodlab.difficulty.observed import ObservedDifficulty
+from wodlab.difficulty.paces import FitData
 from wodlab.lab import arguments
 from wodlab.workouts.difficulty_model import DifficultyModel
 from wodlab.workouts.levels import TRACKS
@@ -31,7 +32,8 @@ class DifficultyTools:
         errors: "sandwich" takes each item's sampling error from the one fit, the athletes' results as clusters
         (joint.fit(robust=True)); "bootstrap" from 20 fits of athletes drawn with replacement; "split-half"
         widens the model's by what a split half of the athletes shows (two more fits); each adds the model
-        uncertainty (the item's variance over the model without each of its parts: four more fits); "model"
+        uncertainty (the item's variance over the model without each of its parts: four more fits, started from
+        the first, about 1.8 fits in all with the sandwich); "model"
         keeps the model's own (they assume the model); "auto" (the default) is the sandwich
         (difficulty.reliability.estimate_with_errors). A progress bar counts the fits on a terminal from
         20,000 results (progress=True/False to choose)."""
