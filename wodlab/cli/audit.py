@@ -13,7 +13,8 @@ def add_parsers(sub) -> None:
     from wodlab.audit.merge import SAFE_KINDS
     from wodlab.cli.common import default
     from wodlab.competition.judging import JUDGMENTS, PENALTY_UNITS
-    from wodlab.lab.competitions import JUDGING, CompetitionVerbs
+    from wodlab.competition.standings import JUDGING
+    from wodlab.lab.competitions import CompetitionVerbs
 
     p = sub.add_parser("dedup", help="duplicate workouts: audit | merge KEEP DROP | apply-plan | undo ID | merges")
     p.add_argument("action", choices=["audit", "merge", "apply-plan", "undo", "merges"])

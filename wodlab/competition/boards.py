@@ -372,6 +372,3 @@ def _result_rows(rows: pd.DataFrame, session_of: dict, date_of: dict) -> tuple[l
     return values, [int(line) for line in rows["line"]]
 
 
-
-
-

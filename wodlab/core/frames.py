@@ -97,7 +97,6 @@ def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
     return {c: str(t) for c, t in frame.dtypes.items()}
 
 
-
 def arrow_type(dtype: str):
     """The Arrow type of a declared dtype; None for OBJECT (lists and documents: their type is inferred)."""
     import pyarrow as pa

@@ -15,8 +15,6 @@ from wodlab.lab.loads import Source
 from wodlab.load.report import LoadReport
 from wodlab.store.names import resolve_competition
 
-JUDGING = ("all", "valid")
-
 
 class CompetitionVerbs:
     engine: Engine
@@ -67,6 +65,6 @@ class CompetitionVerbs:
             return judge(conn, found, source=f"judge: {reason or status}") > 0
 
     def _places(self, competition: str, division: str | None, judging: str) -> tuple[pd.DataFrame, Rules]:
-        arguments.choice("judging", judging, JUDGING)
+        arguments.choice("judging", judging, standings.JUDGING)  # before any read
         with self.engine.connect() as conn:
             return standings.read_places(conn, resolve_competition(conn, competition), division, judging)

@@ -111,12 +111,12 @@ class ReadVerbs:
         check (suspicious_results) found; exclude_flagged leaves those results out before ranking.
         With `competition`, only that competition's results on the workout (its session)."""
         with self.engine.connect() as conn:
-            wod_id = names.resolve_workout(conn, wod)
-            if competition is not None:
-                session = session_of(conn, names.resolve_competition(conn, competition), wod_id)
+            if competition is not None:  # the query resolves the workout's name itself otherwise
+                wod = names.resolve_workout(conn, wod)
+                session = session_of(conn, names.resolve_competition(conn, competition), wod)
                 if session is None:
                     raise QueryError(f"{wod!r} is not a workout of the competition {competition!r}")
-            return queries.run(conn, "leaderboard", wod=wod_id, track=arguments.track(track), gender=arguments.gender(gender),
+            return queries.run(conn, "leaderboard", wod=wod, track=arguments.track(track), gender=arguments.gender(gender),
                                session_id=session, limit=arguments.optional_count("limit", limit),
                                policy=ranking.check_policy(policy), exclude_flagged=bool(exclude_flagged))
 

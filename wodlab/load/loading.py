@@ -39,16 +39,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from wodlab.core.errors import DatabaseError, DatabaseUnavailable
 from wodlab.load import columnar
-from wodlab.load.reading import TableSpec, _check_header, column_limits, read_rows, validate, write_rejects
+from wodlab.load.reading import TableSpec, check_header, column_limits, read_rows, validate, write_rejects
 from wodlab.load.report import ConflictError, LoadError, LoadReport, Outcome, Problem
 from wodlab.load.writing import Written, conflicts_of, copy_insert, make_month_partitions
 from wodlab.store.db import connected, lost_connection
-
-# --- the load report ---------------------------------------------------------------------------------------
-
-
-# --- table specs ---------------------------------------------------------------------------
-
 
 # --- validating and writing -----------------------------------------------------------------------------------
 
@@ -150,7 +144,7 @@ def _load_rows(conn: Connection, spec: TableSpec, source, name: str, skip_bad: b
                show: bool) -> LoadReport:
     """The row path: every row read, checked and reported with its line; see the module docstring."""
     frame, _ = read_rows(source)
-    _check_header(spec, frame, name)
+    check_header(spec, frame, name)
     for column in spec.optional:
         if column not in frame.columns:
             frame[column] = ""

@@ -127,7 +127,7 @@ def _json_text(value) -> str:
     return str(value)
 
 
-def _check_header(spec: TableSpec, frame: pd.DataFrame, name: str) -> None:
+def check_header(spec: TableSpec, frame: pd.DataFrame, name: str) -> None:
     known = spec.required + spec.optional
     problems = [Problem(1, c, "required column is missing") for c in spec.required if c not in frame.columns]
     problems += [Problem(1, c, f"unknown column; expected some of: {', '.join(known)}")

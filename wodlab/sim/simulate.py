@@ -210,39 +210,54 @@ def _world(config: SimulationConfig, scenario: Departures, rng: np.random.Genera
                   ambiguous={t for t in titles if titles.count(t) > 1}, gross_error_rate=gross_error_rate)
 
 
+@dataclass(frozen=True)
+class _Class:
+    """One class: what every athlete who comes shares, worked out once."""
+
+    date: dt.date
+    workout: Workout
+    reference: str  # how the files name the workout
+    weights: np.ndarray  # its share of work in each modality
+    spread: float  # how far it separates athletes
+    noise_scale: float
+    tracked: bool  # live events recorded
+
+
 def _a_class(world: _World, written: _Written, date: dt.date, workout: Workout, tracked: bool) -> None:
     """One class: its two sessions (Rx and scaled), then each athlete who comes, in the athletes' order."""
-    reference = wod_reference(workout, world.ambiguous)
-    d_rx, d_scaled = world.difficulty[workout.key]
-    spread = (world.minutes[workout.key] / 10) ** world.scenario.spread_power
-    for track, d in (("RX", d_rx), ("SCALED", d_scaled)):
-        written.sessions.append({"wod": reference, "session_date": date.isoformat(), "session_time": "18:00",
+    scenario, weights = world.scenario, modality_weights(workout.document)
+    noise_scale = 1.0 if scenario.noise_by_modality is None else \
+        float(weights @ np.array(scenario.noise_by_modality)) / world.config.noise
+    one = _Class(date, workout, wod_reference(workout, world.ambiguous), weights,
+                 (world.minutes[workout.key] / 10) ** scenario.spread_power, noise_scale, tracked)
+    for track, d in zip(("RX", "SCALED"), world.difficulty[workout.key]):
+        written.sessions.append({"wod": one.reference, "session_date": date.isoformat(), "session_time": "18:00",
                                  "track": track, "location": LOCATION})
-        item = f"{reference}|{track}"
+        item = f"{one.reference}|{track}"
         if item not in written.items:  # a workout programmed again is the same item (its standard re-estimated once)
             written.items[item] = {
-                "wod": workout.title, "reference": reference, "wod_id": workout_id(workout),
-                "track": track, "difficulty": on_own_standard(workout.document, d, track), "spread": round(spread, 6),
+                "wod": workout.title, "reference": one.reference, "wod_id": workout_id(workout),
+                "track": track, "difficulty": on_own_standard(workout.document, d, track), "spread": round(one.spread, 6),
                 "kind": workout.scoring.kind}
     for athlete in world.athletes:
-        _an_athlete(world, written, date, workout, athlete, spread, tracked)
+        _an_athlete(world, written, one, athlete)
 
 
-def _ability_on(world: _World, athlete: dict, workout: Workout, week: float) -> float:
-    weights = modality_weights(workout.document)
-    ability = float(weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
+def _ability_on(world: _World, athlete: dict, one: _Class) -> float:
+    week = (one.date - START).days / 7
+    ability = float(one.weights @ np.array([athlete["ability"][m] for m in MODALITIES]))
     ability += athlete["progression"] * week / 16
-    ability += athlete["duration_edge"] * math.log(world.minutes[workout.key] / 10)
+    ability += athlete["duration_edge"] * math.log(world.minutes[one.workout.key] / 10)
     ability += world.walks[athlete["external_id"]][int(week)] if world.walks else 0.0
     return ability
 
 
-def _an_athlete(world: _World, written: _Written, date: dt.date, workout: Workout, athlete: dict, spread: float,
-                tracked: bool) -> None:
+def _an_athlete(world: _World, written: _Written, one: _Class, athlete: dict) -> None:
     """Whether the athlete comes, which track, the result written (maybe with a slip), its live events."""
     config, scenario, rng, extra = world.config, world.scenario, world.rng, world.extra
+    date, workout, spread = one.date, one.workout, one.spread
     d_rx, d_scaled = world.difficulty[workout.key]
-    ability = _ability_on(world, athlete, workout, (date - START).days / 7)
+    ability = _ability_on(world, athlete, one)
     saturday = 10 * athlete["general"] if date.weekday() == 5 else 0.0  # the competition team's day
     if rng.random() >= sigmoid(0.25 + 12 * athlete["general"] * (d_rx - world.mean_rx) + saturday):
         return
@@ -252,30 +267,27 @@ def _an_athlete(world: _World, written: _Written, date: dt.date, workout: Workou
         track = "RX" if rng.random() < sigmoid(4 * (ability - d_rx - 0.6)) else "SCALED"
     d = d_rx if track == "RX" else d_scaled
     written.levels.setdefault(athlete["external_id"], []).append(ability)
-    weights = modality_weights(workout.document)
-    noise_scale = 1.0 if scenario.noise_by_modality is None else float(weights @ np.array(scenario.noise_by_modality)) / config.noise
-    y = spread * ability - d + rng.normal(0, config.noise) * noise_scale
+    y = spread * ability - d + rng.normal(0, config.noise) * one.noise_scale
     if scenario.sandbagging and extra.random() < scenario.sandbagging:
         y -= abs(extra.normal(0, 0.3))  # an easy day: not the athlete's level
-    if (scenario.bad_days_unlogged and y < spread * ability - d - config.noise * noise_scale
+    if (scenario.bad_days_unlogged and y < spread * ability - d - config.noise * one.noise_scale
             and extra.random() < scenario.bad_days_unlogged):
         return  # a bad day nobody writes down: missing, and not at random
     category = gender_category(athlete["gender"])
     sets = world.resolved.sets(workout, track, category)
     outcome = _outcome(world, workout, y, d, ability, spread, category, sets)
     text = write_score(outcome, workout, rng)
-    reference = wod_reference(workout, world.ambiguous)
-    where = {"wod": reference, "session_date": date.isoformat(), "session_time": "18:00", "track": track, "location": LOCATION,
-             "athlete": athlete["external_id"]}
+    where = {"wod": one.reference, "session_date": date.isoformat(), "session_time": "18:00", "track": track,
+             "location": LOCATION, "athlete": athlete["external_id"]}
     true_text = text
     if rng.random() < world.gross_error_rate and (slip := gross_error(text, outcome, workout, rng)):
         text = slip
-        written.errors.append({"athlete": athlete["external_id"], "wod": reference, "wod_id": workout_id(workout),
+        written.errors.append({"athlete": athlete["external_id"], "wod": one.reference, "wod_id": workout_id(workout),
                                "session_date": date.isoformat(), "track": track, "written": text, "true": true_text})
     if track == "RX" and rng.random() < 0.15:
         text += " Rx"
     written.results.append({**where, "score": text, "recorded_at": f"{date.isoformat()}T19:00:00+00:00"})
-    if tracked and workout.scoring.kind in ("time", "rounds+reps"):
+    if one.tracked and workout.scoring.kind in ("time", "rounds+reps"):
         for offset, movement, quantity, unit in events_for(outcome, sets, workout):
             written.events.append({**where, "timestamp_offset": offset, "movement": movement,
                                    "quantity_completed": f"{quantity:g}", "quantity_unit": unit})

@@ -23,7 +23,7 @@ def to_sqlalchemy_url(url: str) -> str:
         parsed = make_url(url)
         parsed.port  # noqa: B018 - a port that is not a number fails here, not at the first connection
     except (ValueError, sa.exc.ArgumentError) as problem:
-        raise DatabaseError(f"not a database URL: {hide_password(url)} ({_first_line(problem)}); "
+        raise DatabaseError(f"not a database URL: {hide_password(url)} ({first_line(problem)}); "
                             "expected postgresql://user:password@host:port/database") from None
     if parsed.get_backend_name() not in ("postgresql", "postgres"):
         raise DatabaseError(f"wodlab needs PostgreSQL, got a {parsed.get_backend_name()!r} URL: {hide_password(url)}")
@@ -35,7 +35,8 @@ def hide_password(url: str) -> str:
     return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", str(url))
 
 
-def _first_line(problem: BaseException) -> str:
+def first_line(problem: BaseException) -> str:
+    """The first line of an error's text (its type's name when it has none): what a message about it quotes."""
     text = str(problem).strip()
     return text.splitlines()[0] if text else type(problem).__name__
 
@@ -60,7 +61,7 @@ def create_engine(url: str) -> Engine:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot connect to {engine.url!r}: {_first_line(exc.orig)}; {UNAVAILABLE_HINT}") from exc
+        raise DatabaseUnavailable(f"cannot connect to {engine.url!r}: {first_line(exc.orig)}; {UNAVAILABLE_HINT}") from exc
     return engine
 
 
@@ -79,8 +80,7 @@ def _unavailable(context) -> None:
     if context.is_pre_ping:  # the pool's check of a stale connection: it reconnects, nothing to say
         return
     if context.is_disconnect or lost_connection(original):
-        first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
-        raise DatabaseUnavailable(f"the database is unavailable ({first}); {UNAVAILABLE_HINT}") from original
+        raise DatabaseUnavailable(f"the database is unavailable ({first_line(original)}); {UNAVAILABLE_HINT}") from original
 
 
 @contextlib.contextmanager

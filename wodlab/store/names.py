@@ -66,13 +66,15 @@ class Workouts:
     def resolve(self, reference: str) -> str:
         """The workout's id; UnknownName with the closest titles."""
         text = str(reference).strip()
-        candidates = [(text.lower(), "")] if text.lower() in self.ids else self._by_title.get(text.lower(), [])
+        if text.lower() in self.ids:
+            return text.lower()
+        titled = self._by_title.get(text.lower(), [])
         try:
-            return pick_workout(text, candidates)
+            return pick_workout(text, titled)
         except UnknownName as problem:
-            if candidates:
+            if titled:
                 raise
-            raise UnknownName(f"{problem}{did_you_mean(text, (t for _, t in self.pairs))}") from None
+            raise UnknownName(f"{problem}{did_you_mean(text, (title for _, title in self.pairs))}") from None
 
     def find(self, reference: str) -> str | None:
         """The id, or None when the reference names no workout (ambiguous titles still raise)."""

@@ -176,7 +176,7 @@ def _check_value(query: Query, param: Param, value, conn: Connection | None):
     raise QueryError(f"{where} has an unknown declared type {param.type!r}")  # pragma: no cover
 
 
-def _from_text(query: Query, param: Param, raw: str):
+def _from_text(param: Param, raw: str):
     """A parameter written as text (the command line's name=value) as the value _check_value checks."""
     if param.type in ("text[]", "movement[]"):
         return [v.strip() for v in raw.split(",") if v.strip()]
@@ -199,7 +199,7 @@ def params_from_text(query: Query, pairs: list[str]) -> dict:
         name, sep, raw = pair.partition("=")
         if not sep:
             raise QueryError(f"parameters are written name=value, got {pair!r}")
-        params[name] = _from_text(query, declared[name], raw) if name in declared else raw
+        params[name] = _from_text(declared[name], raw) if name in declared else raw
     return params
 
 

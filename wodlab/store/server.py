@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from wodlab.core.errors import DatabaseError, DatabaseUnavailable
-from wodlab.store.db import URL_ENV, _first_line, to_sqlalchemy_url
+from wodlab.store.db import URL_ENV, first_line, to_sqlalchemy_url
 
 HOME_ENV = "WODLAB_HOME"
 
@@ -88,7 +88,7 @@ def start_embedded(home: Path | None = None) -> str:
             _ensure_settings(server, url, restart_allowed=not was_running)
     except (subprocess.SubprocessError, OSError, RuntimeError, ValueError, AssertionError) as exc:
         raise DatabaseError(
-            f"could not start the embedded PostgreSQL in {pgdata}: {_first_line(exc)}. "
+            f"could not start the embedded PostgreSQL in {pgdata}: {first_line(exc)}. "
             f"See {pgdata / 'log'} for the server's own words."
         ) from exc
     _ensure_database(url, EMBEDDED_DATABASE)
