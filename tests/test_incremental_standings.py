@@ -324,3 +324,28 @@ def test_a_load_while_a_rebuild_is_in_flight_is_kept_after_it(base, new_database
     assert_kept_as_from_scratch(lab.engine)
     assert sorted(lab.leaderboard("Fran", track="RX", limit=None)["score"]) == ["2:59"] * 4 + ["4:05"] * 4
     lab.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_second_big_board_on_the_same_workouts_writes_only_its_own_rows(admin, server_url, template):
+    """Statements of over 100,000 (workout, scope, athlete) (migration 026): the first board, onto empty
+    boards, has them computed whole; a second board of as many new athletes on the same workouts is
+    kept per athlete, so the first board's rows keep their row versions. Both end as a rebuild would."""
+    from conftest import lab_on_new_database
+    from wodlab.sim.open_board import open_board
+
+    athletes = 11_000  # five scores each, two scopes: 110,000 board rows per board
+    with lab_on_new_database(admin, server_url, template, "wl_two_big_boards") as lab:
+        assert lab.load_wods(library=True, progress=False).ok
+        lab.load_leaderboard(open_board(athletes, seed=1), competition="First")
+        first = _row_versions(lab)
+        stored = int(lab.sql("SELECT count(*) AS n FROM athlete_results")["n"].iloc[0])
+        assert len(first) == 2 * stored > 100_000  # every result on an RX board and on its workout's '*' board
+        second = open_board(athletes, seed=2)
+        second["competitorId"] = "second-" + second["competitorId"]
+        lab.load_leaderboard(second, competition="Second")
+        after = _row_versions(lab)
+        assert {key: after[key] for key in first} == first
+        assert len(after) > len(first)
+        assert_kept_as_from_scratch(lab.engine)
+

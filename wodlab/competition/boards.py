@@ -228,9 +228,9 @@ def _checked(board: pd.DataFrame, scorings: dict, notation: str, fields: dict[st
     with its line and the file's column it is in (`fields`: the file's column of each athlete field).
     Each distinct (workout, score, tie-break) is read once: a board repeats its scores heavily."""
     board = board.assign(athlete_id=board["athlete_id"].str.strip(), repeat=False)
-    codes, keys = pd.factorize(pd.Series(list(zip(board["label"], board["score"].str.strip(), board["tiebreak"].str.strip())),
-                                         dtype=object))
-    answers = [_score_columns(key, scorings, notation) for key in keys]
+    joined = board["label"] + "\x1f" + board["score"].str.strip() + "\x1f" + board["tiebreak"].str.strip()
+    codes, keys = pd.factorize(joined)  # one text per (label, score, tie-break): factorized faster than tuples
+    answers = [_score_columns(tuple(key.split("\x1f")), scorings, notation) for key in keys]
     unread = np.array([isinstance(answer, tuple) for answer in answers], dtype=bool)[codes]
     board["columns"] = np.array([None if isinstance(a, tuple) else a for a in answers] + [None], dtype=object)[codes]
     ages = board["age"].str.strip()
@@ -350,8 +350,9 @@ def _write_results(conn, board: pd.DataFrame, session_of: dict, date_of: dict, u
     writing.make_month_partitions(raw, RESULTS.table, set(date_of.values()))
     codes, scores = pd.factorize(pd.Series(rows["columns"].to_numpy(), dtype=object))
     labels = rows["label"]
+    athlete_codes, athletes = pd.factorize(rows["athlete_id"])  # each athlete's id made once, not once per score
     table = results_table(labels.map({label: str(s) for label, s in session_of.items()}).to_numpy(),
-                          np.array(stable_id_texts("athlete", rows["athlete_id"])), codes, list(scores),
+                          np.array(stable_id_texts("athlete", athletes))[athlete_codes], codes, list(scores),
                           pa.array(labels.map({label: d.isoformat() for label, d in date_of.items()}), pa.string()),
                           recorded_at=pa.array([raw.execute("SELECT NOW()::text").fetchone()[0]] * len(rows), pa.string()))
     written = columnar.write_table(raw, RESULTS.table, RESULTS.columns, table)

@@ -21,8 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 TABLES = ("workout_standings", "workout_boards")
-# The sort behind a rebuild (best per athlete of every board) fits in memory with room to sort.
-REBUILD_WORK_MEM = "256MB"
 
 
 def rebuild(target: Engine | Connection) -> dict[str, float]:
@@ -30,7 +28,6 @@ def rebuild(target: Engine | Connection) -> dict[str, float]:
     if isinstance(target, Engine):
         with target.begin() as conn:
             return rebuild(conn)
-    start = time.perf_counter()
-    target.execute(sa.text(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'"))  # ends with the transaction
+    start = time.perf_counter()  # the upkeep's functions sort in memory (their work_mem: migration 026)
     target.execute(sa.text("SELECT wodlab_standings_rebuild()"))
     return {"workout_standings": time.perf_counter() - start}
