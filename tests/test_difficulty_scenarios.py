@@ -124,8 +124,8 @@ def test_two_boxes_of_one_population_give_a_workout_the_same_points(admin, serve
             # the points do not depend on the errors (only whether they are shown): the model's, the quickest
             points.append(lab.difficulty.observed(errors="model").items.set_index(["title", "track"])["points"])
     both = points[0].to_frame("a").join(points[1].to_frame("b"), how="inner").dropna()
-    assert len(both) > 100
-    assert (both["a"] - both["b"]).abs().mean() <= 5
+    assert len(both) >= 50  # every Rx item; scaled classes only where a workout writes a scaled version
+    assert (both["a"] - both["b"]).abs().mean() <= 5, (both["a"] - both["b"]).abs().mean()
 
 
 def test_an_item_without_enough_to_go_on_has_no_points_and_says_why(realistic):

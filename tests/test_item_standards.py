@@ -99,7 +99,16 @@ def test_items_are_kept_apart_by_level_and_team_size_and_measured_against_their_
     results = team_box.sql("""SELECT ar.id::text AS result_id, ar.score_value, w.title
                               FROM athlete_results ar JOIN scheduled_sessions ss ON ss.id = ar.session_id
                               JOIN wod_definitions w ON w.id = ss.wod_definition_id""")
+    # each item on its workout's Rx scale: the level's own measure plus how much less its version asks
+    rx_alone = {"Grace": standard["RX"], "Partner chipper": standard_performance(item_version(partner, 1))}
+    gaps = {(t, k, n): g for t, k, n, g in zip(observed.items["title"], observed.items["track"],
+                                               observed.items["team_size"], observed.items["level_gap"])}
+    assert gaps[("Grace", "RX", 1)] == 0
+    assert gaps[("Grace", "SCALED", 1)] == pytest.approx(math.log(standard["RX"] / standard["SCALED"]))
+    assert gaps[("Partner chipper", "RX", 2)] == pytest.approx(math.log(rx_alone["Partner chipper"] / standard["team"]))
     fitted = observed.residuals.merge(results, on="result_id")
     for row in fitted.itertuples():
         key = "team" if row.title == "Partner chipper" else row.track  # the item's level
-        assert row.y == pytest.approx(math.log(standard[key] / row.score_value)), row
+        gap = gaps[(row.title, row.track, row.team_size)]
+        assert row.y - gap == pytest.approx(math.log(standard[key] / row.score_value)), row
+        assert row.y == pytest.approx(math.log(rx_alone[row.title] / row.score_value)), row

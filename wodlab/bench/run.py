@@ -1,6 +1,7 @@
 """Benchmarks: wodlab against what a user would otherwise write, measured in one run on the same rows.
 
     python -m wodlab.bench --scale small|box|federation [--runs N] [--json PATH]
+    python -m wodlab.bench --scenarios [NAME ...] [--json PATH]   (the difficulty fit per simulated scenario)
 
 Every comparison is a ratio measured in the same run, in the same throw-away embedded database,
 on the same rows (this machine is noisy: absolute seconds move, ratios much less); each figure is
@@ -23,10 +24,12 @@ from pathlib import Path
 from wodlab.bench.incremental import bench_difficulty, bench_incremental
 from wodlab.bench.loads import bench_events, bench_writes, peak_load_rss
 from wodlab.bench.reads import bench_queries, bench_reads
+from wodlab.bench.scenarios import bench_scenarios
+from wodlab.bench.scenarios import table as scenario_table
 from wodlab.bench.timing import say
 from wodlab.bench.workouts import bench_workouts, pad_workouts
 from wodlab.lab import connect
-from wodlab.sim.config import SimulationConfig
+from wodlab.sim.config import SCENARIOS, SimulationConfig
 from wodlab.sim.simulate import simulate, write_box
 from wodlab.store.server import temporary_server
 
@@ -120,7 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=list(SCALES), default="small")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is reported)")
     parser.add_argument("--json", help="where to write the report (default: bench-SCALE.json)")
+    parser.add_argument("--scenarios", nargs="*", metavar="SCENARIO",
+                        help="instead: the difficulty fit's recovery of the truth per simulated scenario (all when none "
+                             "is named; wodlab.bench.scenarios)")
     args = parser.parse_args(argv)
+    if args.scenarios is not None:
+        rows = bench_scenarios(tuple(args.scenarios) or tuple(SCENARIOS))
+        print(scenario_table(rows))
+        Path(args.json or "bench-scenarios.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        return 0
     report = run(args.scale, max(1, args.runs))
     print(table(report))
     Path(args.json or f"bench-{args.scale}.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

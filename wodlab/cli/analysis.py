@@ -21,11 +21,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--markdown", action="store_true", help="print the query reference (markdown) and exit")
     p.set_defaults(func=_query)
 
-    p = sub.add_parser("difficulty", help="difficulty models: list | fit [--apply] | apply VERSION")
-    p.add_argument("action", choices=["list", "fit", "apply"])
+    p = sub.add_parser("difficulty", help="difficulty models: list | fit [--apply] | apply VERSION | durations [--write]")
+    p.add_argument("action", choices=["list", "fit", "apply", "durations"])
     p.add_argument("version", nargs="?", help="for apply: the version to recompute every score with")
     p.add_argument("--apply", action="store_true", help="for fit: apply the new version at once")
     p.add_argument("--notes", help="for fit: a note saved with the version")
+    p.add_argument("--write", action="store_true",
+                   help="for durations: store the learned durations in wod_definitions.duration_seconds")
     p.set_defaults(func=_difficulty)
 
     p = sub.add_parser("programming", help="programming review: report (balance findings) | suggest (workouts to add)")
@@ -80,6 +82,12 @@ def _difficulty(args) -> int:
         frame = lab.difficulty.list()
         frame["metrics"] = frame["metrics"].map(_metrics_text)
         print_table(frame.drop(columns=["notes"]), colwidth=70)
+        return 0
+    if args.action == "durations":
+        frame = lab.difficulty.durations(write=args.write)
+        print_table(frame.drop(columns=["wod_id"]), colwidth=40)
+        if args.write:
+            print(f"durations written: {len(frame)} workouts ({int((frame['source'] == 'observed').sum())} observed)")
         return 0
     if args.action == "apply":
         if not args.version:

@@ -41,7 +41,7 @@ from wodlab.load import columnar, loading, reading, writing
 from wodlab.load.report import ConflictError, LoadError, LoadReport, Outcome, Problem
 from wodlab.scoring.scores import parse_score
 from wodlab.scoring.values import NO_SCORES, ScoreMismatch, ScoreSyntaxError
-from wodlab.store import names
+from wodlab.store import names, statistics
 from wodlab.store.names import athlete_id
 from wodlab.tables import sessions, wods
 from wodlab.tables.athletes import ATHLETES
@@ -220,6 +220,7 @@ def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competitio
         judge_from_board(conn, board, session_of, date_of, name)
         report.inserted, report.unchanged, report.updated = written.inserted, written.unchanged, len(written.updated)
         report.unchanged += int(board["repeat"].sum())
+    statistics.refresh_after_write(engine, RESULTS.table, report.inserted + report.updated)
     return report
 
 

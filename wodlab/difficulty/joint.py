@@ -22,11 +22,10 @@ the athlete's own average date:
 - e_ij, noise with a robust scale: residuals past HUBER robust sds count less (gross logging
   errors, sandbagged days), as M-estimation does.
 
-Censored results are in the likelihood, not imputed as exact: an athlete capped with r of the V
-reps finished, at best, at the pace that took them to r (y <= ln(S r / (cap V)): a capped athlete
-slows down, they do not speed up), and a DNF on a capped workout did not finish by the cap
-(y <= ln(S / cap)). Each iteration replaces a censored y by its expectation under the current fit
-given that bound (the EM algorithm for a normal model censored from above, a Tobit model).
+Censored results are in the likelihood, not imputed as exact: a capped athlete's pace lies between
+two bounds (paces.capped_paces), a DNF's below one; each iteration replaces a censored y by its
+expectation given its bounds (tobit.expected_within: the EM algorithm of a Tobit model). The
+capped results' intervals keep an item most athletes do not finish finite.
 
 The fit alternates: with the spreads fixed, the model is linear in (a, b, d), solved as ridge least
 squares under the Huber weights (the normal equations, exactly, by block elimination: each athlete's
@@ -53,7 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import norm
+
+from wodlab.difficulty.tobit import expected_within
 
 SLOPE_PENALTY = 1.0  # ridge on a progression slope (per year), in results' worth
 TRAIT_PENALTY = 2.0  # ridge on an athlete's strength on a trait, in results' worth
@@ -76,10 +76,16 @@ class Observations:
     traits: np.ndarray  # (results x traits) the item's traits, centred on the results
     n_athletes: int
     n_items: int
+    lower: np.ndarray | None = None  # lower bound of a censored result's pace (a capped one's); NaN or None: none
 
     @property
     def censored(self) -> np.ndarray:
         return ~np.isnan(self.bound)
+
+    @property
+    def floor(self) -> np.ndarray:
+        """Each result's lower bound, -inf where it has none."""
+        return np.full(len(self.y), -np.inf) if self.lower is None else np.where(np.isnan(self.lower), -np.inf, self.lower)
 
 
 @dataclass
@@ -146,6 +152,7 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
     layout = _Layout(obs.n_athletes, obs.traits.shape[1] if traits else 0, obs.n_items, progression, ridge)
     y = obs.y.astype(float).copy()
     is_censored = obs.censored & censored
+    floor = obs.floor
     spreads = np.ones(obs.n_items)
     weights = np.ones(len(y))
     scale = float(np.std(y)) or 1.0
@@ -166,7 +173,7 @@ def fit(obs: Observations, *, ridge: float = 0.01, huber: float = 1.5, iteration
         scale = 1.4826 * float(np.median(np.abs(residual - np.median(residual)))) or 1.0
         weights = np.minimum(1.0, huber * scale / np.maximum(np.abs(residual), 1e-12))
         if is_censored.any():
-            y[is_censored] = _expected_below(mean[is_censored], scale, obs.bound[is_censored])
+            y[is_censored] = expected_within(mean[is_censored], scale, floor[is_censored], obs.bound[is_censored])
         if spread and SPREAD_FROM <= iteration < iterations - 1:  # spreads fixed while censoring settles
             spreads = _spreads(obs, coef, y, weights, layout)
     ability, slope, strengths = layout.athlete_parts(coef)
@@ -280,13 +287,6 @@ def _design(obs: Observations, spreads: np.ndarray, layout: _Layout) -> sp.csr_m
     rows = np.tile(np.arange(n), len(columns))
     return sp.csr_matrix((np.concatenate(values), (rows, np.concatenate(columns))),
                          shape=(n, layout.first_item + obs.n_items))
-
-
-def _expected_below(mean: np.ndarray, scale: float, bound: np.ndarray) -> np.ndarray:
-    """E[y | y <= bound] for y ~ N(mean, scale^2): the censored paces' expected values."""
-    alpha = (bound - mean) / scale
-    expected = mean - scale * norm.pdf(alpha) / np.maximum(norm.cdf(alpha), 1e-300)
-    return np.minimum(expected, bound)
 
 
 def _spreads(obs: Observations, coef: np.ndarray, y: np.ndarray, weights: np.ndarray, layout: _Layout) -> np.ndarray:

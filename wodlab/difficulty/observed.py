@@ -9,20 +9,23 @@ the reps that pace gives in an AMRAP's clock, a reference lift for a load):
                                     that took them there (censored: capped athletes slow down)
     y <= ln(S / cap)                for a DNF on a capped workout (censored)
     y <= the slowest finisher's y   for a DNF on a workout with no cap (censored, as a board ranks it)
-    y = ln(S r / (cap V))           for an open ladder's r reps by the cap (V: the reps of one pass)
+    y = ln(T(r) / cap)              for an open ladder's r reps by the cap (T(r): the standard athlete's
+                                    time to r reps, walking the rungs: wodlab.workouts.walks)
     y = ln(reps / S)                for an AMRAP (rounds x reps per round + reps, or its total reps)
     y = ln(kg / S)                  for a load (S by the athlete's category)
 
 so y > 0 is faster (more) than the standard. An item is a workout done at one level (Rx, or
 scaled) by one team size: each workout x track x team size is its own item, measured against its own
 standard (the level's version as wodcraft resolves it, re-estimated; a team's share of the work:
-wodlab.workouts.structure.item_version). The model fitted to y, and why, is written out in
+wodlab.workouts.structure.item_version), then restated on its workout's Rx scale by the log ratio of
+the two standards (paces.level_gap): every item of a workout is on one scale, so Fran Scaled ranks
+below Fran by how much less its version asks, and `level_gap` keeps the ratio. The model fitted to y, and why, is written out in
 wodlab.difficulty.joint. This module prepares what it fits (paces, bounds, each result's time and
 workout traits) and returns the frames: items with their difficulty, standard error, spread and
 0-100 points (the share of the box's athletes expected to miss the standard, with a 95% interval,
 NULL with a reason where nothing supports a number), athletes, residuals and what was left out.
 Abilities are centred on the box's average athlete, so difficulty 0 means "the average athlete
-meets the standard pace"; athletes whose results never meet another's through a shared item
+meets the Rx standard pace"; athletes whose results never meet another's through a shared item
 cannot be compared: the fit warns when the athlete-item graph has several connected components.
 """
 
@@ -39,7 +42,7 @@ from scipy.stats import norm
 
 from wodlab.core.frames import FLOAT, INT, TEXT, conform
 from wodlab.difficulty import joint
-from wodlab.difficulty.paces import FitData
+from wodlab.difficulty.paces import FitData, level_gaps
 
 
 class DisconnectedWarning(UserWarning):
@@ -47,7 +50,7 @@ class DisconnectedWarning(UserWarning):
 
 
 ITEMS_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "kind": TEXT, "time_domain": TEXT, "modalities": TEXT,
-                "n_results": INT, "n_censored": INT, "difficulty": FLOAT, "se": FLOAT, "spread": FLOAT,
+                "n_results": INT, "n_censored": INT, "n_open": INT, "difficulty": FLOAT, "se": FLOAT, "spread": FLOAT, "level_gap": FLOAT,
                 "naive_difficulty": FLOAT, "component": INT, "points": FLOAT, "points_low": FLOAT,
                 "points_high": FLOAT, "points_note": TEXT}
 # An item's 0-100 points are given only where the data support them; otherwise NULL and points_note says why.
@@ -120,10 +123,13 @@ def estimate(data: FitData, *, ridge: float = 0.01, huber: float = 1.5, iteratio
         "modalities": [standards[w]["modalities"] for w in wod_ids],
         "n_results": counts.reindex(items).to_numpy(),
         "n_censored": np.bincount(i_index, observations.censored, minlength=len(items)).astype(int),
+        # censored from above only (a DNF): no lower bound, unlike a capped result's interval
+        "n_open": np.bincount(i_index, observations.censored & np.isinf(observations.floor), minlength=len(items)).astype(int),
         "difficulty": model.difficulty,
         "se": model.item_se,
         "robust_se": model.item_se_robust if robust else np.nan,
         "spread": model.spread,
+        "level_gap": level_gaps(used, standards).reindex(items).to_numpy(),
         "naive_difficulty": naive.reindex(items).to_numpy() - float(naive.mean()),
         "component": labels[len(athletes):],
     })
@@ -156,7 +162,7 @@ def _with_points(observed: ObservedDifficulty, items: pd.DataFrame) -> pd.DataFr
     n = items["n_results"].to_numpy()
     reasons = [  # the first that applies is given
         (n < MIN_RESULTS_FOR_POINTS, f"fewer than {MIN_RESULTS_FOR_POINTS} results"),
-        (items["n_censored"].to_numpy() >= n, "every result capped or a DNF: its difficulty is only bounded below"),
+        (items["n_open"].to_numpy() >= n, "every result a DNF: its difficulty is only bounded below"),
         (items["component"].to_numpy() != main, "its athletes never meet the box's others"),
         (high - low > MAX_POINTS_INTERVAL, f"too uncertain: its 95% interval spans over {MAX_POINTS_INTERVAL:.0f} points"),
     ]

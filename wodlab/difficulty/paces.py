@@ -23,14 +23,13 @@ from wodlab.workouts.catalog import FAMILIES, catalog_movements
 from wodlab.workouts.levels import gender_category
 from wodlab.workouts.structure import (
     Scoring,
-    counted_work,
     duration_seconds,
     item_version,
-    rep_distances,
     standard_performance,
     team_size_of,
     total_work,
 )
+from wodlab.workouts.walks import Walk, ladder_walk, work_walk
 
 LEFT_OUT_SCHEMA = {"wod_id": TEXT, "title": TEXT, "track": TEXT, "team_size": INT, "reason": TEXT, "n_results": INT}
 
@@ -98,19 +97,37 @@ def standards_of(engine: Engine | Connection, wod_ids) -> dict[str, dict]:
 def item_standard(info: dict, track: str, team_size: int = 1) -> dict:
     """What one item (a workout at one level, by one team size) is measured against: the version the athletes
     did (a scaled track as wodcraft resolves it; structure.item_version, which also counts a team's work), its
-    Scoring, its standard performance by category, and an open ladder's work of one pass. Kept in info."""
+    Scoring, its standard performance by category (an open ladder's: wodlab.workouts.walks), and how far its
+    standard is from the Rx version's (level_gap). Kept in info."""
     key = (track, team_size)
     if key not in info["items"]:
         stored = info["stored"]
         version = item_version(stored.level_document(track), team_size)  # team_size: _name_items's, effective
         scoring = Scoring.of(version)
-        info["items"][key] = {
-            "scoring": scoring,
-            "standard": {c: standard_performance(version, c) for c in ("men", "women")},
-            # an open ladder ("3-6-9-... for time, capped"): the work of one pass, the unit of its pace
-            "pass_reps": (counted_work(version.get("blocks", []), rep_distances(version))
-                          if scoring.cap_seconds and scoring.capped_scores_reps and not scoring.total_reps else None)}
+        walk = ladder_walk(version)  # an open ladder: its standard is the reps its rungs' paces reach by the cap
+        standard = {c: walk.standard if walk else standard_performance(version, c) for c in CATEGORIES}
+        reference = standard if key == RX_ITEM else item_standard(info, *RX_ITEM)["standard"]
+        measured_as = "reps" if walk else scoring.kind
+        info["items"][key] = {"scoring": scoring, "standard": standard, "walk": walk, "sets": work_walk(version),
+                              "gap": {c: level_gap(measured_as, standard[c], reference[c]) for c in CATEGORIES}}
     return info["items"][key]
+
+
+CATEGORIES = ("men", "women")
+RX_ITEM = ("RX", 1)  # the item every other item of a workout is stated against: its Rx version, done alone
+
+
+def level_gap(kind: str, own: float | None, rx: float | None) -> float:
+    """How much less work an item's own version asks than the Rx version, on the pace scale: what y gains when a
+    result is compared with the Rx standard instead of its own. A time: ln(S_rx / S_own) (a scaled Fran's
+    standard is quicker); work or a load: ln(S_own / S_rx). 0 when either standard is unknown.
+
+    Every result is put on the Rx version's scale (y + gap), so an item's difficulty includes how much less
+    its version asks: Fran Scaled ranks below Fran, by a gap a coach can read. The gap is kept as a column
+    (ObservedDifficulty.items.level_gap): the difficulty against the item's own standard is difficulty + gap."""
+    if not own or not rx:
+        return 0.0
+    return math.log(rx / own) if kind == "time" else math.log(own / rx)
 
 
 TRAITS = ("gymnastics_share", "cardio_share", "log_duration")
@@ -129,10 +146,12 @@ def traits_of(document: dict) -> np.ndarray:
     return np.array([share["gymnastics"], share["cardio"], math.log(duration / 600)])
 
 
-def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """y for every result (its item named by _name_items; NaN where it carries no pace), the upper bound of a
-    censored one's pace (NaN for an exact one), and why the NaNs are NaN."""
-    y, bound = np.full(len(results), np.nan), np.full(len(results), np.nan)  # arrays: a Series' .iat is slow
+def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """y for every result on its workout's Rx scale (its item named by _name_items; NaN where it carries no
+    pace), the upper bound of a censored one's pace (NaN for an exact one), the lower bound of a capped one's
+    (NaN when it has none: capped_paces), and why the NaNs are NaN."""
+    # arrays: a Series' .iat is slow
+    y, bound, lower = np.full(len(results), np.nan), np.full(len(results), np.nan), np.full(len(results), np.nan)
     reason = [""] * len(results)
     of_item = {item: item_standard(standards[wod], track, team)  # once per item, not per row
                for item, wod, track, team in results[["item", "wod_id", "item_track", "team_size"]].drop_duplicates(
@@ -140,7 +159,7 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
     for position, row in enumerate(results.itertuples(index=False)):
         info = of_item[row.item]
         scoring, category = info["scoring"], gender_category(row.gender)
-        standard = info["standard"][category]
+        standard, gap = info["standard"][category], info["gap"][category]
         value = None if row.score_value is None or pd.isna(row.score_value) else float(row.score_value)
         if row.score_type == "ROUNDS" and value is not None and scoring.reps_per_round:  # rounds+reps as reps
             value = total_work(value, None if pd.isna(row.score_secondary) else float(row.score_secondary), scoring.reps_per_round)
@@ -153,12 +172,13 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
                 reason[position] = UNCAPPED_DNF  # bounded by the item's slowest finisher (estimate)
         elif standard is None or value is None or value <= 0:
             reason[position] = f"no standard pace for a workout scored by {scoring.kind}" if standard is None else "nothing done"
-        elif row.result_status == "capped" and info["pass_reps"]:
+        elif row.result_status == "capped" and info["walk"]:
             # an open ladder's reps by the cap are its score, like an AMRAP's: a pace, not a censored time
-            y[position] = math.log(standard * value / (scoring.cap_seconds * info["pass_reps"]))
+            y[position] = math.log(info["walk"].seconds_to(value) / scoring.cap_seconds)
         elif row.result_status == "capped" and scoring.cap_seconds and scoring.total_reps:
-            # at best the pace that took them to their reps by the cap (capped athletes slow down)
-            y[position] = bound[position] = math.log(standard * value / (scoring.cap_seconds * scoring.total_reps))
+            # between the pace that took them to their reps by the cap and that pace fading on the rest
+            bound[position], lower[position] = capped_paces(info["sets"], standard, value, scoring)
+            y[position] = bound[position]
         elif row.score_type == "TIME":
             y[position] = math.log(standard / value)
         elif _counted_work(row.score_type, scoring):
@@ -167,11 +187,43 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
             y[position] = math.log(value * float(KG_PER_UNIT[row.score_unit]) / standard)
         else:
             reason[position] = f"{row.score_type} on a {scoring.kind} workout"
+        y[position] += gap  # on the Rx version's scale (level_gap); NaN stays NaN
+        bound[position] += gap
+        lower[position] += gap
     index = results.index
-    return pd.Series(y, index=index), pd.Series(bound, index=index), pd.Series(reason, index=index, dtype=object)
+    return (pd.Series(y, index=index), pd.Series(bound, index=index), pd.Series(lower, index=index),
+            pd.Series(reason, index=index, dtype=object))
 
 
 UNCAPPED_DNF = "dnf on a workout with no cap, which no one finished"
+
+# At worst, a capped athlete would have done the rest of the work this many times slower than their pace to
+# the cap: the fading allowed for (the simulator's realistic boxes fade 1.5-1.7 times).
+FADE_AT_MOST = 2.0
+
+
+def capped_paces(sets: Walk | None, standard: float, reps: float, scoring: Scoring) -> tuple[float, float]:
+    """The bounds of the pace of an athlete capped with `reps` done: (upper, lower).
+
+    To the cap they did the work the standard athlete does in D seconds: the workout walked set by set
+    (wodlab.workouts.walks.work_walk, scaled to the standard S), so where the cap falls counts — a heavy set
+    left takes longer per rep. At best they would have kept that pace (upper: ln(D / cap)); at worst they would
+    have done the rest FADE_AT_MOST times slower (lower: ln(S / (cap + FADE_AT_MOST (S - D) cap / D))). A capped
+    result is a measurement between the two, not just "slower than the cap": an item where most athletes are
+    capped still has a finite difficulty."""
+    cap, total = scoring.cap_seconds, scoring.total_reps
+    done = min(reps, total)
+    standard_seconds = (sets.seconds_to(done) / sets.seconds[-1] if sets else done / total) * standard
+    left = max(standard - standard_seconds, 0.0)
+    return (math.log(standard_seconds / cap),
+            math.log(standard / (cap + FADE_AT_MOST * left * cap / standard_seconds)))
+
+
+def level_gaps(used: pd.DataFrame, standards: dict[str, dict]) -> pd.Series:
+    """Each item's level_gap (by "wod_id|track|team_size"), averaged over its results' categories."""
+    gaps = [item_standard(standards[wod], track, team)["gap"][gender_category(gender)]
+            for wod, track, team, gender in zip(used["wod_id"], used["item_track"], used["team_size"], used["gender"])]
+    return pd.Series(gaps, index=used.index, dtype=float).groupby(used["item"]).mean()
 
 
 def _name_items(results: pd.DataFrame, standards: dict[str, dict]) -> None:
@@ -222,8 +274,8 @@ def _prepare(data: FitData, min_results: int) -> Prepared:
     if results.empty:
         raise WodlabError("no results to estimate difficulty from: load sessions and results first")
     _name_items(results, standards)
-    y, bound, reason = pace_scale(results, standards)
-    results["y"], results["bound"] = y, bound
+    y, bound, lower, reason = pace_scale(results, standards)
+    results["y"], results["bound"], results["lower"] = y, bound, lower
     reason = _bound_uncapped_dnfs(results, reason)
     left_out = _left_out(results.assign(reason=reason), standards)
     used = results[results["y"].notna()].copy()
@@ -236,7 +288,8 @@ def _prepare(data: FitData, min_results: int) -> Prepared:
     traits = np.vstack([standards[w]["traits"] for w in used["wod_id"]]) if len(used) else np.zeros((0, len(TRAITS)))
     observations = joint.Observations(a_index, i_index, used["y"].to_numpy(dtype=float),
                                       used["bound"].to_numpy(dtype=float), _years_from_own_average(used, a_index),
-                                      traits - traits.mean(axis=0), len(athletes), len(items))
+                                      traits - traits.mean(axis=0), len(athletes), len(items),
+                                      lower=used["lower"].to_numpy(dtype=float))
     return Prepared(used, reason[reason != ""].value_counts().to_dict(), left_out, athletes, items, counts, observations)
 
 

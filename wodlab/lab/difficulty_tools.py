@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from wodlab.difficulty import calibrate, reliability, versions
+from wodlab.difficulty import calibrate, durations, reliability, versions
 from wodlab.difficulty.observed import ObservedDifficulty
 from wodlab.difficulty.paces import FitData
 from wodlab.lab import arguments
+from wodlab.tables import wods
 from wodlab.workouts.difficulty_model import DifficultyModel
 from wodlab.workouts.levels import TRACKS
 
@@ -39,6 +40,23 @@ class DifficultyTools:
         20,000 results (progress=True/False to choose)."""
         errors = arguments.choice("errors", errors, reliability.ERRORS)
         return reliability.estimate_with_errors(FitData.read(self.engine), errors, **options)
+
+    def durations(self, *, write: bool = False, observed: ObservedDifficulty | None = None) -> pd.DataFrame:
+        """Each for-time workout's typical time learned from the results (difficulty.durations): its Rx time for
+        the box's median athlete where at least durations.MIN_RESULTS results show it (source "observed"), else
+        wodcraft's estimate with its paces recalibrated on them ("estimated"); columns
+        difficulty.durations.DURATIONS_SCHEMA. write=True stores them in wod_definitions.duration_seconds and
+        duration_source, which searches and the programming review read. `observed`: a fit already made."""
+        data = FitData.read(self.engine)
+        observed = observed or reliability.estimate_with_errors(data, "model")
+        with self.engine.connect() as conn:
+            stored = {w.id: (w.title, w.document) for w in wods.documents(conn)}
+        learned = durations.learn(observed, data, stored)
+        if write:
+            with self.engine.begin() as conn:
+                wods.set_durations(conn, {w: (int(s), src) for w, s, src in
+                                          zip(learned["wod_id"], learned["duration_seconds"], learned["source"])})
+        return learned
 
     def fit(self, **options) -> tuple[DifficultyModel, calibrate.CalibrationReport]:
         """Calibrate a model on the results (cross-validated by workout); save it with `save`."""

@@ -20,6 +20,8 @@ RowProblem. This module does the rest:
 - a row whose id is stored with other values is a correction: the load is refused (ConflictError,
   each conflict with its row, old and new values) unless update=True, which updates the row and
   keeps its previous values in load_history, with when and from which file;
+- a load that changed much of its table analyzes it before returning (wodlab.store.statistics): the
+  next query is planned for the rows now there;
 - a deadlock with a concurrent load of the same rows is retried (rows are written in id order,
   which makes deadlocks rare; a few retries make them harmless).
 
@@ -42,6 +44,7 @@ from wodlab.load import columnar
 from wodlab.load.reading import TableSpec, check_header, column_limits, read_rows, validate, write_rejects
 from wodlab.load.report import ConflictError, LoadError, LoadReport, Outcome, Problem
 from wodlab.load.writing import Written, conflicts_of, copy_insert, make_month_partitions
+from wodlab.store import statistics
 from wodlab.store.db import connected, lost_connection
 
 # --- validating and writing -----------------------------------------------------------------------------------
@@ -65,8 +68,10 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
     for attempt in range(DEADLOCK_RETRIES):
         try:
             with transaction(target) as conn:
-                return _load_columnar(conn, spec, source, name, show) or _load_rows(conn, spec, source, name, skip_bad,
-                                                                                    update, rejects, show)
+                report = _load_columnar(conn, spec, source, name, show) or _load_rows(conn, spec, source, name, skip_bad,
+                                                                                      update, rejects, show)
+            statistics.refresh_after_write(target, spec.table, report.inserted + report.updated)
+            return report
         except RETRYABLE as exc:
             if isinstance(target, Connection) or attempt == DEADLOCK_RETRIES - 1:
                 raise DatabaseError(f"{name}: writing {spec.table} failed after {attempt + 1} tries, nothing was loaded: "

@@ -80,6 +80,16 @@ class Departures:
     hidden_sd: float = 0.08  # sd of the per-workout effect no feature explains (shared by both levels)
     nonlinear: float = 0.0  # weight of difficulty terms that are not linear in the features
     gross_error_rate: float | None = None  # overrides SimulationConfig.gross_error_rate when set
+    # How athletes choose in real boxes: a scaled class only where the workout writes a scaled version; the
+    # share of athletes who prefer the scaled track; the track choice's sharpness (times its slope: large,
+    # those who cannot do the Rx work go scaled, near-deterministically); the weight of a day that looks too
+    # hard (its difficulty above the athlete's level) in staying home
+    scaled_only_written: bool = False
+    scaled_share: float = 0.45
+    track_choice_sharpness: float = 1.0
+    stay_home_when_hard: float = 0.0
+    # share of the class days given to capped for-time workouts most athletes do not finish (Open 18.4, 20.1, 24.1)
+    capped_programming: float = 0.0
 
 
 SCENARIOS = {
@@ -92,10 +102,14 @@ SCENARIOS = {
     "unlogged-bad-days": Departures(bad_days_unlogged=0.5),
     "censoring": Departures(cap_fatigue=0.7, dnf_when_too_hard=True),
     "hidden-effects": Departures(hidden_sd=0.20, nonlinear=1.0),
+    "rare-scaled": Departures(scaled_only_written=True, scaled_share=0.10),
+    "track-choice": Departures(track_choice_sharpness=5.0, stay_home_when_hard=4.0),
+    "mostly-capped": Departures(capped_programming=0.15, cap_fatigue=0.7),
     "realistic": Departures(spread_power=0.4, progression_walk=0.03, specialist_sd=0.15, modality_sd=0.25,
                             noise_by_modality=(0.10, 0.20, 0.08), sandbagging=0.10, bad_days_unlogged=0.5,
                             cap_fatigue=0.7, dnf_when_too_hard=True, hidden_sd=0.20, nonlinear=1.0,
-                            gross_error_rate=0.05),
+                            gross_error_rate=0.05, scaled_only_written=True, scaled_share=0.10,
+                            track_choice_sharpness=5.0, stay_home_when_hard=4.0, capped_programming=0.15),
 }
 
 

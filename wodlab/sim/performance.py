@@ -12,11 +12,10 @@ from wodlab.scoring.values import format_clock
 from wodlab.sim.workouts import Workout
 from wodlab.workouts.levels import level_of, resolved_versions
 from wodlab.workouts.structure import (
-    counted_work,
     movement_sets,
-    rep_distances,
     standard_performance,
 )
+from wodlab.workouts.walks import is_open_ladder, ladder_walk, work_walk
 
 
 def sigmoid(x: float) -> float:
@@ -42,19 +41,37 @@ def perform(workout: Workout, y: float, category: str, per_round: int, fatigue: 
     if scoring.kind == "time":
         seconds = standard * math.exp(-y)
         cap = scoring.cap_seconds
-        if cap and scoring.capped_scores_reps and not scoring.total_reps:
-            # An open ladder ("3-6-9 ..."): nobody finishes; the reps done at the cap grow with the pace.
-            one_pass = counted_work(workout.document.get("blocks", []), rep_distances(workout.document))
-            return {"status": "capped", "reps": max(1, int(one_pass * (cap / seconds) ** fatigue)), "seconds": cap}
+        walk = ladder_walk(workout.document) if is_open_ladder(scoring) else None
+        if walk is not None:
+            # An open ladder ("3-6-9 ..."): nobody finishes; the reps done by the cap are those the standard
+            # athlete reaches, walking the rungs, in the cap times the athlete's pace (wodlab.workouts.walks)
+            return {"status": "capped", "reps": max(1, int(walk.reps_by(cap * math.exp(fatigue * y)))), "seconds": cap}
         if cap and seconds > cap and scoring.capped_scores_reps:
-            done = int(scoring.total_reps * (cap / seconds) ** fatigue)
-            return {"status": "capped", "reps": min(done, int(scoring.total_reps) - 1), "seconds": cap}
+            return {"status": "capped", "reps": reps_by_the_cap(workout, seconds, y, fatigue), "seconds": cap}
         return {"status": "finished", "seconds": max(30.0, seconds)}
     if scoring.kind == "rounds+reps":
         total = int(standard * math.exp(y))
         return {"status": "finished", "rounds": total // per_round, "reps": total % per_round, "total": total}
     kilos = standard * math.exp(y)
     return {"status": "finished", "kg": round(kilos)}
+
+
+# When athletes fade at the cap (fatigue < 1), those below the standard fade more: their exponent drops by
+# this much per unit of pace below it.
+FADE_BY_LEVEL = 0.2
+
+
+def reps_by_the_cap(workout: Workout, seconds: float, y: float, fatigue: float) -> int:
+    """The reps done by the cap of an athlete who would finish in `seconds`. By the cap they have done the share
+    (cap / seconds)^f of the standard athlete's time for the whole work (f = fatigue, lower for an athlete below
+    the standard when athletes fade: they went out too fast), counted in reps movement by movement
+    (wodlab.workouts.walks.work_walk): where the cap falls in the workout decides the reps."""
+    scoring, cap = workout.scoring, workout.scoring.cap_seconds
+    exponent = max(0.3, fatigue + FADE_BY_LEVEL * min(y, 0.0)) if fatigue < 1 else fatigue
+    share = (cap / seconds) ** exponent
+    sets = work_walk(workout.document)
+    done = sets.reps_by(share * sets.seconds[-1]) if sets else scoring.total_reps * share
+    return min(int(done), int(scoring.total_reps) - 1)
 
 
 def write_score(outcome: dict, workout: Workout, rng: np.random.Generator) -> str:

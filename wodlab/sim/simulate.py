@@ -20,17 +20,21 @@ The generative model (ground truth in truth.json):
   by the workout's share of work in each, plus progression. It becomes a score against the
   workout's standard S_j (wodlab.workouts.structure.standard_performance): a time S_j exp(-y), capped at the
   cap (then reps done at that pace), a number of AMRAP reps S_j exp(y), a load S_j exp(y). Results
-  are drawn against the Rx standard; a scaled item's difficulty in truth.json is restated against
-  its own standard (the scaled version, re-estimated: what wodlab.difficulty.observed measures it
-  against), d + ln(S_rx / S_scaled) for a time (on_own_standard), and every item's against the
-  box's average athlete, as the fit defines difficulty: d - s m, with m the mean of the athletes'
-  true levels and s the item's true spread (against_the_average_athlete);
+  are drawn against the Rx standard, so every item's difficulty in truth.json is on the Rx scale, as
+  wodlab.difficulty.observed reports it; it is stated against the box's average athlete, as the fit
+  defines difficulty: d - s m, with m the mean of the athletes' true levels and s the item's true
+  spread (against_the_average_athlete);
 - the biases of real boxes: attendance P = sigmoid(0.25 + 12 g_i (d_j - mean d) + s_i) so strong
   athletes come more for hard workouts, and Saturday is the competition team's day (s_i = 10 g_i on
   Saturdays, 0 otherwise); an RX athlete scales when the workout is above them
   (P = sigmoid(6 (d_j - a_i - 0.3))), a scaled athlete tries Rx on easy days
   (P = sigmoid(4 (a_i - d_j - 0.6))); a for-time workout without cap is a DNF with
-  P = sigmoid(-6 + 4 (d_j - a_i)); 0.3% of athletes register and do not start (DNS);
+  P = sigmoid(-6 + 4 (d_j - a_i)); 0.3% of athletes register and do not start (DNS); the scenario's
+  departures (wodlab.sim.config.Departures) change these the way real boxes do: a scaled class only
+  where the workout writes a scaled version, a tenth of the athletes preferring it, the track choice
+  k times sharper (those who cannot do the Rx work go scaled), athletes staying home on a day whose
+  easier class is far above them (P = sigmoid(2 - w (d - a_i))), a share of the days given to
+  capped workouts most athletes do not finish;
 - gross logging errors at a configurable rate (default 2%): a digit slips into the minutes, rounds
   gain ten, kg and lb are swapped — the score stays readable and valid, just wrong;
 - duplicates planted in the calendar: semantic duplicates (the same workout retitled, re-cased,
@@ -79,11 +83,10 @@ from wodlab.sim.truth import (
     against_the_average_athlete,
     difficulty_draws,
     modality_weights,
-    on_own_standard,
     true_difficulty,
     typical_minutes,
 )
-from wodlab.sim.workouts import Workout, build_workouts, wod_reference, workout_id
+from wodlab.sim.workouts import Workout, build_workouts, mostly_capped, wod_reference, workout_id
 from wodlab.workouts.features import features
 from wodlab.workouts.levels import gender_category
 
@@ -102,7 +105,7 @@ class Box:
 def make_athletes(config: SimulationConfig, rng: np.random.Generator, departures: Departures = SCENARIOS["default"],
                   extra: np.random.Generator | None = None) -> list[dict]:
     general = rng.normal(0, 0.25, config.athletes)
-    cutoff = np.quantile(general, 0.45)
+    cutoff = np.quantile(general, departures.scaled_share)
     widen = math.sqrt(max(departures.modality_sd**2 - 0.12**2, 0.0))  # specialists: modalities further apart
     athletes = []
     for i in range(config.athletes):
@@ -119,15 +122,18 @@ def make_athletes(config: SimulationConfig, rng: np.random.Generator, departures
             "general": float(general[i]),
             "ability": ability,
             "progression": float(rng.normal(0.10, 0.05)),
-            "preferred_track": "RX" if general[i] >= cutoff else "SCALED",
+            "preferred_track": "RX" if general[i] >= cutoff else "SCALED",  # the scenario's share scaled
             # edge per ln(minutes / 10): > 0 better the longer the workout
             "duration_edge": float(extra.normal(0, departures.specialist_sd)) if extra is not None and departures.specialist_sd else 0.0,
         })
     return athletes
 
 
-def make_calendar(workouts: list[Workout], config: SimulationConfig, rng: np.random.Generator) -> list[tuple[dt.date, Workout]]:
-    """One workout a class day; benchmarks come back every few weeks; every planted text appears."""
+def make_calendar(workouts: list[Workout], config: SimulationConfig, rng: np.random.Generator,
+                  departures: Departures = SCENARIOS["default"],
+                  extra: np.random.Generator | None = None) -> list[tuple[dt.date, Workout]]:
+    """One workout a class day; benchmarks come back every few weeks; every planted text appears; under
+    departures.capped_programming a share of the other days go to capped workouts most athletes do not finish."""
     by_key = {w.key: w for w in workouts}
     days = [START + dt.timedelta(weeks=w, days=d) for w in range(config.weeks) for d in CLASS_DAYS]
     plan: dict[int, Workout] = {}
@@ -143,7 +149,13 @@ def make_calendar(workouts: list[Workout], config: SimulationConfig, rng: np.ran
     positions = rng.permutation(len(free))
     for position, workout in zip(positions, draws):
         plan[free[position]] = workout
+    capped = [w for w in rest if mostly_capped(w)]
+    if departures.capped_programming and capped and extra is not None:
+        for slot in free:
+            if extra.random() < departures.capped_programming:
+                plan[slot] = capped[int(extra.integers(0, len(capped)))]
     return [(days[slot], plan[slot]) for slot in sorted(plan)]
+
 
 
 # --- the box ---------------------------------------------------------------------------------------------
@@ -185,7 +197,7 @@ def simulate(config: SimulationConfig | None = None) -> Box:
     extra = np.random.Generator(np.random.PCG64([config.seed, 1]))
     workouts, duplicates = build_workouts(config.extra_wods)
     world = _world(config, scenario, rng, extra, workouts)
-    calendar = make_calendar(workouts, config, rng)
+    calendar = make_calendar(workouts, config, rng, scenario, extra)
     written = _Written()
     tracked_from = START + dt.timedelta(weeks=config.weeks - config.tracked_weeks)
     for date, workout in calendar:
@@ -221,6 +233,7 @@ class _Class:
     spread: float  # how far it separates athletes
     noise_scale: float
     tracked: bool  # live events recorded
+    tracks: tuple[str, ...] = ("RX", "SCALED")  # the sessions held
 
 
 def _a_class(world: _World, written: _Written, date: dt.date, workout: Workout, tracked: bool) -> None:
@@ -228,16 +241,18 @@ def _a_class(world: _World, written: _Written, date: dt.date, workout: Workout, 
     scenario, weights = world.scenario, modality_weights(workout.document)
     noise_scale = 1.0 if scenario.noise_by_modality is None else \
         float(weights @ np.array(scenario.noise_by_modality)) / world.config.noise
+    scaled_held = not scenario.scaled_only_written or "scaled" in (workout.document.get("levels") or {})
     one = _Class(date, workout, wod_reference(workout, world.ambiguous), weights,
-                 (world.minutes[workout.key] / 10) ** scenario.spread_power, noise_scale, tracked)
-    for track, d in zip(("RX", "SCALED"), world.difficulty[workout.key]):
+                 (world.minutes[workout.key] / 10) ** scenario.spread_power, noise_scale, tracked,
+                 ("RX", "SCALED") if scaled_held else ("RX",))
+    for track, d in zip(one.tracks, world.difficulty[workout.key]):
         written.sessions.append({"wod": one.reference, "session_date": date.isoformat(), "session_time": "18:00",
                                  "track": track, "location": LOCATION})
         item = f"{one.reference}|{track}"
         if item not in written.items:  # a workout programmed again is the same item (its standard re-estimated once)
             written.items[item] = {
                 "wod": workout.title, "reference": one.reference, "wod_id": workout_id(workout),
-                "track": track, "difficulty": on_own_standard(workout.document, d, track), "spread": round(one.spread, 6),
+                "track": track, "difficulty": d, "spread": round(one.spread, 6),
                 "kind": workout.scoring.kind}
     for athlete in world.athletes:
         _an_athlete(world, written, one, athlete)
@@ -261,10 +276,17 @@ def _an_athlete(world: _World, written: _Written, one: _Class, athlete: dict) ->
     saturday = 10 * athlete["general"] if date.weekday() == 5 else 0.0  # the competition team's day
     if rng.random() >= sigmoid(0.25 + 12 * athlete["general"] * (d_rx - world.mean_rx) + saturday):
         return
+    sharp = scenario.track_choice_sharpness
     if athlete["preferred_track"] == "RX":
-        track = "SCALED" if rng.random() < sigmoid(6 * (d_rx - ability - 0.3)) else "RX"
+        track = "SCALED" if rng.random() < sigmoid(6 * sharp * (d_rx - ability - 0.3)) else "RX"
     else:
-        track = "RX" if rng.random() < sigmoid(4 * (ability - d_rx - 0.6)) else "SCALED"
+        track = "RX" if rng.random() < sigmoid(4 * sharp * (ability - d_rx - 0.6)) else "SCALED"
+    if track not in one.tracks:  # no scaled class: the workout as written, or home
+        track = "RX"
+    if scenario.stay_home_when_hard:  # a day that looks too hard for them: home (the easier class's difficulty)
+        easiest = d_rx if "SCALED" not in one.tracks else min(d_rx, d_scaled)
+        if extra.random() >= sigmoid(2.0 - scenario.stay_home_when_hard * (easiest - ability)):
+            return
     d = d_rx if track == "RX" else d_scaled
     written.levels.setdefault(athlete["external_id"], []).append(ability)
     y = spread * ability - d + rng.normal(0, config.noise) * one.noise_scale

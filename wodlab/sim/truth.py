@@ -1,4 +1,4 @@
-"""Each workout's true difficulty, on the Rx scale and against each item's own standard."""
+"""Each workout's true difficulty, on the Rx scale (a scaled item's too: its results are drawn against the Rx standard)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,7 @@ from wodlab.workouts.catalog import FAMILIES, catalog_movements
 from wodlab.workouts.features import features
 from wodlab.workouts.levels import level_document, resolved_versions
 from wodlab.workouts.structure import (
-    Scoring,
     bounded_by_cap,
-    item_version,
-    standard_performance,
     walk_movements,
 )
 
@@ -81,20 +78,6 @@ def true_difficulty(document: dict, rng: np.random.Generator, extra: np.random.G
     scaled = (_difficulty_from_features(scaled_features) + residual - 0.10 + rng.normal(0, 0.04)
               + departures.nonlinear * _nonlinear_terms(scaled_features))
     return rx, scaled
-
-
-def on_own_standard(document: dict, difficulty: float, track: str) -> float:
-    """A true item difficulty restated against the item's own standard. Results are drawn against the Rx
-    standard S_rx; wodlab.difficulty.observed measures a scaled item against its scaled version's S_s, so
-    the same times read d + ln(S_rx / S_s) (for work or a load: d + ln(S_s / S_rx))."""
-    if track == "RX":
-        return difficulty
-    rx = standard_performance(item_version(document))
-    scaled = standard_performance(item_version(level_document(document, resolved_versions(document), track)))
-    if not rx or not scaled:
-        return difficulty
-    ratio = math.log(rx / scaled)
-    return difficulty + (ratio if Scoring.of(document).kind == "time" else -ratio)
 
 
 def against_the_average_athlete(items: list[dict], levels: dict[str, list[float]]) -> list[dict]:

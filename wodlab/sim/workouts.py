@@ -147,3 +147,11 @@ def workout_id(workout: Workout) -> str:
 def wod_reference(workout: Workout, ambiguous: set[str]) -> str:
     """How the CSV files name a workout: its title, or its id when another workout has that title."""
     return workout_id(workout) if workout.title in ambiguous else workout.title
+
+
+def mostly_capped(workout: Workout) -> bool:
+    """A capped for-time workout whose standard athlete needs nearly the cap or more: most athletes are capped."""
+    scoring = workout.scoring
+    standard = standard_performance(workout.document)
+    return bool(scoring.kind == "time" and scoring.cap_seconds and scoring.capped_scores_reps and scoring.total_reps
+                and standard and standard >= 0.9 * scoring.cap_seconds)

@@ -18,6 +18,7 @@ from wodlab.workouts.difficulty_model import BASELINE, DifficultyModel
 from wodlab.workouts.levels import resolved_versions
 from wodlab.workouts.structure import Scoring, duration_seconds, fastest_seconds, most_work, walk_movements
 from wodlab.workouts.texts import split_workouts
+from wodlab.workouts.walks import ladder_walk
 
 
 def generate_wod_hash(dsl_source: str) -> str:
@@ -62,7 +63,9 @@ class WodRecord:
 def limits_of(document: dict) -> dict:
     """What no one can do on the workout (wodlab.workouts.structure), as workout_limits stores it for the
     "impossible" check the database applies to every result written (migration 019)."""
-    return {"fastest_seconds": fastest_seconds(document), "most_work": most_work(document),
+    walk = ladder_walk(document)  # an open ladder's most work is its most reps by the cap (migration 027)
+    return {"fastest_seconds": fastest_seconds(document),
+            "most_work": walk.most_reps if walk else most_work(document),
             "reps_per_round": Scoring.of(document).reps_per_round or None}
 
 

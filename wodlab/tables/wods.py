@@ -197,11 +197,24 @@ def set_difficulty(conn: Connection, scores: dict[str, int], version: str) -> in
                for wod_id, score in scores.items())
 
 
+_SET_DURATION = sa.text("""
+    UPDATE wod_definitions SET duration_seconds = :seconds, duration_source = :source, updated_at = NOW()
+    WHERE id = CAST(:id AS UUID)
+    AND (duration_seconds IS DISTINCT FROM :seconds OR duration_source IS DISTINCT FROM :source)
+""")
+
+
+def set_durations(conn: Connection, durations: dict[str, tuple[int, str]]) -> int:
+    """Write learned durations (id -> (seconds, 'estimated' or 'observed'); migration 028); how many changed."""
+    return sum(conn.execute(_SET_DURATION, {"id": wod_id, "seconds": seconds, "source": source}).rowcount
+               for wod_id, (seconds, source) in durations.items())
+
+
 # --- recompiling after an upgrade (wodlab.tables.rebuild) ------------------------------------------------------
 
 _OUTDATED = """
     SELECT id::text AS id, title, dsl_source, ast_json, compiled_json, movements_list, equipment_list, duration_seconds,
-           difficulty_score, difficulty_version, modality_tags, wodcraft_version
+           difficulty_score, difficulty_version, modality_tags, wodcraft_version, duration_source
     FROM wod_definitions
     WHERE wodcraft_version IS DISTINCT FROM :current AND id > CAST(:after AS UUID)
     ORDER BY id {limit} {lock}
@@ -221,7 +234,8 @@ REBUILT_COLUMNS = ("title", "ast_json", "compiled_json", "movements_list", "equi
 
 _REWRITE = sa.text("""
     UPDATE wod_definitions SET title = :title, ast_json = CAST(:ast_json AS JSONB), compiled_json = CAST(:compiled_json AS JSONB),
-        movements_list = :movements_list, equipment_list = :equipment_list, duration_seconds = :duration_seconds,
+        movements_list = :movements_list, equipment_list = :equipment_list,
+        duration_seconds = CASE WHEN duration_source = 'wodcraft' THEN :duration_seconds ELSE duration_seconds END,
         difficulty_score = :difficulty_score, difficulty_version = :difficulty_version, modality_tags = :modality_tags,
         wodcraft_version = :wodcraft_version,
         version = COALESCE(version, 1) + CASE WHEN :changed THEN 1 ELSE 0 END,
@@ -231,8 +245,11 @@ _REWRITE = sa.text("""
 
 
 def changed_columns(stored, record: WodRecord) -> list[str]:
-    """The derived columns whose recompiled value differs from the stored row's."""
-    return [c for c in REBUILT_COLUMNS if getattr(stored, c) != getattr(record, c)]
+    """The derived columns whose recompiled value differs from the stored row's; a learned duration (migration
+    028) is not the compiler's to change."""
+    learned = stored.duration_source != "wodcraft"
+    return [c for c in REBUILT_COLUMNS
+            if getattr(stored, c) != getattr(record, c) and not (learned and c == "duration_seconds")]
 
 
 def rewrite_record(conn: Connection, wod_id: str, record: WodRecord, changed: bool) -> None:

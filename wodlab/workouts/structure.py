@@ -339,7 +339,8 @@ def _for_team(node: dict, team_size: int) -> dict:
 FASTEST_PACE_FACTOR = 0.25
 
 
-def _work_seconds(blocks: list[dict]) -> float:
+def block_work_seconds(blocks: list[dict]) -> float:
+    """wodcraft's catalog seconds of these blocks' work."""
     from wodcraft.catalog import load_catalog
     from wodcraft.semantics.estimate import block_seconds
 
@@ -351,7 +352,7 @@ def fastest_seconds(document: dict) -> float | None:
     """The shortest time anyone finishes a for-time workout in (FASTEST_PACE_FACTOR); None when not for time."""
     if Scoring.of(document).kind != "time":
         return None
-    seconds = _work_seconds(document.get("blocks", []))
+    seconds = block_work_seconds(document.get("blocks", []))
     return seconds * FASTEST_PACE_FACTOR if seconds else None
 
 
@@ -361,7 +362,7 @@ def most_work(document: dict) -> float | None:
     items = _amrap_items(document.get("blocks", []))
     if scoring.kind != "rounds+reps" or not items or not scoring.clock_seconds or not scoring.reps_per_round:
         return None
-    round_seconds = _work_seconds([{"type": "rounds", "rounds": 1, "items": items}])
+    round_seconds = block_work_seconds([{"type": "rounds", "rounds": 1, "items": items}])
     return scoring.clock_seconds / (round_seconds * FASTEST_PACE_FACTOR) * scoring.reps_per_round if round_seconds else None
 
 
