@@ -98,3 +98,22 @@ def test_a_source_the_new_compiler_refuses_is_kept_and_reported(lab):
     (row,) = report.itertuples()
     assert row.status == "failed" and "Pul-up" in row.reason
     assert _state(lab)["wodcraft_version"].iloc[0] == OLD  # left as it was, tried again next time
+
+
+def test_a_rebuild_leaves_a_learned_duration_alone(lab):
+    """A duration learned from results (migration 028: source 'observed' or 'estimated') is not the compiler's to
+    rewrite; one still wodcraft's is rewritten with the rest of the document."""
+    lab.load_wods([ROOT / "fixtures" / "wods"], library=True, progress=False)
+    with lab.engine.begin() as conn:
+        learned, plain = conn.execute(sa.text(
+            "SELECT id::text FROM wod_definitions WHERE duration_seconds IS NOT NULL ORDER BY id LIMIT 2")).scalars().all()
+        conn.execute(sa.text("UPDATE wod_definitions SET duration_seconds = 4321, duration_source = 'observed' "
+                             "WHERE id::text = :id"), {"id": learned})
+        conn.execute(sa.text("UPDATE wod_definitions SET duration_seconds = 1234 WHERE id::text = :id"), {"id": plain})
+        conn.execute(sa.text("UPDATE wod_definitions SET wodcraft_version = :old"), {"old": OLD})
+    plan = lab.rebuild(dry_run=True).set_index("wod_id")
+    assert "duration_seconds" not in plan.at[learned, "changes"] and "duration_seconds" in plan.at[plain, "changes"]
+    lab.rebuild()
+    stored = lab.sql("SELECT id::text AS id, duration_seconds, duration_source FROM wod_definitions").set_index("id")
+    assert (stored.at[learned, "duration_seconds"], stored.at[learned, "duration_source"]) == (4321, "observed")
+    assert stored.at[plain, "duration_seconds"] != 1234 and stored.at[plain, "duration_source"] == "wodcraft"
