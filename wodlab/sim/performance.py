@@ -67,7 +67,7 @@ def reps_by_the_cap(workout: Workout, seconds: float, y: float, fatigue: float) 
     the standard when athletes fade: they went out too fast), counted in reps movement by movement
     (wodlab.workouts.walks.work_walk): where the cap falls in the workout decides the reps."""
     scoring, cap = workout.scoring, workout.scoring.cap_seconds
-    exponent = max(0.3, fatigue + FADE_BY_LEVEL * min(y, 0.0)) if fatigue < 1 else fatigue
+    exponent = max(0.4, fatigue + FADE_BY_LEVEL * min(y, 0.0)) if fatigue < 1 else fatigue
     share = (cap / seconds) ** exponent
     sets = work_walk(workout.document)
     done = sets.reps_by(share * sets.seconds[-1]) if sets else scoring.total_reps * share
