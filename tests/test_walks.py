@@ -13,8 +13,8 @@ from wodcraft.library import get
 from wodlab.sim.performance import perform
 from wodlab.sim.workouts import Workout
 from wodlab.workouts.compiler import compile_documents
-from wodlab.workouts.walks import ladder_walk
 from wodlab.workouts.structure import FASTEST_PACE_FACTOR, Scoring, block_work_seconds, counted_work, rep_distances
+from wodlab.workouts.walks import ladder_walk
 
 LADDER = """# Test ladder
 2-4-6 ... for time, cap 6:00
