@@ -165,6 +165,8 @@ def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Se
             value = total_work(value, None if pd.isna(row.score_secondary) else float(row.score_secondary), scoring.reps_per_round)
         if row.result_status == "dns":
             reason[position] = "dns"
+        elif row.result_status == "dnf" and info["walk"]:
+            reason[position] = "dnf on an open ladder: no reps to measure"  # nobody finishes one; its score is reps
         elif row.result_status == "dnf":
             if standard is not None and scoring.kind == "time" and scoring.cap_seconds:
                 y[position] = bound[position] = math.log(standard / scoring.cap_seconds)  # not done by the cap
