@@ -32,8 +32,8 @@ import pandas as pd
 from wodlab.core.frames import FLOAT, INT, TEXT, conform
 from wodlab.difficulty.observed import ObservedDifficulty
 from wodlab.difficulty.paces import FitData, item_standard
-from wodlab.programming.profile import work_seconds
-from wodlab.workouts.catalog import catalog_movements, enrichment
+from wodlab.programming.profile import work_shares_by
+from wodlab.workouts.catalog import family_of
 from wodlab.workouts.structure import Scoring, bounded_by_cap, estimated_seconds
 from wodlab.workouts.walks import is_open_ladder
 
@@ -66,7 +66,7 @@ def learn(observed: ObservedDifficulty, data: FitData, documents: dict[str, tupl
     observed where the results allow (level_times), else estimated from recalibrated paces (module docstring)."""
     rx = level_times(observed, data).query("track == 'RX'").set_index("wod_id")
     timed = {w: (title, d) for w, (title, d) in documents.items() if _typical_time_applies(d)}
-    families = sorted({_family(m) for _, d in timed.values() for m in work_seconds(d)})
+    families = sorted({f for _, d in timed.values() for f in work_shares_by(d, family_of)})
     corrections = _family_corrections(rx, timed, families)
     rows = []
     for wod_id, (title, document) in sorted(timed.items()):
@@ -90,18 +90,9 @@ def _typical_time_applies(document: dict) -> bool:
 
 
 def _shares(document: dict, families: list[str]) -> np.ndarray:
-    """The workout's share of catalog work time in each movement family."""
-    seconds = work_seconds(document)
-    total = sum(seconds.values()) or 1.0
-    by_family = dict.fromkeys(families, 0.0)
-    for movement, s in seconds.items():
-        by_family[_family(movement)] += s / total
-    return np.array([by_family[f] for f in families])
-
-
-def _family(movement: str) -> str:
-    """The movement's reviewed family (squat, pull, monostructural, ...), else wodcraft's family letter."""
-    return enrichment().get(movement, {}).get("family") or catalog_movements()[movement].family
+    """The workout's share of catalog work time in each movement family (programming.profile.work_shares_by)."""
+    by_family = work_shares_by(document, family_of)
+    return np.array([by_family.get(f, 0.0) for f in families])
 
 
 def _family_corrections(rx: pd.DataFrame, timed: dict, families: list[str]) -> np.ndarray:

@@ -5,8 +5,9 @@ performance S (wodlab.workouts.structure.standard_performance: wodcraft's estima
 the reps that pace gives in an AMRAP's clock, a reference lift for a load):
 
     y = ln(S / time)                for a finished time
-    y <= ln(S r / (cap V))          for an athlete capped with r of the V reps: at best the pace
-                                    that took them there (censored: capped athletes slow down)
+    lower <= y <= ln(D / cap)       for an athlete capped with r reps, D the standard athlete's time to
+                                    r (the workout walked set by set): at best the pace that took them
+                                    there, at worst that pace fading on the rest (paces.capped_paces)
     y <= ln(S / cap)                for a DNF on a capped workout (censored)
     y <= the slowest finisher's y   for a DNF on a workout with no cap (censored, as a board ranks it)
     y = ln(T(r) / cap)              for an open ladder's r reps by the cap (T(r): the standard athlete's

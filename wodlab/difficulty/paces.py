@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from wodlab.core.errors import WodlabError
 from wodlab.core.frames import INT, TEXT, conform
 from wodlab.difficulty import joint
-from wodlab.programming.profile import time_domain, work_seconds
+from wodlab.programming.profile import time_domain, work_shares_by
 from wodlab.scoring.values import KG_PER_UNIT
 from wodlab.store import queries
 from wodlab.store.db import connected
@@ -135,15 +135,12 @@ TRAITS = ("gymnastics_share", "cardio_share", "log_duration")
 
 def traits_of(document: dict) -> np.ndarray:
     """The workout's TRAITS, on which athletes differ (joint.py): its shares of gymnastics and of cardio
-    work time against weightlifting (programming.profile.work_seconds), and ln(minutes / 10) of wodcraft's
+    work time against weightlifting (programming.profile.work_shares_by), and ln(minutes / 10) of wodcraft's
     time estimate (10 minutes when it has none)."""
-    seconds = work_seconds(document)
-    total = sum(seconds.values()) or 1.0
     catalog = catalog_movements()
-    share = {modality: sum(s for m, s in seconds.items() if FAMILIES[catalog[m].family][1] == modality) / total
-             for modality in ("gymnastics", "cardio")}
+    share = work_shares_by(document, lambda movement: FAMILIES[catalog[movement].family][1])
     duration = duration_seconds(document) or 600
-    return np.array([share["gymnastics"], share["cardio"], math.log(duration / 600)])
+    return np.array([share.get("gymnastics", 0.0), share.get("cardio", 0.0), math.log(duration / 600)])
 
 
 def pace_scale(results: pd.DataFrame, standards: dict[str, dict]) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wodlab.core.errors import WodlabError
@@ -30,7 +29,7 @@ from wodlab.exchange import export
 from wodlab.exchange.export import MODELS_FILE
 from wodlab.load import loading
 from wodlab.load.report import LoadReport
-from wodlab.store import workout_standings
+from wodlab.store import statistics, workout_standings
 from wodlab.tables import ingest
 from wodlab.tables.athletes import ATHLETES
 from wodlab.tables.events import EVENTS
@@ -80,19 +79,13 @@ def load_box(engine: Engine, directory: Path | str, *, model: DifficultyModel = 
             reports["events"] = loading.load(conn, EVENTS, files["events"], update=update, progress=progress)
         export.restore_records(conn, directory)
     restore_models(engine, directory / MODELS_FILE)
-    analyze(engine)
+    statistics.analyze(engine, ANALYZED)  # every table of the box: one transaction, so one ANALYZE at the end
     return reports
 
 
+# Planner statistics after a box is loaded: without them PostgreSQL plans the first queries for the empty
+# tables it last saw (wodlab.store.statistics).
 ANALYZED = ("wod_definitions", "athletes", "scheduled_sessions", "athlete_results", "realized_events", *workout_standings.TABLES)
-
-
-def analyze(engine: Engine) -> None:
-    """Fresh planner statistics after a bulk load: without them PostgreSQL plans the first queries for
-    the empty tables it last saw (a leaderboard would miss its covering index until autovacuum passes)."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ANALYZED:
-            conn.execute(sa.text(f"ANALYZE {table}"))
 
 
 def restore_models(engine: Engine, path: Path) -> str | None:

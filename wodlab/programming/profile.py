@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -50,6 +51,15 @@ def work_seconds(document: dict) -> dict[str, float]:
     if not sum(seconds.values()):
         return {movement: 1.0 for movement in dict.fromkeys(i["movement"] for i in walk_movements(blocks))}
     return dict(seconds)
+
+
+def work_shares_by(document: dict, group: Callable[[str], str]) -> dict[str, float]:
+    """The workout's share of catalog work time in each group of its movements (`group(movement)`: its family,
+    its modality), from work_seconds."""
+    shares: dict[str, float] = defaultdict(float)
+    for movement, share in _shares(work_seconds(document)).items():
+        shares[group(movement)] += share
+    return dict(shares)
 
 
 def _shares(weights: dict[str, float]) -> dict[str, float]:

@@ -12,6 +12,7 @@ from wodlab.scoring.values import format_clock
 from wodlab.sim.workouts import Workout
 from wodlab.workouts.levels import level_of, resolved_versions
 from wodlab.workouts.structure import (
+    Scoring,
     movement_sets,
     standard_performance,
 )
@@ -47,7 +48,7 @@ def perform(workout: Workout, y: float, category: str, per_round: int, fatigue: 
             # athlete reaches, walking the rungs, in the cap times the athlete's pace (wodlab.workouts.walks)
             return {"status": "capped", "reps": max(1, int(walk.reps_by(cap * math.exp(fatigue * y)))), "seconds": cap}
         if cap and seconds > cap and scoring.capped_scores_reps:
-            return {"status": "capped", "reps": reps_by_the_cap(workout, seconds, y, fatigue), "seconds": cap}
+            return {"status": "capped", "reps": reps_by_the_cap(workout, scoring, seconds, y, fatigue), "seconds": cap}
         return {"status": "finished", "seconds": max(30.0, seconds)}
     if scoring.kind == "rounds+reps":
         total = int(standard * math.exp(y))
@@ -61,12 +62,13 @@ def perform(workout: Workout, y: float, category: str, per_round: int, fatigue: 
 FADE_BY_LEVEL = 0.2
 
 
-def reps_by_the_cap(workout: Workout, seconds: float, y: float, fatigue: float) -> int:
-    """The reps done by the cap of an athlete who would finish in `seconds`. By the cap they have done the share
+def reps_by_the_cap(workout: Workout, scoring: Scoring, seconds: float, y: float, fatigue: float) -> int:
+    """The reps done by the cap (`scoring`: the workout's, worked out once by the caller) of an athlete who would
+    finish in `seconds`. By the cap they have done the share
     (cap / seconds)^f of the standard athlete's time for the whole work (f = fatigue, lower for an athlete below
     the standard when athletes fade: they went out too fast), counted in reps movement by movement
     (wodlab.workouts.walks.work_walk): where the cap falls in the workout decides the reps."""
-    scoring, cap = workout.scoring, workout.scoring.cap_seconds
+    cap = scoring.cap_seconds
     exponent = max(0.4, fatigue + FADE_BY_LEVEL * min(y, 0.0)) if fatigue < 1 else fatigue
     share = (cap / seconds) ** exponent
     sets = work_walk(workout.document)

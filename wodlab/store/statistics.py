@@ -27,12 +27,18 @@ def refresh_after_write(target: Engine | Connection, table: str, written: int) -
     when it did. On a caller's connection nothing is done: its transaction is not over, the caller analyzes."""
     if not isinstance(target, Engine) or written < MIN_ROWS:
         return False
-    with target.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with target.connect() as conn:
         if written < STALE_SHARE * _rows_known(conn, table):
             return False
-        for name in (table, *ALSO_WRITTEN.get(table, ())):
-            conn.execute(sa.text(f"ANALYZE {name}"))
+    analyze(target, (table, *ALSO_WRITTEN.get(table, ())))
     return True
+
+
+def analyze(engine: Engine, tables) -> None:
+    """Fresh planner statistics of these tables (outside any transaction: each ANALYZE commits at once)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.execute(sa.text(f"ANALYZE {table}"))
 
 
 def _rows_known(conn: Connection, table: str) -> float:
