@@ -143,8 +143,8 @@ def test_a_failed_write_leaves_the_database_as_it_was(box_lab, count, tmp_path):
                     "Pull Day,2026-09-08,18:00,RX,Main floor,bruno,24:00\n")
     spec = results.RESULTS
 
-    def context_then_delete(conn, frame):  # the session exists when checked, is gone when written
-        found = spec.context(conn, frame)
+    def context_then_delete(conn):  # the session exists when checked, is gone when written
+        found = spec.context(conn)
         with box_lab.engine.begin() as other:
             other.execute(sa.text("DELETE FROM athlete_results WHERE session_id IN "
                                   "(SELECT id FROM scheduled_sessions WHERE session_date = '2026-09-08')"))

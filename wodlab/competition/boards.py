@@ -220,7 +220,7 @@ def load_leaderboard(engine: Engine, path: Path | str | pd.DataFrame, competitio
         judge_from_board(conn, board, session_of, date_of, name)
         report.inserted, report.unchanged, report.updated = written.inserted, written.unchanged, len(written.updated)
         report.unchanged += int(board["repeat"].sum())
-    statistics.refresh_after_write(engine, RESULTS.table, report.inserted + report.updated)
+    statistics.refresh_after_write(engine, RESULTS.table, report.inserted + report.updated, days=set(date_of.values()))
     return report
 
 

@@ -30,6 +30,7 @@ Every load returns a LoadReport, the one report type of wodlab's loads (workouts
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -68,8 +69,11 @@ def load(target: Engine | Connection, spec: TableSpec, source, *, skip_bad: bool
     for attempt in range(DEADLOCK_RETRIES):
         try:
             with transaction(target) as conn:
-                report = _load_columnar(conn, spec, source, name, show) or _load_rows(conn, spec, source, name, skip_bad,
-                                                                                      update, rejects, show)
+                # what rows are checked against, read once for both paths: a correction the columnar
+                # path declines (its id is stored) is checked by the row path without reading it again
+                context = functools.cache(lambda: spec.context(conn))  # noqa: B023 - called in this iteration only
+                report = _load_columnar(conn, spec, source, name, show, context) or _load_rows(
+                    conn, spec, source, name, skip_bad, update, rejects, show, context)
             statistics.refresh_after_write(target, spec.table, report.inserted + report.updated)
             return report
         except RETRYABLE as exc:
@@ -95,14 +99,14 @@ def _large(source) -> bool:
     return path.is_file() and path.stat().st_size > 1 << 20
 
 
-def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: bool) -> LoadReport | None:
+def _load_columnar(conn: Connection, spec: TableSpec, source, name: str, show: bool, context_of) -> LoadReport | None:
     """The load by the columnar path (wodlab.load.columnar) when the spec has one and the input suits it; None
     otherwise, with nothing written. Every row it reads it writes (it declines a file with any problem
     or repeat), so the report's rows read are its rows written."""
     batches = _columnar_batches(spec, source)
     if batches is None:
         return None
-    context = spec.context(conn, None)
+    context = context_of()
     raw = conn.connection.driver_connection
     now = raw.execute("SELECT NOW()::text").fetchone()[0]  # what COALESCE(column, NOW()) gives
 
@@ -146,7 +150,7 @@ def _columns_of(spec: TableSpec, context, now: str, batch: dict) -> pa.Table | N
 
 
 def _load_rows(conn: Connection, spec: TableSpec, source, name: str, skip_bad: bool, update: bool, rejects,
-               show: bool) -> LoadReport:
+               show: bool, context_of) -> LoadReport:
     """The row path: every row read, checked and reported with its line; see the module docstring."""
     frame, _ = read_rows(source)
     check_header(spec, frame, name)
@@ -154,7 +158,7 @@ def _load_rows(conn: Connection, spec: TableSpec, source, name: str, skip_bad: b
         if column not in frame.columns:
             frame[column] = ""
     report = LoadReport(spec.table, name, rows_read=len(frame))
-    good, rows, problems, bad = validate(spec, frame, spec.context(conn, frame), show, column_limits(conn, spec.table))
+    good, rows, problems, bad = validate(spec, frame, context_of(), show, column_limits(conn, spec.table))
     if problems and not skip_bad:
         raise LoadError(name, problems)
     repeated = len(frame) - len(good) - len(problems)  # identical rows given twice: stored once

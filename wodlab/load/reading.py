@@ -29,7 +29,7 @@ class TableSpec:
     required: tuple[str, ...]  # input columns that must be present in the file
     optional: tuple[str, ...]  # input columns that may be
     row: Callable  # (dict of input text, context) -> tuple of column values; raises RowProblem
-    context: Callable  # (connection, DataFrame) -> whatever the row function needs to look up
+    context: Callable  # (connection) -> whatever the row function needs to look up (made once per load)
     casts: dict = field(default_factory=dict)  # column -> SQL expression over the staged column (defaults)
     key_names: str = "id"  # how a row's id is named in messages ("external_id", "athlete and session"...)
     shown: tuple[str, ...] = ()  # columns a conflict message shows first (what a person reads: the score as written)

@@ -35,7 +35,7 @@ ATHLETES = TableSpec(
     required=("external_id", "name"),
     optional=("gender", "birth_year"),
     row=_athlete_row,
-    context=lambda conn, frame: None,
+    context=lambda conn: None,
     key_names="external_id",
     shown=("display_name", "gender", "birth_year"),
 )

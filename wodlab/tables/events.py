@@ -141,7 +141,7 @@ EVENTS = TableSpec(
     optional=("session_id", *SESSION_KEY, "movement", "quantity_completed", "quantity_unit", "event_type", "metadata",
               "recorded_at", "event_id", "id"),
     row=_event_row,
-    context=lambda conn, frame: EventRefs(conn),
+    context=lambda conn: EventRefs(conn),
     casts={"recorded_at": "COALESCE(recorded_at, NOW())"},
     key_names="event_id",
     columnar=_columnar,

@@ -112,7 +112,7 @@ SESSIONS = TableSpec(
     required=("wod", "session_date"),
     optional=("id", "session_time", "track", "gender_mode", "team_size", "location", "coach_notes", "max_participants"),
     row=_session_row,
-    context=lambda conn, frame: Workouts(conn),
+    context=lambda conn: Workouts(conn),
     key_names="session (wod, session_date, session_time, track, location)",
 )
 
