@@ -80,12 +80,11 @@ def _same_but_now(left: list[tuple], right: list[tuple]) -> bool:
 def _taken(lab, source) -> bool:
     """Whether the columnar path takes the input (tried in a transaction rolled back)."""
     with lab.engine.connect() as conn, conn.begin() as transaction:
-        report = loading._load_columnar(conn, RESULTS, source, str(source), False)
+        report = loading._load_columnar(conn, RESULTS, source, str(source), False, lambda: RESULTS.context(conn))
         transaction.rollback()
     return report is not None
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 @pytest.mark.parametrize("edit,taken", [
     (lambda text: text, True),
@@ -188,7 +187,7 @@ def test_events_take_the_columnar_path_with_the_row_paths_ids(sim_copy, tmp_path
 
 def _taken_by(lab, spec, source) -> bool:
     with lab.engine.connect() as conn, conn.begin() as transaction:
-        report = loading._load_columnar(conn, spec, source, str(source), False)
+        report = loading._load_columnar(conn, spec, source, str(source), False, lambda: spec.context(conn))
         transaction.rollback()
     return report is not None
 
