@@ -286,15 +286,20 @@ def _prepare(data: FitData, min_results: int) -> Prepared:
     a_index = np.searchsorted(athletes, used["athlete_id"].to_numpy())
     i_index = np.searchsorted(items, used["item"].to_numpy())
     traits = np.vstack([standards[w]["traits"] for w in used["wod_id"]]) if len(used) else np.zeros((0, len(TRAITS)))
+    days = _days(used)
     observations = joint.Observations(a_index, i_index, used["y"].to_numpy(dtype=float),
-                                      used["bound"].to_numpy(dtype=float), _years_from_own_average(used, a_index),
+                                      used["bound"].to_numpy(dtype=float), _years_from_own_average(days, a_index),
                                       traits - traits.mean(axis=0), len(athletes), len(items),
-                                      lower=used["lower"].to_numpy(dtype=float))
+                                      lower=used["lower"].to_numpy(dtype=float), form=joint.form_basis(days))
     return Prepared(used, reason[reason != ""].value_counts().to_dict(), left_out, athletes, items, counts, observations)
 
 
-def _years_from_own_average(used: pd.DataFrame, athlete_index: np.ndarray) -> np.ndarray:
+def _days(used: pd.DataFrame) -> np.ndarray:
+    """Each result's session date as days since 2000-01-01."""
+    return (pd.to_datetime(used["session_date"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
+
+
+def _years_from_own_average(days: np.ndarray, athlete_index: np.ndarray) -> np.ndarray:
     """Each result's date in years from its athlete's average date (the time of the progression term)."""
-    days = (pd.to_datetime(used["session_date"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
     own = np.bincount(athlete_index, days) / np.bincount(athlete_index)
     return (days - own[athlete_index]) / 365.25
