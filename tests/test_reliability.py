@@ -79,7 +79,8 @@ def test_long_workouts_wider_spread_shows_in_the_residuals_and_the_model_fits_it
         write_box(simulate(SimulationConfig(athletes=80, weeks=12, seed=9, scenario=scenario)), tmp_path / scenario)
         with lab_on_new_database(admin, server_url, template, f"wl_{scenario}") as lab:
             lab.load_box(tmp_path / scenario, progress=False)
-            sd = reliability.residuals_by(estimate(FitData.read(lab.engine), spread=False, specialists=False)).set_index(["by", "group"])["sd_z"]
+            fitted = estimate(FitData.read(lab.engine), spread=False, specialists=False)
+            sd = reliability.residuals_by(fitted).set_index(["by", "group"])["sd_z"]
             items = estimate(FitData.read(lab.engine), specialists=False).items
         ratio[scenario] = sd[("time_domain", "long")] / sd[("time_domain", "short")]
         by_domain = items.groupby("time_domain")["spread"].median()
