@@ -1,8 +1,10 @@
 """What one small change reads: a corrected score looks its row up, it does not scan every month of results;
-a competition board analyzes the month it wrote, not every month.
+a competition board analyzes the month it wrote, not every month; a batch of workouts writes its limits in
+one statement.
 
-Both read PostgreSQL's own counters: pg_stat_xact_user_tables (this transaction's scans of each table) and
-pg_stat_user_tables (how often each table was analyzed)."""
+They read PostgreSQL's own counters: pg_stat_xact_user_tables (this transaction's scans of each table),
+pg_stat_user_tables (how often each table was analyzed) and pg_stat_xact_user_functions (this transaction's
+calls of each function)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from conftest import FIXTURES
+from wodlab.bench.workouts import write_numbered_workouts
 from wodlab.load import loading
 from wodlab.sim.open_board import open_board
+from wodlab.tables import wods
 from wodlab.tables.results import RESULTS
+from wodlab.tables.wod_records import compile_records
 
 _SCANS = sa.text("SELECT COALESCE(sum(seq_scan), 0) AS seq, COALESCE(sum(idx_scan), 0) AS idx "
                  "FROM pg_stat_xact_user_tables WHERE relname LIKE 'athlete_results%' "
@@ -53,3 +58,20 @@ def test_a_board_analyzes_only_the_month_it_wrote(sim_copy):
 def _analyzed(lab) -> pd.Series:
     counts = lab.sql("SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname LIKE 'athlete_results%'")
     return counts.set_index("relname")["analyze_count"]
+
+
+def test_a_batch_of_workouts_writes_its_limits_in_one_statement(sim_copy, tmp_path):
+    """The limits of a batch of workouts go in as one statement: the limits' statement trigger (migration 019,
+    which checks the workouts' results again) runs once per batch, not once per workout (a folder of 2,000
+    spent two thirds of its import there), and every workout of the batch gets its row."""
+    folder = write_numbered_workouts(tmp_path / "wods", 40)
+    records = [r for path in sorted(folder.iterdir()) for r in compile_records(path.read_text(encoding="utf-8"), str(path))]
+    with sim_copy.engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL track_functions = 'pl'"))
+        assert all(wods.insert_records(conn, records))
+        calls = conn.execute(sa.text("SELECT calls FROM pg_stat_xact_user_functions "
+                                     "WHERE funcname = 'wodlab_flags_after_limits_changed'")).scalar_one()
+        limited = conn.execute(sa.text("SELECT count(*) FROM workout_limits WHERE wod_id = ANY (:ids)"),
+                               {"ids": [r.id for r in records]}).scalar_one()
+    assert calls == 2  # one statement: an INSERT ... ON CONFLICT DO UPDATE fires its INSERT and UPDATE triggers
+    assert limited == len(records)

@@ -44,6 +44,13 @@ class WodRecord:
     difficulty_version: str = BASELINE.version
     wodcraft_version: str = field(default=wodcraft.__version__)
     first_line: int = 1  # where the workout starts in its file (for reports; not stored)
+    # its row of workout_limits (limits_of), worked out with the record: in the worker process that compiled
+    # it, for a big import, not in the one storing every workout
+    limits: dict = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.limits is None:
+            self.limits = limits_of(self.ast_json)
 
     @property
     def id(self):
@@ -53,11 +60,6 @@ class WodRecord:
     def document(self) -> dict:
         """The compiled workout, by the name every module outside this one uses (StoredWod.document)."""
         return self.ast_json
-
-    @property
-    def limits(self) -> dict:
-        """Its row of workout_limits (limits_of)."""
-        return limits_of(self.ast_json)
 
 
 def limits_of(document: dict) -> dict:
