@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from wodlab.difficulty import joint
+from wodlab.difficulty import joint, normal_equations
 
 
 def synthetic(seed: int = 3, *, spreads: bool = True, progression: bool = True, traits: bool = True,
@@ -135,17 +135,17 @@ def test_model_based_intervals_cover_the_truth_when_the_model_holds():
 @pytest.mark.parametrize("progression, traits, wander", [(True, True, 0.0), (False, True, 0.0), (True, False, 0.0),
                                                        (True, True, 0.03)])
 def test_standard_errors_are_those_of_the_whole_inverse(progression, traits, wander):
-    """The block formulas (joint._standard_errors never inverts the whole matrix) give what the whole inverse
+    """The block formulas (normal_equations.standard_errors never inverts the whole matrix) give what the whole inverse
     gives: var(c'b) = scale^2 c'(X'WX + ridge I)^-1 c for each reported contrast (with the form's blocks too)."""
     obs, _ = synthetic(5, wander=wander)
     rng = np.random.default_rng(5)
     n_form = obs.form.shape[1] if obs.form is not None else 0
-    layout = joint._Layout(obs.n_athletes, 3 if traits else 0, obs.n_items, progression, 0.01, n_form)
+    layout = normal_equations.Layout(obs.n_athletes, 3 if traits else 0, obs.n_items, progression, 0.01, n_form)
     spreads, weights = rng.uniform(0.6, 1.6, obs.n_items), rng.uniform(0.3, 1.0, len(obs.y))
     X = joint._design(obs, spreads, layout)
     item_traits = joint._item_traits(obs, layout)
-    blocks = joint._Blocks.of(X, weights, layout)
-    ability_se, item_se = joint._standard_errors(blocks, 0.7, layout, spreads, item_traits)
+    blocks = normal_equations.Blocks.of(X, weights, layout)
+    ability_se, item_se = normal_equations.standard_errors(blocks, 0.7, layout, spreads, item_traits)
 
     p, n = X.shape[1], obs.n_athletes
     V = 0.49 * np.linalg.inv((X.T @ np.diag(weights) @ X.toarray()) + 0.01 * np.eye(p))
@@ -156,12 +156,12 @@ def test_standard_errors_are_those_of_the_whole_inverse(progression, traits, wan
     first_trait = (1 + progression) * n
     for k in range(layout.n_traits):
         items[:, first_trait + k * n: first_trait + (k + 1) * n] = (
-            -(spreads * item_traits[:, k] * layout.scale_of(joint.TRAIT_PENALTY))[:, None] / n)
+            -(spreads * item_traits[:, k] * layout.scale_of(normal_equations.TRAIT_PENALTY))[:, None] / n)
     assert ability_se == pytest.approx(np.sqrt(np.einsum("ij,jk,ik->i", abilities, V, abilities)), rel=1e-8)
     assert item_se == pytest.approx(np.sqrt(np.einsum("ij,jk,ik->i", items, V, items)), rel=1e-8)
     # the athlete-clustered sandwich, the same way: H = A^-1 C', each athlete's summed influence on c_j'b
     score = rng.normal(0, 0.5, len(obs.y)) * weights
-    clustered = joint._clustered_item_variance(X, blocks, obs.athlete, score, layout, spreads, item_traits)
+    clustered = normal_equations.clustered_item_variance(X, blocks, obs.athlete, score, layout, spreads, item_traits)
     influence = (X.toarray() @ (V / 0.49) @ items.T) * score[:, None]
     per_athlete = np.vstack([influence[obs.athlete == i].sum(axis=0) for i in range(n)])
     assert clustered == pytest.approx((per_athlete**2).sum(axis=0) * n / (n - 1), rel=1e-8)

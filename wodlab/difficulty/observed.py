@@ -81,7 +81,11 @@ class ObservedDifficulty:
 
     def with_item_errors(self, se, athlete_factor: float = 1.0) -> ObservedDifficulty:
         """A copy with these items' standard errors (in the order of .items), intervals redone."""
-        items = self.items.assign(se=np.asarray(se, dtype=float))
+        return self.with_item_estimates(self.items["difficulty"], se, athlete_factor)
+
+    def with_item_estimates(self, difficulty, se, athlete_factor: float = 1.0) -> ObservedDifficulty:
+        """A copy with these items' difficulties and standard errors (in the order of .items), points redone."""
+        items = self.items.assign(difficulty=np.asarray(difficulty, dtype=float), se=np.asarray(se, dtype=float))
         athletes = self.athletes.assign(se=self.athletes["se"] * athlete_factor)
         changed = replace(self, items=items, athletes=athletes)
         changed.items = conform(_with_points(changed, items), ITEMS_SCHEMA)

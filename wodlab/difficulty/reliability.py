@@ -41,6 +41,7 @@ from wodlab.core.errors import QueryError
 from wodlab.core.frames import FLOAT, INT, TEXT, conform, typed_frame
 from wodlab.core.progress import counter
 from wodlab.difficulty import joint
+from wodlab.difficulty.level_ties import tie_levels
 from wodlab.difficulty.observed import DisconnectedWarning, ObservedDifficulty, estimate
 from wodlab.difficulty.paces import FitData
 
@@ -221,14 +222,15 @@ def estimate_with_errors(data: FitData, errors: str = "auto", *, progress: bool 
     """observed.estimate with the standard errors `errors` asks for. "sandwich" (estimate_with_sandwich),
     "bootstrap" (estimate_with_bootstrap) and "split-half" (estimate_honestly) are sampling errors, to which
     the model uncertainty is added (model_variance: se^2 + the variance over the candidate models); "model"
-    keeps the model's own; "auto" (the default) is the sandwich: five fits in all (the four reduced ones
+    keeps the model's own; each workout's levels are then tied to its Rx item (level_ties.tie_levels). "auto" (the
+    default) is the sandwich: five fits in all (the four reduced ones
     started from the first: about 1.8 fits' time), where the bootstrap takes twenty-five for the same
     coverage. `progress`: a bar counting the fits (None: on a terminal, from
     PROGRESS_FROM results)."""
     if errors not in ERRORS:
         raise QueryError(f"unknown errors {errors!r}: use one of {', '.join(ERRORS)}")
     if errors == "model":
-        return estimate(data, **options)
+        return tie_levels(estimate(data, **options))
     errors = "sandwich" if errors == "auto" else errors
     parts = sum(options.get(part, True) for part in MODEL_PARTS)
     fits = {"sandwich": 1, "bootstrap": 1 + options.get("replicates", 20), "split-half": 3}[errors] + parts
@@ -247,7 +249,9 @@ def estimate_with_errors(data: FitData, errors: str = "auto", *, progress: bool 
         between = model_variance(data, sampled, on_fit=bar.update, **options)
     finally:
         bar.close()
-    return sampled.with_item_errors(np.sqrt(sampled.items["se"].to_numpy(dtype=float) ** 2 + between))
+    # each workout's levels tied last, on the honest errors: how far an item's own offset from its Rx item is
+    # trusted depends on them (level_ties)
+    return tie_levels(sampled.with_item_errors(np.sqrt(sampled.items["se"].to_numpy(dtype=float) ** 2 + between)))
 
 
 def residuals_by(observed: ObservedDifficulty) -> pd.DataFrame:
