@@ -37,9 +37,9 @@ def tie_levels(observed: ObservedDifficulty) -> ObservedDifficulty:
     alone = items["team_size"] == 1
     rx = items[alone & (items["track"] == "RX")].set_index("wod_id")
     difficulty, se = items["difficulty"].to_numpy(float).copy(), items["se"].to_numpy(float).copy()
+    # beside an Rx item of the same component (two components share no origin: no offset to read)
+    same_component = items["component"].to_numpy() == rx["component"].reindex(items["wod_id"]).to_numpy()
     for level in sorted(set(items.loc[alone & (items["track"] != "RX"), "track"])):
-        # beside an Rx item of the same component (two components share no origin: no offset to read)
-        same_component = items["component"].to_numpy() == rx["component"].reindex(items["wod_id"]).to_numpy()
         rows = np.flatnonzero((alone & (items["track"] == level)).to_numpy() & same_component)
         if len(rows) < MIN_PAIRS:
             continue
@@ -65,6 +65,3 @@ def _tied(own: np.ndarray, own_se: np.ndarray, rx: np.ndarray, rx_se: np.ndarray
     difficulty = np.where(usable, rx + delta + shrink * (offset - delta), own)
     se = np.where(usable, np.sqrt((1 - shrink) * rx_se**2 + shrink * own_se**2 + (1 - shrink) ** 2 / weight.sum()), own_se)
     return difficulty, se
-
-
-

@@ -36,8 +36,9 @@ class DifficultyTools:
         uncertainty (the item's variance over the model without each of its parts: four more fits, started from
         the first, about 1.8 fits in all with the sandwich); "model"
         keeps the model's own (they assume the model); "auto" (the default) is the sandwich
-        (difficulty.reliability.estimate_with_errors). A progress bar counts the fits on a terminal from
-        20,000 results (progress=True/False to choose)."""
+        (difficulty.reliability.estimate_with_errors). Last, each workout's other levels are tied to its Rx item
+        (difficulty.level_ties: a scaled item of few results borrows from the box's other scaled items). A
+        progress bar counts the fits on a terminal from 20,000 results (progress=True/False to choose)."""
         errors = arguments.choice("errors", errors, reliability.ERRORS)
         return reliability.estimate_with_errors(FitData.read(self.engine), errors, **options)
 
