@@ -165,9 +165,10 @@ def estimate_with_sandwich(data: FitData, **options) -> ObservedDifficulty:
     """observed.estimate, each item's standard error the larger of the model's and the athlete-clustered
     sandwich's (joint.fit(robust=True): the clusters' scores through the fit's own blocks, plus how far the
     items' origin, the average athlete, moves over draws of athletes). What the bootstrap by athlete
-    measures with twenty refits, from the one fit: on realistic boxes of 500 athletes x 40 weeks (49,000
-    results) with the model uncertainty added, 92.9% and 94.1% coverage in 11 s, the bootstrap 91.8% and
-    94.1% in 60-66 s. Sampling errors only: estimate_with_errors adds the model uncertainty."""
+    measures with twenty refits, from the one fit: when it replaced the bootstrap, on realistic boxes of
+    500 athletes x 40 weeks (49,000 results) with the model uncertainty added, 92.9% and 94.1% coverage in
+    11 s, the bootstrap 91.8% and 94.1% in 60-66 s (benchmarks/RESULTS.md has today's figures).
+    Sampling errors only: estimate_with_errors adds the model uncertainty."""
     observed = estimate(data, robust=True, **options)
     return observed.with_item_errors(np.fmax(observed.items["se"].to_numpy(dtype=float), observed.robust_se))
 
