@@ -30,13 +30,15 @@ from wodlab.difficulty.observed import ObservedDifficulty
 MIN_PAIRS = 5  # workouts done at a level and at Rx (alone) before that level's offsets are tied
 
 
-def tie_levels(observed: ObservedDifficulty) -> ObservedDifficulty:
+def tie_levels(observed: ObservedDifficulty, se=None) -> ObservedDifficulty:
     """observed with each non-Rx item (done alone) shrunk towards its Rx item plus its level's common offset
-    (module docstring); the Rx items, team items and levels of too few workouts are left as they are."""
-    items = observed.items
+    (module docstring); the Rx items, team items and levels of too few workouts are left as they are.
+    `se`: the items' standard errors to tie with (in the order of .items; observed's own when None): the
+    honest errors just computed, so that the points are worked out once, for the tied items."""
+    items = observed.items if se is None else observed.items.assign(se=np.asarray(se, dtype=float))
+    difficulty, se = items["difficulty"].to_numpy(float).copy(), items["se"].to_numpy(float).copy()
     alone = items["team_size"] == 1
     rx = items[alone & (items["track"] == "RX")].set_index("wod_id")
-    difficulty, se = items["difficulty"].to_numpy(float).copy(), items["se"].to_numpy(float).copy()
     # beside an Rx item of the same component (two components share no origin: no offset to read)
     same_component = items["component"].to_numpy() == rx["component"].reindex(items["wod_id"]).to_numpy()
     for level in sorted(set(items.loc[alone & (items["track"] != "RX"), "track"])):
@@ -44,24 +46,24 @@ def tie_levels(observed: ObservedDifficulty) -> ObservedDifficulty:
         if len(rows) < MIN_PAIRS:
             continue
         wods = items["wod_id"].iloc[rows]
-        tied = _tied(difficulty[rows], se[rows], rx["difficulty"].reindex(wods).to_numpy(float),
-                     rx["se"].reindex(wods).to_numpy(float))
-        if tied is not None:
-            difficulty[rows], se[rows] = tied
+        difficulty[rows], se[rows] = _tied(difficulty[rows], se[rows], rx["difficulty"].reindex(wods).to_numpy(float),
+                                           rx["se"].reindex(wods).to_numpy(float))
     return observed.with_item_estimates(difficulty, se)
 
 
-def _tied(own: np.ndarray, own_se: np.ndarray, rx: np.ndarray, rx_se: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(difficulty, se) of one level's items tied to their Rx items; None when their offsets cannot be read."""
+def _tied(own: np.ndarray, own_se: np.ndarray, rx: np.ndarray, rx_se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(difficulty, se) of one level's items tied to their Rx items; as they are when fewer than MIN_PAIRS
+    offsets can be read."""
     offset, variance = own - rx, own_se**2 + rx_se**2
     usable = np.isfinite(offset) & np.isfinite(variance) & (variance > 0)
+    difficulty, se = own.copy(), own_se.copy()
     if usable.sum() < MIN_PAIRS:
-        return None
-    weight = np.where(usable, 1 / np.where(usable, variance, 1.0), 0.0)
-    delta = float(np.average(np.nan_to_num(offset), weights=weight))
-    tau2 = max(float(np.average(np.nan_to_num(offset - delta) ** 2, weights=weight)
-                     - np.average(np.nan_to_num(variance), weights=weight)), 1e-6)
-    shrink = np.where(usable, tau2 / (tau2 + np.nan_to_num(variance, nan=np.inf)), 1.0)
-    difficulty = np.where(usable, rx + delta + shrink * (offset - delta), own)
-    se = np.where(usable, np.sqrt((1 - shrink) * rx_se**2 + shrink * own_se**2 + (1 - shrink) ** 2 / weight.sum()), own_se)
+        return difficulty, se
+    offset, variance, rx, rx_se, own_se = (v[usable] for v in (offset, variance, rx, rx_se, own_se))
+    weight = 1 / variance
+    delta = float(np.average(offset, weights=weight))
+    tau2 = max(float(np.average((offset - delta) ** 2, weights=weight) - np.average(variance, weights=weight)), 1e-6)
+    shrink = tau2 / (tau2 + variance)
+    difficulty[usable] = rx + delta + shrink * (offset - delta)
+    se[usable] = np.sqrt((1 - shrink) * rx_se**2 + shrink * own_se**2 + (1 - shrink) ** 2 / weight.sum())
     return difficulty, se

@@ -252,7 +252,7 @@ def estimate_with_errors(data: FitData, errors: str = "auto", *, progress: bool 
         bar.close()
     # each workout's levels tied last, on the honest errors: how far an item's own offset from its Rx item is
     # trusted depends on them (level_ties)
-    return tie_levels(sampled.with_item_errors(np.sqrt(sampled.items["se"].to_numpy(dtype=float) ** 2 + between)))
+    return tie_levels(sampled, np.sqrt(sampled.items["se"].to_numpy(dtype=float) ** 2 + between))
 
 
 def residuals_by(observed: ObservedDifficulty) -> pd.DataFrame:
