@@ -208,6 +208,32 @@ def test_every_query_header_matches_its_sql():
                    for c in query.columns), name
 
 
+def test_a_routed_query_plans_only_the_statement_that_runs(box):
+    """leaderboard reads the stored board; with a session or without flagged results, its header sends the call
+    to leaderboard_from_results. The stored board's plan holds no path through the sessions and results."""
+    leaderboard = queries.get("leaderboard")
+    assert queries.routed(leaderboard, {"session_id": None, "exclude_flagged": False}) is leaderboard
+    assert queries.routed(leaderboard, {"session_id": "x", "exclude_flagged": False}).name == "leaderboard_from_results"
+    assert queries.routed(leaderboard, {"session_id": None, "exclude_flagged": True}).name == "leaderboard_from_results"
+    relations = {n.get("Relation Name") for n in queries.plan_nodes(box.engine, "leaderboard", wod="Fran", track="RX")}
+    assert "workout_standings" in relations and "scheduled_sessions" not in relations, relations
+    relations = {n.get("Relation Name") for n in queries.plan_nodes(box.engine, "leaderboard", wod="Fran", track="RX",
+                                                                    exclude_flagged=True)}
+    assert "scheduled_sessions" in relations and "workout_standings" not in relations, relations
+    one_session = box.leaderboard("Fran", session=session(box, "Fran"), limit=None)
+    assert len(one_session) > 0 and one_session["rank"].is_monotonic_increasing
+
+
+def test_a_query_routed_to_another_must_promise_the_same_columns():
+    header = "-- param wod: uuid — a workout\n-- param session_id: uuid, optional — one session\n"
+    mine = queries._parse("mine", header + "-- instead other when session_id\n-- column a: Int64 — a\nSELECT :wod")
+    other = queries._parse("other", header + "-- column b: Int64 — b\nSELECT :wod, :session_id")
+    with pytest.raises(QueryError, match="same parameters and columns"):
+        queries._check_instead(mine, {"mine": mine, "other": other})
+    with pytest.raises(QueryError, match="binds"):  # a routing parameter is never bound by the routed query
+        queries._parse("bad", header + "-- instead other when session_id\n-- column a: Int64 — a\nSELECT :wod, :session_id")
+
+
 def test_the_query_reference_is_generated_from_the_headers():
     """The docs' column dictionary is the queries' own headers; regenerate it when they change."""
     page = (ROOT / "docs" / "reference" / "queries.md").read_text()

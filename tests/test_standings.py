@@ -65,7 +65,7 @@ def test_the_top_of_a_board_is_an_index_range_in_the_policys_order(sim_lab):
     title = sim_lab.results()["title"].value_counts().index[0]
     nodes = [n for n in queries.plan_nodes(sim_lab.engine, "leaderboard", executed=True, wod=title, track="RX", gender=None,
                                            session_id=None, limit=10, policy="box", exclude_flagged=False)
-             if n.get("Actual Loops", 0) > 0]  # the nodes that ran: the live ranking is planned but gated off
+             if n.get("Actual Loops", 0) > 0]  # the nodes that ran
     used = {n.get("Index Name") for n in nodes if n["Node Type"] in ("Index Scan", "Index Only Scan")}
     assert "idx_standings_box" in used, used
     assert not [n for n in nodes if n["Node Type"] == "Sort" and n.get("Actual Rows", 0) > 10]  # no sort of the board

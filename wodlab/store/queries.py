@@ -4,6 +4,12 @@ Each query file starts with a comment header that is its documentation and its c
 
     -- param NAME: TYPE[, optional] — what it means
     -- column NAME: DTYPE — what it holds
+    -- instead OTHER when PARAM[, PARAM...]   (optional)
+
+The last line routes a call: when any of those parameters is given (neither NULL nor false), the query
+OTHER runs instead, with the same parameters, columns and order (checked when the catalog is read).
+It lets a query whose common case reads a stored table keep its general case in a statement of its
+own, so the planner plans only the statement that runs (leaderboard / leaderboard_from_results).
 
 Parameters are checked before any I/O and always bound, never formatted into the SQL. Results
 get exactly the declared columns and dtypes, and an empty result is an empty frame with them.
@@ -33,6 +39,7 @@ from wodlab.workouts.catalog import resolve_movement
 
 _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
 _COLUMN = re.compile(r"^-- column (\w+): (.+?)\s*(?:—\s*(.*))?$")
+_INSTEAD = re.compile(r"^-- instead (\w+) when (\w+(?:, \w+)*)\s*$")
 
 
 # Parameters that count rows: never negative.
@@ -56,12 +63,19 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Instead:
+    query: str  # the query that runs instead...
+    when: tuple[str, ...]  # ...when any of these parameters is given (neither None nor False)
+
+
+@dataclass(frozen=True)
 class Query:
     name: str
     sql: str
     params: tuple[Param, ...]
     columns: tuple[Column, ...]
     description: str
+    instead: Instead | None = None
 
     @property
     def dtypes(self) -> dict[str, str]:
@@ -69,7 +83,7 @@ class Query:
 
 
 def _parse(name: str, sql: str) -> Query:
-    params, columns, description = [], [], []
+    params, columns, description, instead = [], [], [], None
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
@@ -77,13 +91,16 @@ def _parse(name: str, sql: str) -> Query:
             params.append(Param(m[1], m[2], bool(m[3]), m[4] or ""))
         elif m := _COLUMN.match(line):
             columns.append(Column(m[1], m[2], m[3] or ""))
+        elif m := _INSTEAD.match(line):
+            instead = Instead(m[1], tuple(m[2].split(", ")))
         else:
             description.append(line[2:].strip())
     bound = set(re.findall(r"(?<!:):(\w+)", re.sub(r"--[^\n]*", "", sql)))
-    declared = {p.name for p in params}
+    # the parameters that route the call elsewhere are only ever NULL or false here: not bound
+    declared = {p.name for p in params} - set(instead.when if instead else ())
     if bound != declared:
         raise QueryError(f"query {name!r}: binds {sorted(bound)} but its header declares {sorted(declared)}")
-    query = Query(name, sql, tuple(params), tuple(columns), " ".join(description))
+    query = Query(name, sql, tuple(params), tuple(columns), " ".join(description), instead)
     check_schema(query.dtypes, f"query {name!r}")
     return query
 
@@ -96,7 +113,33 @@ def catalog() -> dict[str, Query]:
         if entry.name.endswith(".sql"):
             name = entry.name[: -len(".sql")]
             found[name] = _parse(name, entry.read_text(encoding="utf-8"))
+    for query in found.values():
+        _check_instead(query, found)
     return dict(sorted(found.items()))
+
+
+def _check_instead(query: Query, found: dict[str, Query]) -> None:
+    """A routed call must get what the query it was made to promises: same parameters, same columns."""
+    if query.instead is None:
+        return
+    other = found.get(query.instead.query)
+    if other is None or other.instead is not None:
+        raise QueryError(f"query {query.name!r}: runs {query.instead.query!r} instead, which is not a query without "
+                         f"an 'instead' line of its own")
+    if other.params != query.params or other.columns != query.columns:
+        raise QueryError(f"query {query.name!r} and {other.name!r}, which runs instead of it, must declare the same "
+                         f"parameters and columns")
+    unknown = set(query.instead.when) - {p.name for p in query.params}
+    if unknown:
+        raise QueryError(f"query {query.name!r}: 'instead ... when' names undeclared parameters {sorted(unknown)}")
+
+
+def routed(query: Query, values: dict) -> Query:
+    """The query that answers these (checked) values: the query itself, or the one its header says runs
+    instead when one of the routing parameters is given."""
+    if query.instead and any(values.get(p) not in (None, False) for p in query.instead.when):
+        return get(query.instead.query)
+    return query
 
 
 def get(name: str) -> Query:
@@ -221,7 +264,8 @@ def run(engine: Engine | Connection, name: str, **params) -> pd.DataFrame:
     documents come as JSON), on one connection."""
     query = get(name)
     with connected(engine) as conn:
-        return copy_frame(conn, query.sql, bind(query, params, conn), query.dtypes)
+        values = bind(query, params, conn)
+        return copy_frame(conn, routed(query, values).sql, values, query.dtypes)
 
 
 def run_arrow(engine: Engine | Connection, name: str, **params) -> pa.Table:
@@ -234,7 +278,8 @@ def _explained(engine: Engine, name: str, options: str, params: dict) -> list:
     query = get(name)
     with engine.connect() as conn:
         values = bind(query, params, conn)
-        return conn.execute(sa.text(f"EXPLAIN {options}" + query.sql.strip().rstrip(";")), values).all()
+        statement = routed(query, values).sql.strip().rstrip(";")
+        return conn.execute(sa.text(f"EXPLAIN {options}" + statement), values).all()
 
 
 def explain(engine: Engine, name: str, **params) -> str:
@@ -259,6 +304,9 @@ def reference_markdown() -> str:
     out = []
     for name, query in catalog().items():
         out.append(f"## `{name}`\n\n{query.description}\n")
+        if query.instead:
+            given = " or ".join(f"`{p}`" for p in query.instead.when)
+            out.append(f"When {given} is given, `{query.instead.query}` runs instead (same parameters and columns).\n")
         if query.params:
             out.append("| parameter | type | meaning |\n|---|---|---|")
             out += [f"| `{p.name}` | {p.type}{' (optional)' if p.optional else ''} | {p.doc} |" for p in query.params]
