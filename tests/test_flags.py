@@ -114,3 +114,15 @@ def test_a_new_workout_with_no_result_checks_no_stored_result_again(sim_copy):
     assert len(before) > 0
     sim_copy.store_wod("# Quick Ten\nFor time\n  10 Burpee\n")
     assert sim_copy.sql(flags).equals(before)
+
+
+def test_an_id_given_twice_is_checked_once(box_lab):
+    """The check takes the ids a statement wrote as they come (migration 030: the planner counts them); one
+    given twice still writes its flag once (ON CONFLICT may not touch a row twice in one statement)."""
+    box_lab.load_results(pd.DataFrame([{"wod": "Push Pull Twelve", "session_date": "2026-09-03", "session_time": "07:00",
+                                        "track": "RX", "location": "Main floor", "athlete": "alice", "score": "400+0"}]))
+    (flagged,) = box_lab.sql("SELECT result_id::text AS id FROM result_flags")["id"]
+    with box_lab.engine.begin() as conn:
+        conn.execute(sa.text("SELECT wodlab_impossible_flags(CAST(:ids AS UUID[]))"), {"ids": [flagged, flagged]})
+    found = box_lab.suspicious_results(refresh=False)
+    assert found["flag"].tolist() == ["impossible"]
