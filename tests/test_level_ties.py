@@ -11,13 +11,13 @@ from wodlab.difficulty.level_ties import MIN_PAIRS, tie_levels
 from wodlab.difficulty.observed import ATHLETES_SCHEMA, ITEMS_SCHEMA, ObservedDifficulty
 
 
-def _box(seed: int, workouts: int = 40, tau: float = 0.1, delta: float = -0.3):
-    """Rx items measured well, scaled items measured by few or many results (their se), their true offsets from
-    the Rx item delta + N(0, tau); the measured difficulties drawn around the truth with their se."""
+def _box(seed: int, workouts: int = 40, tau: float = 0.1, delta: float = -0.3, rx_se: float = 0.03):
+    """Rx items measured with rx_se, scaled items measured by few or many results (their se), their true offsets
+    from the Rx item delta + N(0, tau); the measured difficulties drawn around the truth with their se."""
     rng = np.random.default_rng(seed)
     rx_truth = rng.normal(0, 0.3, workouts)
     scaled_truth = rx_truth + delta + rng.normal(0, tau, workouts)
-    rx_se, scaled_se = np.full(workouts, 0.03), np.where(np.arange(workouts) % 2 == 0, 0.2, 0.02)  # few, many
+    rx_se, scaled_se = np.full(workouts, rx_se), np.where(np.arange(workouts) % 2 == 0, 0.2, 0.02)  # few, many
     rows = []
     for k in range(workouts):
         for track, truth, se in (("RX", rx_truth[k], rx_se[k]), ("SCALED", scaled_truth[k], scaled_se[k])):
@@ -52,6 +52,18 @@ def test_a_scaled_item_of_few_results_borrows_from_the_level_and_one_of_many_kee
     assert np.mean(np.concatenate(errors_after)) < 0.7 * np.mean(np.concatenate(errors_before))
     assert 0.9 <= np.mean(np.concatenate(covered)) <= 0.995  # the posterior errors are honest
     assert tied.items["points"].notna().all()  # points redone from the tied difficulties
+
+
+def test_a_scaled_item_measured_better_than_its_rx_item_is_not_pulled_towards_it():
+    """Diane Scaled of 260 results beside a Diane of 53: the offset's noise is the Rx item's, and the scaled
+    item's own measurement is the better one (it once moved most of the way to rx + delta, 0.15-0.22 off)."""
+    for seed in range(4):
+        observed, truth = _box(seed, rx_se=0.15)
+        tied = tie_levels(observed)
+        many = ((observed.items["track"] == "SCALED") & (observed.items["se"] < 0.1)).to_numpy()
+        before, after = observed.items["difficulty"].to_numpy(), tied.items["difficulty"].to_numpy()
+        assert np.max(np.abs(after - before)[many]) < 0.03
+        assert np.mean(np.abs(after - truth)[many]) <= 1.05 * np.mean(np.abs(before - truth)[many])
 
 
 def test_a_level_of_too_few_workouts_or_another_component_is_left_as_fitted():
