@@ -117,8 +117,9 @@ def test_a_new_workout_with_no_result_checks_no_stored_result_again(sim_copy):
 
 
 def test_an_id_given_twice_is_checked_once(box_lab):
-    """The check takes the ids a statement wrote as they come (migration 030: the planner counts them); one
-    given twice still writes its flag once (ON CONFLICT may not touch a row twice in one statement)."""
+    """Results checked again by id (wodlab_impossible_flags, migration 031; a statement's own rows are checked from
+    its transition table): one given twice still writes its flag once (ON CONFLICT may not touch a row twice in one
+    statement)."""
     box_lab.load_results(pd.DataFrame([{"wod": "Push Pull Twelve", "session_date": "2026-09-03", "session_time": "07:00",
                                         "track": "RX", "location": "Main floor", "athlete": "alice", "score": "400+0"}]))
     (flagged,) = box_lab.sql("SELECT result_id::text AS id FROM result_flags")["id"]
@@ -126,3 +127,21 @@ def test_an_id_given_twice_is_checked_once(box_lab):
         conn.execute(sa.text("SELECT wodlab_impossible_flags(CAST(:ids AS UUID[]))"), {"ids": [flagged, flagged]})
     found = box_lab.suspicious_results(refresh=False)
     assert found["flag"].tolist() == ["impossible"]
+
+
+def test_the_rule_flags_the_rows_it_is_handed_once_each(box_lab):
+    """wodlab_impossible_check, the rule's one home (migration 031), on rows handed as arrays (a trigger's own rows):
+    an impossible time is flagged with its reason, a possible one is not, an id handed twice is flagged once."""
+    box_lab.load_results(BOX / "results.csv")
+    fran = box_lab.sql("SELECT ss.id::text AS s FROM scheduled_sessions ss JOIN wod_definitions w ON w.id = ss.wod_definition_id "
+                       "WHERE w.title = 'Fran' LIMIT 1")["s"].iloc[0]
+    fast, fine = "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b"
+    with box_lab.engine.begin() as conn:
+        conn.execute(sa.text(
+            "SELECT wodlab_impossible_check(CAST(:ids AS UUID[]), CAST(:sessions AS UUID[]), CAST(:types AS TEXT[]), "
+            "CAST(:statuses AS TEXT[]), CAST(:values AS NUMERIC[]), CAST(:secondaries AS NUMERIC[]))"),
+            {"ids": [fast, fast, fine], "sessions": [fran] * 3, "types": ["TIME"] * 3,
+             "statuses": ["finished"] * 3, "values": [30, 30, 300], "secondaries": [None] * 3})
+        flagged = conn.execute(sa.text("SELECT result_id::text, reason FROM result_flags WHERE result_id IN (:a, :b)"),
+                               {"a": fast, "b": fine}).all()
+    assert flagged == [(fast, "0:30 is faster than anyone does this work (at least 0:45)")]
