@@ -3,10 +3,10 @@
 -- Migrations 029 and 030 handed the check the ids a statement wrote, and the check found those
 -- results again in athlete_results: a join of the ids with every month partition, whose plan
 -- rests on the partitions' statistics. During a load those statistics are stale by design (the
--- statement is what changes the table), and each way of writing the join had a size where the
--- planner guessed wrong: as DISTINCT ids (029), a board of 150,000 scores probed every month's key
--- per id (5.1 s); as the ids alone (030), a 4,000-row INSERT (pandas.to_sql's multi-row
--- statements) was seen taking 8-20 s, the join going over the whole table per statement. The
+-- statement is what changes the table; within a long transaction autovacuum even records the rows
+-- of the running transaction as absent), and each way of writing the join had a size where the
+-- planner could guess wrong: as DISTINCT ids (029) a board of 150,000 scores probed every month's
+-- key per id (5.1 s); as the ids alone (030) the plan was left to the partitions' row counts. The
 -- trigger already holds the written rows (its transition table): it now hands the check their ids,
 -- sessions and scores as arrays, and the check joins them only with scheduled_sessions and
 -- workout_limits (a key lookup each, whatever the size of athlete_results). The rule itself is
