@@ -101,3 +101,4 @@ def test_the_boards_upkeep_looks_its_keys_up_when_statistics_say_the_boards_are_
         conn.commit()
     assert stored > 10 * added  # the boards are much bigger than what the statements touched
     assert read < 2 * stored, (read, added, stored)
+
