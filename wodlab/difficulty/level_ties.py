@@ -5,7 +5,7 @@ Every level of a workout is on its Rx version's scale (paces.level_gap), so a sc
 is its Rx item's plus an offset: how much easier the scaled version is beyond the ratio of the two
 standards. Across a box's workouts those offsets gather around a common value (scaled classes are
 easier by about the same amount) with a spread tau. A scaled item of a handful of results measures
-its offset poorly; taken alone it ranks anywhere. Tied, its offset is the precision-weighted blend of
+its offset poorly; taken alone it ranks anywhere. Tied, its difficulty is the precision-weighted blend of
 its own measurement and what its Rx item says plus the level's common offset:
 
     d_j = keep_j own_j + (1 - keep_j) (rx_j + delta),   keep_j = (tau^2 + se(Rx)^2) / (tau^2 + se(Rx)^2 + se(own)^2)
