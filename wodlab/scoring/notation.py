@@ -129,7 +129,10 @@ class _ToScore(Transformer):
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = (files("wodlab.scoring") / "score.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", maybe_placeholders=False)
+    # cache=True: lark keeps the parser's tables in the temp directory, keyed by the grammar's hash and
+    # lark's version; building them took 0.14 s of each new process's first load (a `wodlab load` of a
+    # day's results), reading them takes 4 ms. A missing or unreadable cache is rebuilt.
+    return Lark(grammar, parser="lalr", maybe_placeholders=False, cache=True)
 
 
 def _syntax_error(text: str, error: UnexpectedInput) -> ScoreSyntaxError:
