@@ -130,7 +130,7 @@ def test_an_id_given_twice_is_checked_once(box_lab):
 
 
 def test_the_rule_flags_the_rows_it_is_handed_once_each(box_lab):
-    """wodlab_impossible_check, the rule's one home (migration 031), on rows handed as arrays (a trigger's own rows):
+    """wodlab_impossible_check, the rule's one home (migration 031), on rows handed as an array (a trigger's own rows):
     an impossible time is flagged with its reason, a possible one is not, an id handed twice is flagged once."""
     box_lab.load_results(BOX / "results.csv")
     fran = box_lab.sql("SELECT ss.id::text AS s FROM scheduled_sessions ss JOIN wod_definitions w ON w.id = ss.wod_definition_id "
@@ -138,10 +138,10 @@ def test_the_rule_flags_the_rows_it_is_handed_once_each(box_lab):
     fast, fine = "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b"
     with box_lab.engine.begin() as conn:
         conn.execute(sa.text(
-            "SELECT wodlab_impossible_check(CAST(:ids AS UUID[]), CAST(:sessions AS UUID[]), CAST(:types AS TEXT[]), "
-            "CAST(:statuses AS TEXT[]), CAST(:values AS NUMERIC[]), CAST(:secondaries AS NUMERIC[]))"),
-            {"ids": [fast, fast, fine], "sessions": [fran] * 3, "types": ["TIME"] * 3,
-             "statuses": ["finished"] * 3, "values": [30, 30, 300], "secondaries": [None] * 3})
+            "SELECT wodlab_impossible_check(ARRAY[ROW(CAST(:fast AS UUID), CAST(:s AS UUID), 'TIME', 'finished', 30, NULL), "
+            "ROW(CAST(:fast AS UUID), CAST(:s AS UUID), 'TIME', 'finished', 30, NULL), "
+            "ROW(CAST(:fine AS UUID), CAST(:s AS UUID), 'TIME', 'finished', 300, NULL)]::wodlab_scored_result[])"),
+            {"fast": fast, "fine": fine, "s": fran})
         flagged = conn.execute(sa.text("SELECT result_id::text, reason FROM result_flags WHERE result_id IN (:a, :b)"),
                                {"a": fast, "b": fine}).all()
     assert flagged == [(fast, "0:30 is faster than anyone does this work (at least 0:45)")]

@@ -8,27 +8,30 @@
 -- planner could guess wrong: as DISTINCT ids (029) a board of 150,000 scores probed every month's
 -- key per id (5.1 s); as the ids alone (030) the plan was left to the partitions' row counts. The
 -- trigger already holds the written rows (its transition table): it now hands the check their ids,
--- sessions and scores as arrays, and the check joins them only with scheduled_sessions and
+-- sessions and scores as one array, and the check joins them only with scheduled_sessions and
 -- workout_limits (a key lookup each, whatever the size of athlete_results). The rule itself is
 -- migration 027's, word for word, written once below (wodlab_impossible_check); the full check
 -- (wodlab_impossible_flags(NULL), `lab.suspicious_results(refresh=True)`) and a workout whose limits
 -- changed gather their results' arrays from athlete_results and call the same function.
 
+-- What the rule reads of a result. A trigger's transition table is visible to the trigger function
+-- alone: the rows are handed on as an array of these.
+CREATE TYPE wodlab_scored_result AS (id UUID, session_id UUID, score_type TEXT, result_status TEXT,
+                                     score_value NUMERIC, score_secondary NUMERIC);
+
 -- The rule, once: each given result that no athlete could have scored loses its old "impossible"
--- flag and gets a new one with its reason. The arrays are parallel: one element per result.
-CREATE FUNCTION wodlab_impossible_check(ids UUID[], sessions UUID[], score_types TEXT[], statuses TEXT[],
-                                        score_values NUMERIC[], secondaries NUMERIC[]) RETURNS VOID
+-- flag and gets a new one with its reason.
+CREATE FUNCTION wodlab_impossible_check(scored wodlab_scored_result[]) RETURNS VOID
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF cardinality(ids) IS NULL OR cardinality(ids) = 0 THEN
+    IF cardinality(scored) IS NULL OR cardinality(scored) = 0 THEN
         RETURN;
     END IF;
-    DELETE FROM result_flags rf USING unnest(ids) AS picked (id)
-    WHERE rf.flag = 'impossible' AND rf.result_id = picked.id;
+    DELETE FROM result_flags rf USING unnest(scored) AS r
+    WHERE rf.flag = 'impossible' AND rf.result_id = r.id;
     INSERT INTO result_flags AS rf (result_id, flag, reason, severity)
     SELECT DISTINCT ON (r.id) r.id, 'impossible', found.reason, round(found.severity::numeric, 3)
-    FROM unnest(ids, sessions, score_types, statuses, score_values, secondaries)
-         AS r (id, session_id, score_type, result_status, score_value, score_secondary)
+    FROM unnest(scored) AS r
     JOIN scheduled_sessions ss ON ss.id = r.session_id
     JOIN workout_limits wl ON wl.wod_id = ss.wod_definition_id
     CROSS JOIN LATERAL (
@@ -60,44 +63,31 @@ LANGUAGE plpgsql AS $$
 DECLARE
     picked TEXT := CASE WHEN ids IS NULL THEN ''
                         ELSE 'JOIN (SELECT DISTINCT id FROM unnest($1) AS given (id)) AS picked ON picked.id = ar.id' END;
-    found_ids UUID[];
-    sessions UUID[];
-    score_types TEXT[];
-    statuses TEXT[];
-    score_values NUMERIC[];
-    secondaries NUMERIC[];
+    scored wodlab_scored_result[];
 BEGIN
     IF ids IS NULL THEN
         DELETE FROM result_flags WHERE flag = 'impossible';
-    END IF;
-    EXECUTE format($sql$
-        SELECT array_agg(ar.id), array_agg(ar.session_id), array_agg(ar.score_type::text),
-               array_agg(ar.result_status::text), array_agg(ar.score_value), array_agg(ar.score_secondary)
-        FROM athlete_results ar %s
-    $sql$, picked) INTO found_ids, sessions, score_types, statuses, score_values, secondaries USING ids;
-    IF ids IS NOT NULL THEN  -- the given ids no longer stored lose their flag too
+    ELSE  -- the given ids no longer stored lose their flag too
         DELETE FROM result_flags rf USING unnest(ids) AS given (id)
         WHERE rf.flag = 'impossible' AND rf.result_id = given.id;
     END IF;
-    PERFORM wodlab_impossible_check(found_ids, sessions, score_types, statuses, score_values, secondaries);
+    EXECUTE format($sql$
+        SELECT array_agg(ROW(ar.id, ar.session_id, ar.score_type, ar.result_status, ar.score_value,
+                             ar.score_secondary)::wodlab_scored_result)
+        FROM athlete_results ar %s
+    $sql$, picked) INTO scored USING ids;
+    PERFORM wodlab_impossible_check(scored);
 END $$;
 
 -- Results added: each checked, from the statement's own rows.
 CREATE OR REPLACE FUNCTION wodlab_flags_after_results_added() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    ids UUID[];
-    sessions UUID[];
-    score_types TEXT[];
-    statuses TEXT[];
-    score_values NUMERIC[];
-    secondaries NUMERIC[];
+    scored wodlab_scored_result[];
 BEGIN
-    SELECT array_agg(id), array_agg(session_id), array_agg(score_type::text), array_agg(result_status::text),
-           array_agg(score_value), array_agg(score_secondary)
-    INTO ids, sessions, score_types, statuses, score_values, secondaries
-    FROM added_results;
-    PERFORM wodlab_impossible_check(ids, sessions, score_types, statuses, score_values, secondaries);
+    SELECT array_agg(ROW(id, session_id, score_type, result_status, score_value, score_secondary)::wodlab_scored_result)
+    INTO scored FROM added_results;
+    PERFORM wodlab_impossible_check(scored);
     RETURN NULL;
 END $$;
 
@@ -106,22 +96,17 @@ END $$;
 CREATE OR REPLACE FUNCTION wodlab_flags_after_results_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    ids UUID[];
-    sessions UUID[];
-    score_types TEXT[];
-    statuses TEXT[];
-    score_values NUMERIC[];
-    secondaries NUMERIC[];
+    scored wodlab_scored_result[];
 BEGIN
-    SELECT array_agg(n.id), array_agg(n.session_id), array_agg(n.score_type::text), array_agg(n.result_status::text),
-           array_agg(n.score_value), array_agg(n.score_secondary)
-    INTO ids, sessions, score_types, statuses, score_values, secondaries
+    SELECT array_agg(ROW(n.id, n.session_id, n.score_type, n.result_status, n.score_value,
+                         n.score_secondary)::wodlab_scored_result)
+    INTO scored
     FROM old_results o JOIN new_results n ON n.id = o.id
     WHERE (o.score_type, o.score_value, o.score_secondary, o.result_status, o.session_id)
           IS DISTINCT FROM (n.score_type, n.score_value, n.score_secondary, n.result_status, n.session_id);
-    IF ids IS NOT NULL THEN
-        DELETE FROM result_flags rf USING unnest(ids) AS picked (id) WHERE rf.result_id = picked.id;
-        PERFORM wodlab_impossible_check(ids, sessions, score_types, statuses, score_values, secondaries);
+    IF scored IS NOT NULL THEN
+        DELETE FROM result_flags rf USING unnest(scored) AS r WHERE rf.result_id = r.id;
+        PERFORM wodlab_impossible_check(scored);
     END IF;
     RETURN NULL;
 END $$;
@@ -131,19 +116,14 @@ END $$;
 CREATE OR REPLACE FUNCTION wodlab_flags_after_limits_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    ids UUID[];
-    sessions UUID[];
-    score_types TEXT[];
-    statuses TEXT[];
-    score_values NUMERIC[];
-    secondaries NUMERIC[];
+    scored wodlab_scored_result[];
 BEGIN
-    SELECT array_agg(ar.id), array_agg(ar.session_id), array_agg(ar.score_type::text), array_agg(ar.result_status::text),
-           array_agg(ar.score_value), array_agg(ar.score_secondary)
-    INTO ids, sessions, score_types, statuses, score_values, secondaries
+    SELECT array_agg(ROW(ar.id, ar.session_id, ar.score_type, ar.result_status, ar.score_value,
+                         ar.score_secondary)::wodlab_scored_result)
+    INTO scored
     FROM scheduled_sessions ss
     JOIN athlete_results ar ON ar.session_id = ss.id
     WHERE ss.wod_definition_id IN (SELECT wod_id FROM changed_limits);
-    PERFORM wodlab_impossible_check(ids, sessions, score_types, statuses, score_values, secondaries);
+    PERFORM wodlab_impossible_check(scored);
     RETURN NULL;
 END $$;

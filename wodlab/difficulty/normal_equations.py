@@ -142,7 +142,7 @@ def standard_errors(blocks: Blocks, scale: float, layout: Layout, spreads: np.nd
 
 
 def item_contrasts(blocks: Blocks, layout: Layout, spreads: np.ndarray, item_traits: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What is reported of item j, difficulty relative to the average athlete, as a contrast c_j of the
     coefficients: e_j on the item's column, and -w_j on every athlete's local block, w_j = s_j / n x (1 for
     the ability, 0 for the slope and the form, the item's scaled traits for the strengths). Returns w (items x blocks),
