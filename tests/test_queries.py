@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from conftest import FIXTURES, ROOT
 from wodlab.core.errors import QueryError
-from wodlab.store import queries
+from wodlab.store import bulk, queries
 from wodlab.store.names import athlete_id
 
 ALICE, BRUNO, CHLOE, DIEGO, EMMA, FARID, GINA, HUGO = (
@@ -314,3 +314,62 @@ def test_the_arrow_verbs_give_a_table_with_the_declared_types(box):
     searched = box.query_arrow("search_wods", movements_all=["thruster"])
     assert searched.schema.field("movements_list").type == pa.list_(pa.string())
     assert searched.column("title").to_pylist() == list(box.search_wods(movements_all=["thruster"])["title"])
+
+
+def test_a_call_of_few_rows_reads_through_a_prepared_statement_the_frame_copy_reads(box):
+    """Every query declared `rows: few` reads the same frame both ways; the leaderboard only when given a limit."""
+    amrap = session(box, "Push Pull Twelve")
+    ids = box.sql("SELECT id::text FROM wod_definitions ORDER BY title")["id"].tolist()
+    declared = {
+        "athlete_timeline": {"session_id": amrap, "athlete_id": ALICE},
+        "difficulty_models": {},
+        "live_leaderboard": {"session_id": amrap},
+        "wod_details": {"ids": ids},
+        "leaderboard": {"wod": "Fran", "track": None, "limit": queries.FEW_ROWS},
+    }
+    assert set(declared) == {n for n, q in queries.catalog().items() if q.few_rows}, "give the new query its parameters"
+    calls = {**{(n, ""): p for n, p in declared.items()}, ("leaderboard", "top"): {"wod": "Fran", "limit": 3}}
+    read_rows = 0
+    with box.engine.connect() as conn:
+        for (name, _), params in calls.items():
+            query = queries.get(name)
+            values = queries.bind(query, params, conn)
+            assert queries.few_rows(query, values), name
+            sql = queries.routed(query, values).sql
+            prepared = bulk.prepared_frame(conn, sql, values, query.dtypes)
+            pd.testing.assert_frame_equal(prepared, bulk.copy_frame(conn, sql, values, query.dtypes), obj=name)
+            read_rows += len(prepared)
+    assert read_rows >= 20  # the box has rows to compare for most of them
+    board = queries.get("leaderboard")
+    assert not queries.few_rows(board, {"limit": None}) and not queries.few_rows(board, {"limit": queries.FEW_ROWS + 1})
+    assert not queries.few_rows(queries.get("results"), {"limit": 3})
+
+
+def test_the_prepared_read_keeps_nulls_apart_from_empty_texts_and_every_type(box):
+    """The prepared path writes PostgreSQL's text into the CSV COPY would send: quotes, commas, new lines,
+    NULL against '', booleans, times with their zone, JSON documents."""
+    sql = ("SELECT * FROM (VALUES (1, :empty, 't'::bool, 1.5::float8, '2026-03-01 10:00+01'::timestamptz, '[1, \"a\"]'::jsonb),"
+           " (NULL, :tricky, NULL, NULL, NULL, NULL)) AS v(n, label, ok, x, at, doc)")
+    schema = {"n": "Int64", "label": "string", "ok": "boolean", "x": "Float64", "at": "datetime64[ns, UTC]", "doc": "object"}
+    params = {"empty": "", "tricky": 'say "hi", then\nleave; 100% sure'}
+    with box.engine.connect() as conn:
+        prepared = bulk.prepared_frame(conn, sql, params, schema)
+        pd.testing.assert_frame_equal(prepared, bulk.copy_frame(conn, sql, params, schema))
+    assert prepared["label"].tolist() == ["", params["tricky"]]
+    assert prepared["n"].isna().tolist() == [False, True] and prepared["doc"][0] == [1, "a"]
+    assert str(prepared["at"][0]) == "2026-03-01 09:00:00+00:00"
+
+
+def test_a_small_call_keeps_its_plan_from_one_call_to_the_next(box):
+    """The connection keeps the prepared statement between calls: a call's transaction ends with COMMIT, since
+    psycopg forgets every prepared statement on a rollback (which the pool sends a connection left open)."""
+    engine = sa.create_engine(box.engine.url, pool_size=1, max_overflow=0)
+    try:
+        for _ in range(8):
+            queries.run(engine, "leaderboard", wod="Fran", track="RX", limit=10)
+        with engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+                                        " WHERE statement LIKE '%workout_standings%'")).scalars().all()
+    finally:
+        engine.dispose()
+    assert kept == [8]

@@ -1,5 +1,6 @@
 -- Seed, "Timeline complète d'un athlète" in one session.
 -- Departure: ties on timestamp_offset are broken by the event id, so the order is reproducible.
+-- rows: few
 -- param session_id: session — the scheduled session
 -- param athlete_id: athlete — the athlete's id: their id or the box's external id
 -- column timestamp_offset: Int64 — seconds from the session's start

@@ -1,4 +1,5 @@
 -- wodlab: every saved difficulty model version, oldest first, with how many workouts it scores.
+-- rows: few
 -- column version: string — the model's version
 -- column link: string — points (the baseline heuristic) or share (calibrated)
 -- column fitted_at: datetime64[ns, UTC] — when it was fitted (saved)

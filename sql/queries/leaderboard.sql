@@ -13,6 +13,7 @@
 -- exclude_flagged is given. Two statements rather than one holding both paths: the planner plans
 -- only the one that runs (each path it plans costs every month partition of the results: 3 ms of a
 -- 4 ms query at 26 months). tests/test_standings.py checks the two agree.
+-- rows: few when limit
 -- instead leaderboard_from_results when session_id, exclude_flagged
 -- param wod: workout — the workout's title or id (resolved to one workout, wodlab.store.names)
 -- param track: text, optional — RX, SCALED, INTERMEDIATE; every track when NULL

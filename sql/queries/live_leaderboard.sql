@@ -1,6 +1,7 @@
 -- Seed, RealtimeTracker.get_live_leaderboard: the live ranking of a session from its events;
 -- at equal reps, the athlete who got there first is ahead.
 -- Departure: a last tie-break on athlete_id, so the order is reproducible.
+-- rows: few
 -- param session_id: session — the scheduled session
 -- column athlete_id: string — the athlete's id
 -- column total_reps: Float64 — sum of quantity_completed over COMPLETE events

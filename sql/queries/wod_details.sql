@@ -1,5 +1,6 @@
 -- wodlab: the stored source and creation time of given workouts (the GraphQL WODDefinition fields
 -- search_wods does not return), by id.
+-- rows: few
 -- param ids: text[] — the workouts' ids
 -- column id: string — the workout's id
 -- column dsl_source: string — the WODCraft source as stored

@@ -3,6 +3,10 @@ slices of the results and events, athletes, live sessions, and ad-hoc SQL.
 
 Names (a workout's title or id, an athlete's id or external id, a session's id) are resolved once,
 by wodlab.store.names, on the connection the query then runs on.
+
+Each verb reads in a transaction it commits (engine.begin), never one rolled back at the end: psycopg
+forgets the connection's prepared statements on a rollback, and the small queries keep their plans in
+them (wodlab.store.queries.few_rows).
 """
 
 from __future__ import annotations
@@ -33,17 +37,17 @@ class ReadVerbs:
 
     def wod_reference(self, wod: Name) -> str:
         """A workout's id from its title (any case) or id; QueryError with the closest titles when unknown."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             return names.resolve_workout(conn, wod)
 
     def athlete_id(self, athlete: Name) -> str:
         """An athlete's id from their id or their external id (the box's own); QueryError when unknown."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             return names.resolve_athlete(conn, athlete)
 
     def session_id(self, session: Name) -> str:
         """A scheduled session's id, checked; QueryError naming it when there is none."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             return names.resolve_session(conn, session)
 
     # --- the documented queries ----------------------------------------------------------------------
@@ -110,7 +114,7 @@ class ReadVerbs:
         ("box" or "crossfit"); track None means every track, gender None everyone. `flag` shows what the last
         check (suspicious_results) found; exclude_flagged leaves those results out before ranking.
         With `competition`, only that competition's results on the workout (its session)."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             if competition is not None:  # the query resolves the workout's name itself otherwise
                 wod = names.resolve_workout(conn, wod)
                 session = session_of(conn, names.resolve_competition(conn, competition), wod)
@@ -210,7 +214,8 @@ class ReadVerbs:
                                 "then `wodlab db start`)") from None
 
     def sql(self, statement: str, **params) -> pd.DataFrame:
-        """Ad-hoc SQL with bound parameters, for exploration (documented queries are better)."""
+        """Ad-hoc SQL with bound parameters, for exploration (documented queries are better). Rolled back at the
+        end, whatever the statement does."""
         with self.engine.connect() as conn:
             return pd.read_sql(sa.text(statement), conn, params=params)
 

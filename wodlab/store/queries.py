@@ -5,11 +5,19 @@ Each query file starts with a comment header that is its documentation and its c
     -- param NAME: TYPE[, optional] — what it means
     -- column NAME: DTYPE — what it holds
     -- instead OTHER when PARAM[, PARAM...]   (optional)
+    -- rows: few[ when limit]                    (optional)
 
 The last line routes a call: when any of those parameters is given (neither NULL nor false), the query
 OTHER runs instead, with the same parameters, columns and order (checked when the catalog is read).
 It lets a query whose common case reads a stored table keep its general case in a statement of its
 own, so the planner plans only the statement that runs (leaderboard / leaderboard_from_results).
+`rows: few` marks a query whose answer is a handful of rows (one session's board, one athlete in it):
+it runs as a prepared statement whose plan the connection keeps, rather than through COPY, which plans
+it afresh each call (wodlab.store.bulk.prepared_frame); `rows: few when limit` does so when the call
+gives a `limit` of at most FEW_ROWS (a top ten). Big answers stay on COPY, which reads them several
+times faster. A query earns the line by measurement (benchmarks/RESULTS.md): a prepared statement
+ends up with a generic plan, which a query of optional filters (`:x IS NULL OR ...`) or of hundreds of
+rows pays for more than it saves.
 
 Parameters are checked before any I/O and always bound, never formatted into the SQL. Results
 get exactly the declared columns and dtypes, and an empty result is an empty frame with them.
@@ -33,17 +41,20 @@ from wodlab.core.frames import check_schema, to_arrow
 from wodlab.core.hints import did_you_mean
 from wodlab.core.resources import sql_dir
 from wodlab.store import names
-from wodlab.store.bulk import copy_frame
+from wodlab.store.bulk import NAMED_PARAM, copy_frame, prepared_frame
 from wodlab.store.db import connected
 from wodlab.workouts.catalog import resolve_movement
 
 _PARAM = re.compile(r"^-- param (\w+): ([\w\[\]]+)(, optional)?\s*(?:—\s*(.*))?$")
 _COLUMN = re.compile(r"^-- column (\w+): (.+?)\s*(?:—\s*(.*))?$")
 _INSTEAD = re.compile(r"^-- instead (\w+) when (\w+(?:, \w+)*)\s*$")
+_FEW_ROWS = re.compile(r"^-- rows: few(?: when (limit))?\s*$")
 
 
 # Parameters that count rows: never negative.
 COUNT_PARAMS = ("limit", "offset")
+# `rows: few when limit`: a call asking for at most this many rows is read through a prepared statement.
+FEW_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class Query:
     columns: tuple[Column, ...]
     description: str
     instead: Instead | None = None
+    few_rows: str | None = None  # "always" or "limit": read through a prepared statement rather than COPY
 
     @property
     def dtypes(self) -> dict[str, str]:
@@ -83,7 +95,7 @@ class Query:
 
 
 def _parse(name: str, sql: str) -> Query:
-    params, columns, description, instead = [], [], [], None
+    params, columns, description, instead, few_rows = [], [], [], None, None
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
@@ -93,14 +105,16 @@ def _parse(name: str, sql: str) -> Query:
             columns.append(Column(m[1], m[2], m[3] or ""))
         elif m := _INSTEAD.match(line):
             instead = Instead(m[1], tuple(m[2].split(", ")))
+        elif m := _FEW_ROWS.match(line):
+            few_rows = m[1] or "always"
         else:
             description.append(line[2:].strip())
-    bound = set(re.findall(r"(?<!:):(\w+)", re.sub(r"--[^\n]*", "", sql)))
+    bound = set(NAMED_PARAM.findall(re.sub(r"--[^\n]*", "", sql)))
     # the parameters that route the call elsewhere are only ever NULL or false here: not bound
     declared = {p.name for p in params} - set(instead.when if instead else ())
     if bound != declared:
         raise QueryError(f"query {name!r}: binds {sorted(bound)} but its header declares {sorted(declared)}")
-    query = Query(name, sql, tuple(params), tuple(columns), " ".join(description), instead)
+    query = Query(name, sql, tuple(params), tuple(columns), " ".join(description), instead, few_rows)
     check_schema(query.dtypes, f"query {name!r}")
     return query
 
@@ -261,11 +275,23 @@ def bind(query: Query, params: dict, conn: Connection | None = None) -> dict:
 
 def run(engine: Engine | Connection, name: str, **params) -> pd.DataFrame:
     """The query's rows as a frame with its declared dtypes, read through COPY (wodlab.store.bulk; lists and
-    documents come as JSON), on one connection."""
+    documents come as JSON), or a prepared statement for a query of few rows, on one connection."""
     query = get(name)
-    with connected(engine) as conn:
+    # committed, not rolled back, at the end: psycopg forgets every prepared statement on a rollback
+    # (and the pool rolls back a connection left in a transaction), which would re-plan each call
+    with connected(engine, begin=True) as conn:
         values = bind(query, params, conn)
-        return copy_frame(conn, routed(query, values).sql, values, query.dtypes)
+        answering = routed(query, values)
+        read = prepared_frame if few_rows(answering, values) else copy_frame
+        return read(conn, answering.sql, values, query.dtypes)
+
+
+def few_rows(query: Query, values: dict) -> bool:
+    """Whether a call's answer is small enough that planning it costs more than reading it, as the query's
+    header says: always, or when the call asks for at most FEW_ROWS rows."""
+    if query.few_rows == "limit":
+        return values.get("limit") is not None and values["limit"] <= FEW_ROWS
+    return query.few_rows == "always"
 
 
 def run_arrow(engine: Engine | Connection, name: str, **params) -> pa.Table:
@@ -307,6 +333,9 @@ def reference_markdown() -> str:
         if query.instead:
             given = " or ".join(f"`{p}`" for p in query.instead.when)
             out.append(f"When {given} is given, `{query.instead.query}` runs instead (same parameters and columns).\n")
+        if query.few_rows:
+            when = f" when `limit` is at most {FEW_ROWS:,}" if query.few_rows == "limit" else ""
+            out.append(f"A few rows{when}: read through a prepared statement, whose plan the connection keeps.\n")
         if query.params:
             out.append("| parameter | type | meaning |\n|---|---|---|")
             out += [f"| `{p.name}` | {p.type}{' (optional)' if p.optional else ''} | {p.doc} |" for p in query.params]
