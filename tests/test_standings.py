@@ -73,6 +73,42 @@ def test_the_top_of_a_board_is_an_index_range_in_the_policys_order(sim_lab):
     # 5k results it may hash them, at scale it looks each up by key)
 
 
+# The leaders ranked from the results themselves (board_leaders' query before it read the kept boards).
+LEADERS_FROM_RESULTS = """
+    SELECT DISTINCT ON (ss.wod_definition_id, ss.track) ar.id::text AS result_id, ss.wod_definition_id::text AS wod_id,
+           ss.track
+    FROM athlete_results ar JOIN scheduled_sessions ss ON ss.id = ar.session_id
+    ORDER BY ss.wod_definition_id, ss.track, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds NULLS LAST,
+             ss.session_date, ar.id"""
+
+
+def test_board_leaders_read_from_the_kept_boards_are_the_results_leaders(sim_copy):
+    """Every track's leader, ties included (two equal scores: the earlier session, then the id), read from the
+    top of the kept boards; no result is read past the leaders."""
+    busiest = sim_copy.sql("SELECT ss.wod_definition_id::text AS wod_id, ss.track FROM scheduled_sessions ss"
+                           " JOIN athlete_results ar ON ar.session_id = ss.id GROUP BY 1, 2"
+                           " ORDER BY count(DISTINCT ss.session_date) DESC, 1, 2 LIMIT 1").iloc[0]
+    leaders = sim_copy.sql(LEADERS_FROM_RESULTS)
+    (lead,) = leaders[(leaders["wod_id"] == busiest["wod_id"]) & (leaders["track"] == busiest["track"])]["result_id"]
+    with sim_copy.engine.begin() as conn:  # a tie at the top of that board: another athlete, on another day
+        tied = conn.execute(sa.text("""
+            UPDATE athlete_results ar SET rank_tier = lead.rank_tier, rank_value = lead.rank_value,
+                   tiebreak_seconds = lead.tiebreak_seconds
+            FROM athlete_results lead JOIN scheduled_sessions s1 ON s1.id = lead.session_id
+            WHERE lead.id = CAST(:lead AS UUID)
+            AND ar.id = (SELECT r.id FROM athlete_results r JOIN scheduled_sessions s2 ON s2.id = r.session_id
+                         WHERE s2.wod_definition_id = s1.wod_definition_id AND s2.track = s1.track
+                         AND s2.session_date <> s1.session_date AND r.athlete_id <> lead.athlete_id
+                         ORDER BY r.id LIMIT 1)"""), {"lead": lead})
+    assert tied.rowcount == 1
+    expected = sim_copy.sql(LEADERS_FROM_RESULTS).astype("string")
+    leaders = sim_copy.query("board_leaders")
+    assert len(leaders) > 20
+    pd.testing.assert_frame_equal(leaders.reset_index(drop=True), expected, check_dtype=False)
+    relations = {n.get("Relation Name") for n in queries.plan_nodes(sim_copy.engine, "board_leaders")}
+    assert "athlete_results" not in relations and "workout_standings" in relations, relations
+
+
 def test_best_times_lists_each_athletes_best_rx_time(sim_lab):
     results = sim_lab.results()
     timed = results[(results["score_type"] == "TIME") & results["is_rx"] & (results["result_status"] == "finished")]
