@@ -10,10 +10,10 @@ COPY takes no bound parameters, so the query's named parameters are bound on the
 
 A query that returns a handful of rows (a top ten, one session's board) costs its planning more than
 its reading: planned afresh by each COPY, a join over the results' month partitions took 1.5-3 ms of a
-4 ms call. Those calls (`-- rows: few` in a query's header, or a small `limit`: queries.few_rows) run
-as a prepared statement instead, with server-side parameters: the plan is kept by the connection, the
-rows come back as PostgreSQL's text (the output functions COPY uses) and are read by the same reader,
-so both paths give the same frame.
+4 ms call. Those calls (`-- rows: few` in a query's header, or `-- rows: few when limit` and a small
+limit: queries.few_rows) run as a prepared statement instead, with server-side parameters: the plan
+is kept by the connection, the rows come back as PostgreSQL's text (the output functions COPY uses)
+and are read by the same reader, so both paths give the same frame.
 """
 
 from __future__ import annotations
