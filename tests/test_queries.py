@@ -373,3 +373,17 @@ def test_a_small_call_keeps_its_plan_from_one_call_to_the_next(box):
     finally:
         engine.dispose()
     assert kept == [8]
+
+
+def test_a_connection_that_prepares_nothing_is_not_made_to(box):
+    """prepare_threshold=None (preparing turned off, as behind a transaction-mode pooler): psycopg then prepares
+    nothing even when asked (prepare=True), so the small calls run unprepared and read the same frame."""
+    engine = sa.create_engine(box.engine.url, pool_size=1, max_overflow=0, connect_args={"prepare_threshold": None})
+    try:
+        frames = [queries.run(engine, "leaderboard", wod="Fran", track=None, limit=10) for _ in range(6)]
+        with engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
+    finally:
+        engine.dispose()
+    assert kept == 0
+    pd.testing.assert_frame_equal(frames[-1], box.leaderboard("Fran", track=None, limit=10))

@@ -63,7 +63,9 @@ def copy_frame(conn: Connection, sql: str, params: dict, schema: Schema) -> pd.D
 def prepared_frame(conn: Connection, sql: str, params: dict, schema: Schema) -> pd.DataFrame:
     """copy_frame's frame from a prepared statement (the connection keeps its plan): for queries of a few
     rows, where planning is most of the cost. Every value comes back as PostgreSQL's text and is written
-    into the CSV that COPY would have sent, quoted, so that NULL (unquoted, empty) stays apart from ''."""
+    into the CSV that COPY would have sent, quoted, so that NULL (unquoted, empty) stays apart from ''.
+    A connection made with prepare_threshold=None (behind a transaction-mode pooler) prepares nothing:
+    psycopg's rule, which prepare=True does not override."""
     raw = conn.connection.driver_connection
     with psycopg.Cursor(raw) as cur:
         cur.execute(_psycopg_sql(sql), params, prepare=True)
