@@ -73,6 +73,27 @@ def test_the_top_of_a_board_is_an_index_range_in_the_policys_order(sim_lab):
     # 5k results it may hash them, at scale it looks each up by key)
 
 
+def test_a_crossfit_top_reads_the_box_index_then_the_no_scores_index(sim_lab):
+    """Under the crossfit policy the scores come in the box index's order and the no-scores from their own small
+    index (migration 034): a limit reaching past the scores into the no-scores gives the head of the whole
+    board, and no sort of the board is made."""
+    wod, scores = sim_lab.sql(
+        "SELECT wod_id::text AS wod, count(*) FILTER (WHERE rank_tier < 8) AS scores FROM workout_standings"
+        " WHERE scope = '*' GROUP BY wod_id HAVING count(*) FILTER (WHERE rank_tier >= 8) >= 3"
+        " ORDER BY count(*) FILTER (WHERE rank_tier >= 8) DESC, wod_id LIMIT 1").iloc[0]
+    limit = int(scores) + 2  # the scores, then the first two no-scores
+    whole = sim_lab.leaderboard(wod, track=None, policy="crossfit", limit=None)
+    top = sim_lab.leaderboard(wod, track=None, policy="crossfit", limit=limit)
+    pd.testing.assert_frame_equal(top, whole.head(limit))
+    assert (top["rank"].iloc[-2:] == top["rank"].iloc[-1]).all()  # the no-scores share their rank
+    nodes = [n for n in queries.plan_nodes(sim_lab.engine, "leaderboard", executed=True, wod=wod, track=None, gender=None,
+                                           session_id=None, limit=limit, policy="crossfit", exclude_flagged=False)
+             if n.get("Actual Loops", 0) > 0]
+    used = {n.get("Index Name") for n in nodes if n["Node Type"] in ("Index Scan", "Index Only Scan")}
+    assert {"idx_standings_box", "idx_standings_crossfit_no_scores"} <= used, used
+    assert not [n for n in nodes if n["Node Type"] == "Sort" and n.get("Actual Rows", 0) > 2 * limit]
+
+
 # The leaders ranked from the results themselves (board_leaders' query before it read the kept boards).
 LEADERS_FROM_RESULTS = """
     SELECT DISTINCT ON (ss.wod_definition_id, ss.track) ar.id::text AS result_id, ss.wod_definition_id::text AS wod_id,

@@ -59,11 +59,22 @@ WITH matching AS (
            RANK() OVER (ORDER BY rank_tier, rank_value, tiebreak_seconds) AS rank
     FROM stored_board WHERE CAST(:policy AS TEXT) IS DISTINCT FROM 'crossfit'
     ORDER BY rank_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit
+), crossfit_order AS NOT MATERIALIZED (
+    -- the board in the crossfit policy's order: the box order down to the no-scores (idx_standings_box),
+    -- then the no-scores as one tier (idx_standings_crossfit_no_scores, migration 034), each read from
+    -- its top and stopped at the limit
+    (SELECT * FROM stored_board
+     WHERE CAST(:policy AS TEXT) = 'crossfit' AND rank_tier < wodlab_policy_tier('crossfit', 32767::smallint)
+     ORDER BY rank_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit)
+    UNION ALL
+    (SELECT * FROM stored_board
+     WHERE CAST(:policy AS TEXT) = 'crossfit'
+     AND (rank_tier >= wodlab_policy_tier('crossfit', 32767::smallint)) IS NOT FALSE
+     ORDER BY crossfit_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit)
 ), settled_crossfit AS (
-    -- the same under the crossfit policy (idx_standings_crossfit)
     SELECT result_id AS id, session_date, athlete_id, recorded_at, track,
            RANK() OVER (ORDER BY crossfit_tier, rank_value, tiebreak_seconds) AS rank
-    FROM stored_board WHERE CAST(:policy AS TEXT) = 'crossfit'
+    FROM crossfit_order
     ORDER BY crossfit_tier, rank_value, tiebreak_seconds, recorded_at, athlete_id LIMIT :limit
 ), settled AS (
     SELECT s.id, s.session_date, s.athlete_id, s.recorded_at, s.track, a.display_name, a.gender, s.rank,
