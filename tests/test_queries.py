@@ -387,3 +387,25 @@ def test_a_connection_that_prepares_nothing_is_not_made_to(box):
         engine.dispose()
     assert kept == 0
     pd.testing.assert_frame_equal(frames[-1], box.leaderboard("Fran", track=None, limit=10))
+
+
+def test_calls_one_after_another_reuse_the_connection_that_holds_their_plan(box):
+    """The pool hands out the connection returned last: after a notebook left several idle, calls one after
+    another land on the same connection and find their prepared plan there."""
+    from wodlab.store.db import create_engine
+
+    engine = create_engine(box.engine.url.render_as_string(hide_password=False))
+    try:
+        idle = [engine.connect() for _ in range(4)]
+        for conn in idle:
+            conn.execute(sa.text("SELECT 1"))
+        for conn in idle:
+            conn.close()
+        for _ in range(8):
+            queries.run(engine, "leaderboard", wod="Fran", track="RX", limit=10)
+        with engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+                                        " WHERE statement LIKE '%workout_standings%'")).scalars().all()
+    finally:
+        engine.dispose()
+    assert kept == [8]
