@@ -15,9 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
+from wodlab.core.errors import WodlabError
 from wodlab.core.ids import stable_id, stable_id_texts
 from wodlab.load import columnar, loading
 from wodlab.load.report import LoadError
+from wodlab.tables.athletes import ATHLETES
 from wodlab.tables.events import EVENTS
 from wodlab.tables.results import RESULTS
 
@@ -224,3 +226,67 @@ def test_the_second_process_reports_its_errors_and_its_refusals_and_stops_when_l
     with columnar.converted_elsewhere(_numbered(10_000), _with_pid) as tables:
         assert next(tables)["n"][0].as_py() == 0  # then left with 9,999 batches unread
     assert multiprocessing.active_children() == []
+
+
+ATHLETES_FILE = (  # trailing spaces, any case of gender, empty cells, a decomposed accent (NFC on the way in), a
+    # comma (a leading space would send the file to the row path: csv reads it differently, columnar._plain)
+    "external_id,name,gender,birth_year\n"
+    "col-001 ,Zoe Cafe\u0301,f,1990\n"
+    "col-002,Bruno  ,M,\n"
+    "col-003,\"Lee, Ann\",,1985\n"
+    "col-004,Sam,m,2001\n"
+)
+
+
+def _athletes_stored(lab) -> list[tuple]:
+    frame = lab.sql("SELECT id::text, external_id, display_name, gender, birth_year FROM athletes"
+                    " WHERE external_id LIKE 'col-%' ORDER BY external_id")
+    return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+
+
+def test_athletes_take_the_columnar_path_and_store_the_row_paths_rows(box_lab, tmp_path):
+    path = tmp_path / "athletes.csv"
+    path.write_text(ATHLETES_FILE, encoding="utf-8")
+    with box_lab.engine.connect() as conn, conn.begin() as transaction:  # the columnar path takes the file
+        assert loading._load_columnar(conn, ATHLETES, path, str(path), False, lambda: None) is not None
+        transaction.rollback()
+    assert _load(box_lab, ATHLETES, path).inserted == 4
+    fast = _athletes_stored(box_lab)
+    with box_lab.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM athletes WHERE external_id LIKE 'col-%'"))
+    assert _load(box_lab, dataclasses.replace(ATHLETES, columnar=None), path).inserted == 4
+    assert fast == _athletes_stored(box_lab)
+    assert fast[0][1:] == ("col-001", "Zoe Caf\u00e9", "F", 1990) and fast[0][0] == str(stable_id("athlete", "col-001"))
+
+
+@pytest.mark.parametrize("line, message", [
+    ("col-009,Max,X,1990", "row 6, column .gender."),  # not M or F
+    ("col-009,Max,M,1850", "row 6, column .birth_year."),  # not a plausible year
+    ("col-001,Zoe Again,F,1990", "row 6.*same external_id as row 2"),  # an external id given twice, with other values
+])
+def test_an_athletes_file_the_columnar_path_declines_is_named_by_the_row_path(box_lab, tmp_path, line, message):
+    path = tmp_path / "athletes.csv"
+    path.write_text(ATHLETES_FILE + line + "\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=message):
+        _load(box_lab, ATHLETES, path)
+    assert _athletes_stored(box_lab) == []  # nothing loaded
+
+
+def test_stored_athletes_loaded_again_go_to_the_row_path_and_add_nothing(box_lab, tmp_path):
+    path = tmp_path / "athletes.csv"
+    path.write_text(ATHLETES_FILE, encoding="utf-8")
+    _load(box_lab, ATHLETES, path)
+    again = _load(box_lab, ATHLETES, path)
+    assert (again.inserted, again.updated) == (0, 0) and len(_athletes_stored(box_lab)) == 4
+
+
+def test_a_quote_left_open_at_the_end_of_a_file_is_refused_naming_its_line(box_lab, tmp_path, count):
+    """pyarrow reads a quote left open on the last line to the end of the file; the row path refuses the line,
+    and the columnar path must not store the text with its line break."""
+    lines = (FIXTURES / "box" / "results.csv").read_text(encoding="utf-8").splitlines()
+    body = [lines[0] + ",notes", *(line + "," for line in lines[1:-1]), lines[-1] + ',"left open']
+    path = tmp_path / "results.csv"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    with pytest.raises(WodlabError, match=f"line {len(body)}.*unclosed quote"):
+        _load(box_lab, RESULTS, path)
+    assert count(box_lab, "athlete_results") == 0

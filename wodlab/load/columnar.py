@@ -81,8 +81,11 @@ def csv_batches(path: Path, known: Iterable[str]) -> Iterator[dict[str, pa.Array
 def _plain(column: pa.Array) -> pa.Array:
     """The column in Unicode's composed form (NFC, as loading.composed makes the row path's cells), unless a
     cell could read differently in the row path (csv with skipinitialspace, strict quotes): a leading
-    space or a quote character sends the file to the row path."""
-    if len(column) and (pc.any(pc.starts_with(column, " ")).as_py() or pc.any(pc.match_substring(column, '"')).as_py()):
+    space or a quote character sends the file to the row path. So does a line break: with
+    newlines_in_values off, pyarrow gives one only for a quote left open at the end of the file, which
+    it reads to the end where the row path refuses the line."""
+    if len(column) and (pc.any(pc.starts_with(column, " ")).as_py()
+                        or any(pc.any(pc.match_substring(column, mark)).as_py() for mark in ('"', "\n", "\r"))):
         raise NotColumnar
     return nfc(column)
 
@@ -203,7 +206,8 @@ def load_batches(raw: psycopg.Connection, table: str, columns: tuple[str, ...], 
                 for start in range(0, len(view), 1 << 20):
                     copy.write(view[start:start + (1 << 20)])
                 written += rows
-    except (NotColumnar, psycopg.errors.UniqueViolation):
+    except (NotColumnar, psycopg.errors.UniqueViolation, psycopg.DataError):
+        # a stored id, or a value the table refuses (one longer than its column): the row path names the row
         with raw.cursor() as cur:
             cur.execute("ROLLBACK TO SAVEPOINT columnar_load")
         return None
