@@ -35,7 +35,8 @@ WITH matching AS (
     SELECT ar.id, ar.athlete_id, ar.rank_tier, ar.rank_value, ar.tiebreak_seconds, ar.recorded_at, ss.track,
            ss.session_date
     FROM scheduled_sessions ss
-    JOIN athlete_results ar ON ar.session_id = ss.id
+    -- the session's date is the results' partition key: each session's results are looked up in its month
+    JOIN athlete_results ar ON ar.session_id = ss.id AND ar.session_date = ss.session_date
     WHERE ss.wod_definition_id IN (SELECT id FROM matching)
     AND (CAST(:track AS TEXT) IS NULL OR ss.track = :track)
     AND (CAST(:session_id AS UUID) IS NULL OR ss.id = :session_id)
